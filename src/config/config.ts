@@ -1,0 +1,141 @@
+import { z } from "zod";
+
+/** A configuration value was wrong: names the setting and what is allowed. Start-up stops. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+const secretList = z
+  .string()
+  .transform((value) =>
+    value
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
+  )
+  .pipe(z.array(z.string().regex(/^whsec_[A-Za-z0-9+/=]+$/, "each secret must look like whsec_<base64>")).min(1));
+
+const cronExpression = z
+  .string()
+  .regex(/^(\S+\s+){4,5}\S+$/, "expected a cron expression with 5 or 6 fields, e.g. */30 * * * * *");
+
+/** Environment settings and the defaults that make a first run work with nothing set. */
+const envSchema = z.object({
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "expected postgres://user@host:port/database")
+    .optional(),
+  SILTA_DATA_DIR: z.string().min(1).default(".silta/data"),
+  SILTA_HOST: z.string().min(1).default("127.0.0.1"),
+  SILTA_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  SILTA_PUBLIC_URL: z.url().optional(),
+  SILTA_MAPPINGS_DIR: z.string().min(1).default("mappings"),
+  SILTA_OPEN311_URL: z.url(),
+  SILTA_OPEN311_API_KEY: z.string().min(1).optional(),
+  SILTA_POLL_CRON: cronExpression.default("*/30 * * * * *"),
+  SILTA_POLL_LOOKBACK_HOURS: z.coerce.number().positive().max(2160).default(24),
+  SILTA_WORKER_IDLE_MS: z.coerce.number().int().min(10).max(60_000).default(500),
+  SILTA_RETRY_HORIZON_HOURS: z.coerce
+    .number()
+    .positive()
+    .max(24 * 30)
+    .default(72),
+  SILTA_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  SILTA_HTTP_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  SILTA_LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+});
+
+export interface TargetConnection {
+  /** Base URL of the target's API (Stara) or the contractor's webhook endpoint; absent = pull-only contractor. */
+  url: string | null;
+  token: string | null;
+  /** Secrets Silta signs outbound webhooks with (all of them during a rotation). */
+  webhookSecrets: string[];
+  /** Secrets the target signs its inbound webhooks with. */
+  inboundSecrets: string[];
+}
+
+export interface SiltaConfig {
+  database: { url: string } | { dataDir: string };
+  host: string;
+  port: number;
+  publicUrl: string;
+  mappingsDir: string;
+  open311: { url: string; apiKey: string | null };
+  pollCron: string;
+  pollLookbackMs: number;
+  workerIdleMs: number;
+  retryHorizonMs: number;
+  leaseMs: number;
+  httpTimeoutMs: number;
+  logLevel: "debug" | "info" | "warn" | "error" | "silent";
+  /** Connection per target id, from SILTA_TARGET_<ID>_* (id upper-cased, hyphens as underscores). */
+  targets: Record<string, TargetConnection>;
+}
+
+function formatIssue(issue: z.core.$ZodIssue, prefix = ""): string {
+  const name = `${prefix}${issue.path.join(".")}`;
+  return `${name}: ${issue.message}`;
+}
+
+/** The environment variable prefix of a target's connection settings. */
+export function targetEnvPrefix(targetId: string): string {
+  return `SILTA_TARGET_${targetId.toUpperCase().replace(/-/g, "_")}_`;
+}
+
+/**
+ * Parses the configuration once, at start-up. Every problem is reported at once with the name
+ * of the setting and what it accepts; nothing reads the environment after this.
+ */
+export function parseConfig(env: Record<string, string | undefined>, targetIds: readonly string[]): SiltaConfig {
+  const parsed = envSchema.safeParse(env);
+  const problems: string[] = parsed.success ? [] : parsed.error.issues.map((issue) => formatIssue(issue));
+  const targets: Record<string, TargetConnection> = {};
+  for (const id of targetIds) {
+    const prefix = targetEnvPrefix(id);
+    const read = (suffix: string) => env[`${prefix}${suffix}`]?.trim() || null;
+    const parseSecrets = (suffix: string): string[] => {
+      const raw = read(suffix);
+      if (!raw) return [];
+      const result = secretList.safeParse(raw);
+      if (!result.success) {
+        problems.push(`${prefix}${suffix}: ${result.error.issues[0]?.message ?? "invalid"}`);
+        return [];
+      }
+      return result.data;
+    };
+    const url = read("URL");
+    if (url && !z.url().safeParse(url).success) problems.push(`${prefix}URL: expected an http(s) URL, got "${url}"`);
+    targets[id] = {
+      url,
+      token: read("TOKEN"),
+      webhookSecrets: parseSecrets("WEBHOOK_SECRETS"),
+      inboundSecrets: parseSecrets("INBOUND_SECRETS"),
+    };
+  }
+  if (!parsed.success || problems.length > 0) {
+    throw new ConfigError(
+      `Silta cannot start: the configuration has ${problems.length} problem(s):\n  ${problems.join("\n  ")}\nSee README.md, "Configuration".`,
+    );
+  }
+  const e = parsed.data;
+  return {
+    database: e.DATABASE_URL ? { url: e.DATABASE_URL } : { dataDir: e.SILTA_DATA_DIR },
+    host: e.SILTA_HOST,
+    port: e.SILTA_PORT,
+    publicUrl: e.SILTA_PUBLIC_URL ?? `http://${e.SILTA_HOST}:${e.SILTA_PORT}`,
+    mappingsDir: e.SILTA_MAPPINGS_DIR,
+    open311: { url: e.SILTA_OPEN311_URL, apiKey: e.SILTA_OPEN311_API_KEY ?? null },
+    pollCron: e.SILTA_POLL_CRON,
+    pollLookbackMs: e.SILTA_POLL_LOOKBACK_HOURS * 3_600_000,
+    workerIdleMs: e.SILTA_WORKER_IDLE_MS,
+    retryHorizonMs: e.SILTA_RETRY_HORIZON_HOURS * 3_600_000,
+    leaseMs: e.SILTA_LEASE_SECONDS * 1000,
+    httpTimeoutMs: e.SILTA_HTTP_TIMEOUT_MS,
+    logLevel: e.SILTA_LOG_LEVEL,
+    targets,
+  };
+}

@@ -1,0 +1,28 @@
+import { index, jsonb, pgTable, text } from "drizzle-orm/pg-core";
+import type { CaseRecord } from "../../ports/case-system.ts";
+import { at, createdAt, updatedAt } from "./columns.ts";
+
+/**
+ * The case snapshot as last read from the case system. This is Silta's citizen-data store:
+ * the snapshot may hold personal data, which is why nothing else (ledger, logs, outbox) copies it.
+ */
+export const cases = pgTable(
+  "cases",
+  {
+    /** Open311 `service_request_id`. */
+    id: text("id").primaryKey(),
+    serviceCode: text("service_code").notNull(),
+    status: text("status").notNull(),
+    deskStatus: text("desk_status"),
+    worksStatus: text("works_status"),
+    sourceUpdatedAt: at("source_updated_at"),
+    snapshot: jsonb("snapshot").$type<CaseRecord>().notNull(),
+    snapshotHash: text("snapshot_hash").notNull(),
+    /** `routed` (has links) or `excluded` (with `dispositionReason`). */
+    disposition: text("disposition").$type<"routed" | "excluded">().notNull(),
+    dispositionReason: text("disposition_reason"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index("cases_disposition_idx").on(t.disposition)],
+);

@@ -1,0 +1,42 @@
+import { bigint, bigserial, index, integer, pgTable, text } from "drizzle-orm/pg-core";
+import { at } from "./columns.ts";
+
+export type LedgerDirection = "source_in" | "target_out" | "target_in" | "source_out" | "internal";
+export type LedgerOperation =
+  | "intake"
+  | "route"
+  | "exclude"
+  | "create_work_order"
+  | "cancel_work_order"
+  | "field_status"
+  | "write_back"
+  | "park"
+  | "reroute";
+
+/**
+ * Append-only record of every sync operation and its outcome. Ids, codes and hashes only:
+ * never a citizen's personal data (payloads are represented by their SHA-256).
+ */
+export const ledgerEntries = pgTable(
+  "ledger_entries",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    at: at("at").notNull().defaultNow(),
+    caseId: text("case_id").notNull(),
+    linkId: bigint("link_id", { mode: "number" }),
+    target: text("target"),
+    direction: text("direction").$type<LedgerDirection>().notNull(),
+    operation: text("operation").$type<LedgerOperation>().notNull(),
+    idempotencyKey: text("idempotency_key"),
+    payloadHash: text("payload_hash"),
+    /** ok, or the error class / verdict (transient, permanent, indeterminate, auth, rate_limited, unmapped, stale, duplicate, excluded, parked). */
+    outcome: text("outcome").notNull(),
+    errorCode: text("error_code"),
+    httpStatus: integer("http_status"),
+    latencyMs: integer("latency_ms"),
+    attempt: integer("attempt"),
+    /** A reason or status code; never free text from a citizen. */
+    detail: text("detail"),
+  },
+  (t) => [index("ledger_entries_case_idx").on(t.caseId, t.at)],
+);

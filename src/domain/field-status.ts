@@ -1,0 +1,186 @@
+import { and, eq, sql } from "drizzle-orm";
+import type { Database, Tx } from "../db/client.ts";
+import { cases, type InboxState, inboxEvents, links } from "../db/schema/index.ts";
+import type { FieldEvent } from "../ports/work-order-system.ts";
+import type { SiltaDeps } from "./deps.ts";
+import { appendLedger } from "./ledger.ts";
+import { enqueueJob, enqueueOrRearmJob } from "./outbox.ts";
+import { routeCase } from "./routing.ts";
+import { scrubOptional } from "./scrub.ts";
+import { judgeTransition } from "./status.ts";
+import { externalRefFor } from "./work-order-payload.ts";
+
+export interface RecordedEvents {
+  accepted: number;
+  duplicates: number;
+}
+
+/**
+ * Stores inbound field events in the inbox and returns at once: the sender's answer never waits
+ * for processing (R5). The unique (source, event id) makes a redelivered event a no-op (R2).
+ * The crew's note is scrubbed before it is stored.
+ */
+export async function recordFieldEvents(
+  database: Database,
+  source: string,
+  events: readonly FieldEvent[],
+  bodyHash: string,
+): Promise<RecordedEvents> {
+  if (events.length === 0) return { accepted: 0, duplicates: 0 };
+  const inserted = await database.db
+    .insert(inboxEvents)
+    .values(
+      events.map((event) => ({
+        source,
+        eventId: event.eventId,
+        bodyHash,
+        externalRef: event.externalRef,
+        workOrderId: event.workOrderId,
+        statusCode: event.statusCode,
+        occurredAt: new Date(event.occurredAt),
+        note: scrubOptional(event.note),
+      })),
+    )
+    .onConflictDoNothing({ target: [inboxEvents.source, inboxEvents.eventId] })
+    .returning({ id: inboxEvents.id });
+  return { accepted: inserted.length, duplicates: events.length - inserted.length };
+}
+
+type InboxRow = typeof inboxEvents.$inferSelect;
+
+async function settle(tx: Tx, event: InboxRow, state: InboxState, reason: string | null): Promise<void> {
+  await tx.update(inboxEvents).set({ state, reason, processedAt: new Date() }).where(eq(inboxEvents.id, event.id));
+}
+
+/** A target handed the case back: route it to the next target, or park it when there is none. */
+async function rerouteCase(deps: SiltaDeps, tx: Tx, link: typeof links.$inferSelect): Promise<void> {
+  const [caseRow] = await tx.select({ snapshot: cases.snapshot }).from(cases).where(eq(cases.id, link.caseId));
+  const tried = await tx.select({ target: links.target }).from(links).where(eq(links.caseId, link.caseId));
+  const decision = caseRow
+    ? routeCase(deps.mappings, caseRow.snapshot, { excludeTargets: new Set(tried.map((t) => t.target)), rerouting: true })
+    : null;
+  const next = decision?.kind === "routed" && !tried.some((t) => t.target === decision.target) ? decision : null;
+  if (!next) {
+    const reason = "handed back as wrong contractor and no other target is configured for it";
+    await tx
+      .update(links)
+      .set({ state: "parked", parkedCode: "route_missing", parkedReason: reason, updatedAt: new Date() })
+      .where(eq(links.id, link.id));
+    await appendLedger(tx, {
+      caseId: link.caseId,
+      linkId: link.id,
+      target: link.target,
+      direction: "internal",
+      operation: "park",
+      outcome: "parked",
+      errorCode: "route_missing",
+      detail: "wrong_contractor",
+    });
+    return;
+  }
+  await tx.update(links).set({ state: "rerouted", updatedAt: new Date() }).where(eq(links.id, link.id));
+  const externalRef = externalRefFor(deps.mappings.city, link.caseId, next.target);
+  const [created] = await tx
+    .insert(links)
+    .values({ caseId: link.caseId, target: next.target, externalRef })
+    .returning({ id: links.id });
+  if (!created) throw new Error("link insert returned no row");
+  await enqueueJob(tx, {
+    kind: "create_work_order",
+    dedupeKey: `create:${externalRef}`,
+    linkId: created.id,
+    caseId: link.caseId,
+    target: next.target,
+  });
+  await appendLedger(tx, {
+    caseId: link.caseId,
+    linkId: created.id,
+    target: next.target,
+    direction: "internal",
+    operation: "reroute",
+    outcome: "ok",
+    idempotencyKey: externalRef,
+    detail: `from ${link.target} by rule ${next.ruleId}`,
+  });
+}
+
+async function applyOne(deps: SiltaDeps, tx: Tx, event: InboxRow): Promise<InboxState> {
+  const [link] = await tx.select().from(links).where(eq(links.externalRef, event.externalRef)).for("update");
+  // A target may only move its own work orders (S3).
+  if (!link || link.target !== event.source) {
+    await settle(tx, event, "unknown_work_order", `no work order ${event.externalRef} for ${event.source}`);
+    return "unknown_work_order";
+  }
+  const ledgerBase = {
+    caseId: link.caseId,
+    linkId: link.id,
+    target: link.target,
+    direction: "target_in" as const,
+    operation: "field_status" as const,
+    idempotencyKey: event.eventId,
+  };
+  const canonical = deps.mappings.targets.get(link.target)?.inbound.get(event.statusCode);
+  if (!canonical) {
+    // Never guess: hold the event for an admin to map (architecture.md).
+    await settle(tx, event, "quarantined", `unknown status code ${event.statusCode}`);
+    await appendLedger(tx, { ...ledgerBase, outcome: "quarantined", errorCode: "status_unmapped", detail: event.statusCode });
+    return "quarantined";
+  }
+  const verdict = judgeTransition(link.fieldStatus, canonical);
+  if (!verdict.apply) {
+    await settle(tx, event, "stale", `${verdict.reason}: ${link.fieldStatus} then ${canonical}`);
+    await appendLedger(tx, { ...ledgerBase, outcome: "stale", detail: `${event.statusCode} → ${canonical} (${verdict.reason})` });
+    return "stale";
+  }
+  await tx
+    .update(links)
+    .set({
+      fieldStatus: canonical,
+      fieldStatusCode: event.statusCode,
+      fieldStatusAt: event.occurredAt,
+      workOrderId: sql`coalesce(${links.workOrderId}, ${event.workOrderId})`,
+      updatedAt: new Date(),
+    })
+    .where(and(eq(links.id, link.id), eq(links.fieldStatus, link.fieldStatus)));
+  await settle(tx, event, "applied", null);
+  await appendLedger(tx, { ...ledgerBase, outcome: "ok", detail: `${event.statusCode} → ${canonical}` });
+  if (canonical === "wrong_contractor") {
+    await rerouteCase(deps, tx, link);
+  } else {
+    await enqueueOrRearmJob(tx, {
+      kind: "write_back",
+      dedupeKey: `writeback:${link.id}`,
+      linkId: link.id,
+      caseId: link.caseId,
+      target: "case-system",
+    });
+  }
+  return "applied";
+}
+
+export type ApplySummary = Record<Exclude<InboxState, "pending">, number>;
+
+/**
+ * Applies pending inbox events, oldest first, each in its own transaction with its link locked.
+ * Statuses only move forward: a stale or repeated status is recorded and ignored, an unknown
+ * code is quarantined. Rows are claimed with SKIP LOCKED so several workers can share the inbox.
+ */
+export async function applyPendingFieldEvents(deps: SiltaDeps, limit = deps.settings.batchSize): Promise<ApplySummary> {
+  const summary: ApplySummary = { applied: 0, stale: 0, quarantined: 0, unknown_work_order: 0 };
+  for (let i = 0; i < limit; i++) {
+    const state = await deps.database.db.transaction(async (tx) => {
+      const [event] = await tx
+        .select()
+        .from(inboxEvents)
+        .where(eq(inboxEvents.state, "pending"))
+        .orderBy(inboxEvents.occurredAt, inboxEvents.id)
+        .limit(1)
+        .for("update", { skipLocked: true });
+      if (!event) return null;
+      return applyOne(deps, tx, event);
+    });
+    if (!state) break;
+    summary[state as keyof ApplySummary]++;
+  }
+  return summary;
+}

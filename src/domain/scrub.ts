@@ -1,0 +1,44 @@
+/**
+ * Removes personal data from free text before it leaves Silta's citizen-data store: e-mail
+ * addresses, phone numbers (Finnish national forms and E.164) and Finnish personal identity
+ * codes (every century sign, including the letters in use since 2023). Over-scrubbing a
+ * number that only looks like a phone number is the safe side of the trade.
+ */
+
+/** Finnish personal identity code: DDMMYY, century sign, individual number, check character. */
+const PERSONAL_IDENTITY_CODE = /\b(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])\d{2}[-+A-FU-Y]\d{3}[0-9A-FHJ-NPR-Y](?![0-9A-Za-z])/gi;
+
+const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
+
+/**
+ * International numbers (+358 …, any E.164) and Finnish national numbers that start with 0
+ * (mobile 040…050, landline 09…), allowing spaces, hyphens and a parenthesised area code.
+ * At least seven digits in all, so postal codes (00540) and years stay.
+ */
+const PHONE =
+  /(?:\+|00)\d{1,3}[\s-]?(?:\(0\)[\s-]?)?\d{1,4}(?:[\s-]?\d{2,4}){1,4}|\(?\b0\d{1,3}\)?[\s-]?\d{3,4}(?:[\s-]?\d{2,4}){1,2}\b/g;
+
+export const SCRUB_MARKS = {
+  email: "[email removed]",
+  phone: "[phone removed]",
+  personalIdentityCode: "[personal id removed]",
+} as const;
+
+function digitCount(text: string): number {
+  let count = 0;
+  for (const ch of text) if (ch >= "0" && ch <= "9") count++;
+  return count;
+}
+
+/** Free text with e-mails, phone numbers and personal identity codes replaced by marks. */
+export function scrubPersonalData(text: string): string {
+  return text
+    .replace(PERSONAL_IDENTITY_CODE, SCRUB_MARKS.personalIdentityCode)
+    .replace(EMAIL, SCRUB_MARKS.email)
+    .replace(PHONE, (match) => (digitCount(match) >= 7 ? SCRUB_MARKS.phone : match));
+}
+
+/** Same as scrubPersonalData, keeping null as null. */
+export function scrubOptional(text: string | null | undefined): string | null {
+  return text == null ? null : scrubPersonalData(text);
+}

@@ -1,0 +1,77 @@
+/**
+ * Silta's canonical work-order status vocabulary (see ARCHITECTURE.md).
+ * Adapters translate to and from it through the tables in `mappings/status/`.
+ */
+export const CANONICAL_STATUSES = [
+  "pending",
+  "sent",
+  "received",
+  "in_progress",
+  "completed",
+  "scheduled_later",
+  "no_action",
+  "interrupted",
+  "wrong_contractor",
+  "cancelled",
+] as const;
+
+export type CanonicalStatus = (typeof CANONICAL_STATUSES)[number];
+
+export const TERMINAL_STATUSES: ReadonlySet<CanonicalStatus> = new Set([
+  "completed",
+  "scheduled_later",
+  "no_action",
+  "interrupted",
+  "wrong_contractor",
+  "cancelled",
+]);
+
+/** Order of progress: a status only ever moves to a higher rank. All terminal states share the top rank. */
+const RANK: Record<CanonicalStatus, number> = {
+  pending: 0,
+  sent: 1,
+  received: 2,
+  in_progress: 3,
+  completed: 4,
+  scheduled_later: 4,
+  no_action: 4,
+  interrupted: 4,
+  wrong_contractor: 4,
+  cancelled: 4,
+};
+
+export function isCanonicalStatus(value: string): value is CanonicalStatus {
+  return (CANONICAL_STATUSES as readonly string[]).includes(value);
+}
+
+export function isTerminal(status: CanonicalStatus): boolean {
+  return TERMINAL_STATUSES.has(status);
+}
+
+export type TransitionVerdict = { apply: true } | { apply: false; reason: "stale" | "duplicate" | "after_terminal" };
+
+/**
+ * Decides whether a field status may replace the current one. History only moves forward:
+ * an equal or lower rank is stale, and nothing replaces a terminal state (a reopened case
+ * starts a new round with a new link instead).
+ */
+export function judgeTransition(current: CanonicalStatus, next: CanonicalStatus): TransitionVerdict {
+  if (current === next) return { apply: false, reason: "duplicate" };
+  if (isTerminal(current)) return { apply: false, reason: "after_terminal" };
+  if (RANK[next] <= RANK[current]) return { apply: false, reason: "stale" };
+  return { apply: true };
+}
+
+/** Helsinki's public-works part of `detailed_status` for a canonical status, or null where there is none. */
+export const HELSINKI_WORKS_STATUS: Record<CanonicalStatus, string | null> = {
+  pending: null,
+  sent: "PUBLIC_WORKS_NEW",
+  received: "PUBLIC_WORKS_NEW",
+  in_progress: "PUBLIC_WORKS_IN_PROGRESS",
+  completed: "PUBLIC_WORKS_COMPLETED",
+  scheduled_later: "PUBLIC_WORKS_COMPLETED_SCHEDULED_LATER",
+  no_action: "PUBLIC_WORKS_COMPLETED_REQUIRES_NO_ACTION",
+  interrupted: "PUBLIC_WORKS_INTERRUPTED",
+  wrong_contractor: null,
+  cancelled: null,
+};

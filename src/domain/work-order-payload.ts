@@ -1,0 +1,52 @@
+import type { TargetMapping } from "../mappings/mappings.ts";
+import type { CaseRecord } from "../ports/case-system.ts";
+import type { WorkOrderPayload } from "../ports/work-order-system.ts";
+import { scrubOptional } from "./scrub.ts";
+
+/** `<city>:<service_request_id>:<target>`, with the round appended after a reopen. Identical on every attempt. */
+export function externalRefFor(city: string, serviceRequestId: string, target: string, round = 1): string {
+  return round === 1 ? `${city}:${serviceRequestId}:${target}` : `${city}:${serviceRequestId}:${target}:r${round}`;
+}
+
+/** The city's 7-day answer promise, or the target's own completion term, from the report time. */
+export function dueAtFor(record: CaseRecord, target: TargetMapping): string | null {
+  if (!record.requestedAt) return null;
+  const requested = Date.parse(record.requestedAt);
+  if (Number.isNaN(requested)) return null;
+  return new Date(requested + target.sla.completeDays * 86_400_000).toISOString();
+}
+
+/**
+ * Builds the work order a target receives, from its allowlist only: a field absent from the
+ * allowlist is absent from the payload, and free text is scrubbed of e-mails, phone numbers and
+ * personal identity codes even where the field is allowed.
+ */
+export function buildWorkOrderPayload(record: CaseRecord, target: TargetMapping, externalRef: string): WorkOrderPayload {
+  const allow = target.allowlist;
+  const payload: WorkOrderPayload = {
+    externalRef,
+    serviceRequestId: record.serviceRequestId,
+    serviceCode: record.serviceCode,
+  };
+  if (allow.has("serviceName")) payload.serviceName = record.serviceName;
+  if (allow.has("title")) payload.title = scrubOptional(record.title);
+  if (allow.has("description")) payload.description = scrubOptional(record.description);
+  if (allow.has("address")) payload.address = record.address;
+  if (allow.has("location")) {
+    payload.lat = record.lat;
+    payload.long = record.long;
+  }
+  if (allow.has("mediaUrls")) payload.mediaUrls = [...record.mediaUrls];
+  if (allow.has("requestedAt")) payload.requestedAt = record.requestedAt;
+  if (allow.has("dueAt")) payload.dueAt = dueAtFor(record, target);
+  const reporter = record.reporter;
+  if (reporter) {
+    if (allow.has("reporterName")) {
+      const name = [reporter.firstName, reporter.lastName].filter(Boolean).join(" ");
+      payload.reporterName = name || null;
+    }
+    if (allow.has("reporterEmail")) payload.reporterEmail = reporter.email;
+    if (allow.has("reporterPhone")) payload.reporterPhone = reporter.phone;
+  }
+  return payload;
+}

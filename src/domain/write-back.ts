@@ -1,0 +1,71 @@
+import { eq } from "drizzle-orm";
+import type { Tx } from "../db/client.ts";
+import { links } from "../db/schema/index.ts";
+import type { SiltaDeps } from "./deps.ts";
+import { appendLedger } from "./ledger.ts";
+import { enqueueOrRearmJob, type finishJob, type OutboxJob } from "./outbox.ts";
+import { withQuickRetry } from "./quick-retry.ts";
+
+type Link = typeof links.$inferSelect;
+type Finish = (tx: Tx, next: Parameters<typeof finishJob>[3]) => Promise<void>;
+
+/** Silta's id for the write-back of one status of one link: repeated sends are one update to the case system. */
+export function writeBackUpdateId(linkId: number, status: string): string {
+  return `silta-${linkId}-${status}`;
+}
+
+/**
+ * Writes the link's current field status back to the case: the mapped service-request-update
+ * status, the Helsinki public-works code and a citizen-safe note from `mappings/writeback.yaml`
+ * (never the crew's free text). One job per link always sends the latest status; if the status
+ * moved while this one was on the wire, the job re-arms itself.
+ */
+export async function writeBackLinkStatus(deps: SiltaDeps, job: OutboxJob, link: Link, finish: Finish): Promise<void> {
+  const started = Date.now();
+  const status = link.fieldStatus;
+  const mapped = deps.mappings.writeback.statuses[status];
+  if (!mapped || link.writtenBackStatus === status) {
+    await deps.database.db.transaction(async (tx) => finish(tx, { state: "done" }));
+    return;
+  }
+  const updateId = writeBackUpdateId(link.id, status);
+  await withQuickRetry(() =>
+    deps.caseSystem.postStatusUpdate({
+      serviceRequestId: link.caseId,
+      updateId,
+      updatedAt: (link.fieldStatusAt ?? deps.now()).toISOString(),
+      status: mapped.open311,
+      description: mapped.note[deps.mappings.writeback.locale],
+      externalStatusCode: mapped.works,
+    }),
+  );
+  await deps.database.db.transaction(async (tx) => {
+    await finish(tx, { state: "done" });
+    const [current] = await tx
+      .update(links)
+      .set({ writtenBackStatus: status, writtenBackAt: new Date(), updatedAt: new Date() })
+      .where(eq(links.id, link.id))
+      .returning({ fieldStatus: links.fieldStatus });
+    await appendLedger(tx, {
+      caseId: link.caseId,
+      linkId: link.id,
+      target: link.target,
+      direction: "source_out",
+      operation: "write_back",
+      outcome: "ok",
+      idempotencyKey: updateId,
+      latencyMs: Date.now() - started,
+      attempt: job.attempts,
+      detail: `${status} as ${mapped.works}`,
+    });
+    if (current && current.fieldStatus !== status) {
+      await enqueueOrRearmJob(tx, {
+        kind: "write_back",
+        dedupeKey: job.dedupeKey,
+        linkId: link.id,
+        caseId: link.caseId,
+        target: job.target,
+      });
+    }
+  });
+}

@@ -1,0 +1,101 @@
+import { z } from "zod";
+import { CANONICAL_STATUSES } from "../domain/status.ts";
+import { OPEN311_UPDATE_STATUSES } from "../ports/case-system.ts";
+
+/** Fields of a work order a target may receive; everything else stays inside Silta. */
+export const ALLOWLIST_FIELDS = [
+  "serviceName",
+  "title",
+  "description",
+  "address",
+  "location",
+  "mediaUrls",
+  "requestedAt",
+  "dueAt",
+  "reporterName",
+  "reporterEmail",
+  "reporterPhone",
+] as const;
+export type AllowlistField = (typeof ALLOWLIST_FIELDS)[number];
+
+export const TARGET_KINDS = ["stara", "contractor-api"] as const;
+export type TargetKind = (typeof TARGET_KINDS)[number];
+
+const canonical = z.enum(CANONICAL_STATUSES);
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "expected a date as YYYY-MM-DD");
+const targetId = z.string().regex(/^[a-z][a-z0-9-]{0,40}$/, "expected lower-case letters, digits and hyphens");
+
+export const targetsFileSchema = z.strictObject({
+  version: z.literal(1),
+  targets: z
+    .array(
+      z.strictObject({
+        id: targetId,
+        kind: z.enum(TARGET_KINDS),
+        name: z.string().min(1),
+        statusTable: z.string().min(1),
+        allowlist: z.array(z.enum(ALLOWLIST_FIELDS)),
+        sla: z.strictObject({
+          acknowledgeMinutes: z.number().positive(),
+          completeDays: z.number().positive(),
+        }),
+      }),
+    )
+    .min(1, "at least one target is needed"),
+});
+
+export const routingFileSchema = z.strictObject({
+  version: z.literal(1),
+  city: z.string().regex(/^[a-z][a-z0-9-]*$/),
+  areas: z.string().min(1),
+  fieldWorkServiceCodes: z.array(z.string().min(1)).min(1),
+  handedElsewhere: z.enum(["exclude", "route"]),
+  cityCancelDeskStatuses: z.array(z.string().min(1)),
+  rules: z.array(
+    z.strictObject({
+      id: z.string().min(1),
+      description: z.string().optional(),
+      serviceCodes: z.array(z.string().min(1)).min(1),
+      areas: z.array(z.string().min(1)).min(1).optional(),
+      validFrom: isoDate.optional(),
+      validTo: isoDate.optional(),
+      target: targetId,
+    }),
+  ),
+  fallback: z.strictObject({ target: targetId }),
+});
+
+export const statusTableSchema = z.strictObject({
+  version: z.literal(1),
+  inbound: z.record(z.string().min(1), canonical),
+  outbound: z.partialRecord(canonical, z.string().min(1)),
+});
+
+const note = z.strictObject({ fi: z.string().min(1), en: z.string().min(1) });
+export const writebackFileSchema = z.strictObject({
+  version: z.literal(1),
+  locale: z.enum(["fi", "en"]),
+  statuses: z.partialRecord(
+    canonical,
+    z.strictObject({
+      open311: z.enum(OPEN311_UPDATE_STATUSES),
+      works: z.string().regex(/^PUBLIC_WORKS_[A-Z_]+$/),
+      note,
+    }),
+  ),
+});
+
+const position = z.tuple([z.number(), z.number()]).rest(z.number());
+export const areasFileSchema = z.object({
+  type: z.literal("FeatureCollection"),
+  features: z.array(
+    z.object({
+      type: z.literal("Feature"),
+      properties: z.looseObject({ name: z.string().min(1) }),
+      geometry: z.discriminatedUnion("type", [
+        z.object({ type: z.literal("Polygon"), coordinates: z.array(z.array(position).min(4)) }),
+        z.object({ type: z.literal("MultiPolygon"), coordinates: z.array(z.array(z.array(position).min(4))) }),
+      ]),
+    }),
+  ),
+});

@@ -1,0 +1,91 @@
+/**
+ * CaseSystem port: the city's feedback system (Open311 / GeoReport v2). Core code talks only to
+ * this interface; `adapters/open311` implements it for Helsinki and any GeoReport v2 server.
+ */
+
+/** One entry of Helsinki's undocumented `extended_attributes.tasks` hand-off history. */
+export interface CaseTask {
+  createdAt: string | null;
+  modifiedAt: string | null;
+  ownerName: string | null;
+  type: string | null;
+  state: string | null;
+}
+
+/**
+ * A case as Silta understands it, normalised from whatever the wire carried
+ * (`""`, `null` and a missing field all become `null`; ids stay strings; lat/long numbers).
+ */
+export interface CaseRecord {
+  serviceRequestId: string;
+  status: "open" | "closed";
+  statusNotes: string | null;
+  serviceCode: string;
+  serviceName: string | null;
+  title: string | null;
+  description: string | null;
+  agencyResponsible: string | null;
+  /** ISO 8601 with offset, as received. */
+  requestedAt: string | null;
+  updatedAt: string | null;
+  expectedAt: string | null;
+  address: string | null;
+  addressId: string | null;
+  zipcode: string | null;
+  lat: number | null;
+  long: number | null;
+  mediaUrls: string[];
+  /** The feedback desk's part of `detailed_status` (RECEIVED, IN_PROCESS, PROCESSED, …). */
+  deskStatus: string | null;
+  /** The public-works part of `detailed_status` (PUBLIC_WORKS_*), when there is one. */
+  worksStatus: string | null;
+  detailedStatusRaw: string | null;
+  tasks: CaseTask[];
+  serviceObjectId: string | null;
+  serviceObjectType: string | null;
+  /**
+   * Reporter contact details, when the source exposes them. Personal data: never logged, never
+   * in the ledger, sent to a target only when its mapping allows the field.
+   */
+  reporter: { firstName: string | null; lastName: string | null; email: string | null; phone: string | null } | null;
+}
+
+/** Status values of the service-request-updates extension (mySociety / FixMyStreet). */
+export const OPEN311_UPDATE_STATUSES = [
+  "OPEN",
+  "INVESTIGATING",
+  "IN_PROGRESS",
+  "ACTION_SCHEDULED",
+  "FIXED",
+  "CLOSED",
+  "NO_FURTHER_ACTION",
+  "NOT_COUNCILS_RESPONSIBILITY",
+  "DUPLICATE",
+  "INTERNAL_REFERRAL",
+] as const;
+export type Open311UpdateStatus = (typeof OPEN311_UPDATE_STATUSES)[number];
+
+/** A write-back to the case: field status plus a citizen-safe note. */
+export interface CaseStatusUpdate {
+  serviceRequestId: string;
+  /** Silta's id for this update; the case system treats a repeated id as the same update. */
+  updateId: string;
+  updatedAt: string;
+  status: Open311UpdateStatus;
+  /** Citizen-facing text, free of personal data. */
+  description: string;
+  /** The raw external code carried along, e.g. `PUBLIC_WORKS_IN_PROGRESS`. */
+  externalStatusCode: string | null;
+}
+
+export interface CaseSystem {
+  /**
+   * Every case updated in [updatedAfter, updatedBefore), de-duplicated by id. Implementations
+   * walk the source's windows themselves (shrinking a window that hits the source's cap).
+   */
+  listChangedCases(updatedAfter: Date, updatedBefore: Date): Promise<CaseRecord[]>;
+  /** One case by id, or null when the source does not know it. */
+  getCase(serviceRequestId: string): Promise<CaseRecord | null>;
+  /** Writes field status back to the case. Idempotent by `updateId`. */
+  postStatusUpdate(update: CaseStatusUpdate): Promise<{ updateId: string }>;
+}
