@@ -1,0 +1,63 @@
+import { z } from "zod";
+
+/**
+ * What Silta accepts from Stara, checked at the boundary: a 2xx answer or webhook that does not
+ * fit is a bad response, never half-read. Schemas are deliberately lenient where Stara may grow
+ * (extra fields are dropped) and strict where Silta relies on a value (ids, state, time).
+ * The state stays a plain string: an unknown code must reach core to be quarantined, not
+ * rejected here.
+ */
+
+const nonEmpty = z.string().min(1);
+
+/** The fields of a work order Silta reads. */
+export const staraWorkOrderSchema = z.object({
+  tunnus: nonEmpty,
+  ulkoinen_viite: nonEmpty,
+  tila: nonEmpty,
+});
+export type StaraWorkOrderWire = z.infer<typeof staraWorkOrderSchema>;
+
+export const staraWorkOrderListSchema = z.object({
+  tyotilaukset: z.array(staraWorkOrderSchema),
+});
+
+/** One status change, as pushed in a webhook and as listed in the change feed. */
+export const staraEventSchema = z.object({
+  tapahtuma_id: nonEmpty,
+  tunnus: nonEmpty,
+  ulkoinen_viite: nonEmpty,
+  tila: nonEmpty,
+  aikaleima: z.iso.datetime({ offset: true }),
+  huomautus: z.string().nullish(),
+});
+export type StaraEventWire = z.infer<typeof staraEventSchema>;
+
+export const staraWebhookBodySchema = z.object({
+  tapahtumat: z.array(staraEventSchema).min(1).max(100),
+});
+
+export const staraChangePageSchema = z.object({
+  muutokset: z.array(staraEventSchema),
+  seuraava: nonEmpty,
+  lisaa: z.boolean(),
+});
+
+/** Stara's error body; read only for its stable code. */
+export const staraErrorBodySchema = z.object({
+  virhe: z.object({ koodi: z.string(), viesti: z.string().optional() }),
+});
+
+/** Stara's stable error code from an error body, or null when the body is not Stara's shape. */
+export function staraErrorCode(body: unknown): string | null {
+  const parsed = staraErrorBodySchema.safeParse(body);
+  return parsed.success ? parsed.data.virhe.koodi : null;
+}
+
+/** Issue paths of a failed parse, without the values (which may carry personal data). */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.code}`)
+    .join("; ");
+}
