@@ -9,6 +9,7 @@ import { SiltaError, toSiltaError } from "./errors.ts";
 import { appendLedger } from "./ledger.ts";
 import { claimDueJobs, enqueueOrRearmJob, finishJob, type OutboxJob } from "./outbox.ts";
 import { withQuickRetry } from "./quick-retry.ts";
+import { isTerminal } from "./status.ts";
 import { buildWorkOrderPayload } from "./work-order-payload.ts";
 import { writeBackLinkStatus } from "./write-back.ts";
 
@@ -146,6 +147,24 @@ async function executeCancel(deps: SiltaDeps, job: OutboxJob, link: Link): Promi
     }
     // The create job sees desired = cancelled and finishes the link as cancelled without sending.
     await deps.database.db.transaction(async (tx) => finishOrThrow(tx, deps, job, { state: "done" }));
+    return;
+  }
+  if (isTerminal(link.fieldStatus)) {
+    // The crew already finished: there is nothing left to withdraw, and the outcome stays on record.
+    await deps.database.db.transaction(async (tx) => {
+      await finishOrThrow(tx, deps, job, { state: "done" });
+      await appendLedger(tx, {
+        caseId: link.caseId,
+        linkId: link.id,
+        target: link.target,
+        direction: "internal",
+        operation: "cancel_work_order",
+        outcome: "skipped",
+        idempotencyKey: link.externalRef,
+        attempt: job.attempts,
+        detail: `field work already ${link.fieldStatus}`,
+      });
+    });
     return;
   }
   const { system } = targetSystem(deps, link.target);

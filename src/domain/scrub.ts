@@ -22,7 +22,25 @@ export const SCRUB_MARKS = {
   email: "[email removed]",
   phone: "[phone removed]",
   personalIdentityCode: "[personal id removed]",
+  name: "[name removed]",
 } as const;
+
+/** A capitalised word, Finnish letters and double-barrelled names included (Anna-Liisa, Meikäläinen). */
+const NAME_WORD = "[A-ZÅÄÖ][a-zåäöéü]+(?:-[A-ZÅÄÖ][a-zåäöéü]+)?";
+const FULL_NAME = `${NAME_WORD}(?:\\s+${NAME_WORD}){1,2}`;
+
+/**
+ * Names cannot be found in free text by pattern alone, but in feedback they stand where people
+ * sign or give contact details: after a greeting or a contact phrase, or right before the contact
+ * details themselves. These heuristics catch those places; known reporter names are removed
+ * wherever they stand.
+ */
+const NAME_AFTER_PHRASE = new RegExp(
+  `(\\b(?:[Tt]erveisin|[Tt]erv\\.|T\\.|[Nn]imeni on|[Ll]isätietoja antaa|[Yy]hteyttä:|[Yy]hteyshenkilö:?|[Ii]lmoittaja:?|[Rr]egards,?)\\s+)(${FULL_NAME})`,
+  "g",
+);
+const MARK = "\\[(?:email|phone|personal id) removed\\]";
+const NAME_BEFORE_MARK = new RegExp(`(${FULL_NAME})(?=\\s*[,(]?\\s*(?:puh\\.\\s*)?${MARK})`, "g");
 
 function digitCount(text: string): number {
   let count = 0;
@@ -30,15 +48,34 @@ function digitCount(text: string): number {
   return count;
 }
 
-/** Free text with e-mails, phone numbers and personal identity codes replaced by marks. */
-export function scrubPersonalData(text: string): string {
-  return text
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/**
+ * Free text with e-mails, phone numbers, personal identity codes and names in signature or
+ * contact positions replaced by marks. `knownNames` (e.g. the reporter's own first and last
+ * name) are removed wherever they stand.
+ */
+export function scrubPersonalData(text: string, knownNames: readonly (string | null | undefined)[] = []): string {
+  let result = text
     .replace(PERSONAL_IDENTITY_CODE, SCRUB_MARKS.personalIdentityCode)
     .replace(EMAIL, SCRUB_MARKS.email)
-    .replace(PHONE, (match) => (digitCount(match) >= 7 ? SCRUB_MARKS.phone : match));
+    .replace(PHONE, (match) => (digitCount(match) >= 7 ? SCRUB_MARKS.phone : match))
+    .replace(NAME_AFTER_PHRASE, (_match, phrase: string) => `${phrase}${SCRUB_MARKS.name}`)
+    .replace(NAME_BEFORE_MARK, SCRUB_MARKS.name);
+  for (const name of knownNames) {
+    if (name && name.trim().length >= 2) {
+      result = result.replace(new RegExp(`(?<![\\p{L}])${escapeRegExp(name.trim())}(?![\\p{L}])`, "giu"), SCRUB_MARKS.name);
+    }
+  }
+  return result;
 }
 
 /** Same as scrubPersonalData, keeping null as null. */
-export function scrubOptional(text: string | null | undefined): string | null {
-  return text == null ? null : scrubPersonalData(text);
+export function scrubOptional(
+  text: string | null | undefined,
+  knownNames: readonly (string | null | undefined)[] = [],
+): string | null {
+  return text == null ? null : scrubPersonalData(text, knownNames);
 }

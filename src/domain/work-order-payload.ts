@@ -23,14 +23,16 @@ export function dueAtFor(record: CaseRecord, target: TargetMapping): string | nu
  */
 export function buildWorkOrderPayload(record: CaseRecord, target: TargetMapping, externalRef: string): WorkOrderPayload {
   const allow = target.allowlist;
+  // The reporter's own names are removed from free text wherever they stand.
+  const knownNames = record.reporter ? [record.reporter.firstName, record.reporter.lastName] : [];
   const payload: WorkOrderPayload = {
     externalRef,
     serviceRequestId: record.serviceRequestId,
     serviceCode: record.serviceCode,
   };
   if (allow.has("serviceName")) payload.serviceName = record.serviceName;
-  if (allow.has("title")) payload.title = scrubOptional(record.title);
-  if (allow.has("description")) payload.description = scrubOptional(record.description);
+  if (allow.has("title")) payload.title = scrubOptional(record.title, knownNames);
+  if (allow.has("description")) payload.description = scrubOptional(record.description, knownNames);
   if (allow.has("address")) payload.address = record.address;
   if (allow.has("location")) {
     payload.lat = record.lat;

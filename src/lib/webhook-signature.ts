@@ -36,7 +36,8 @@ export function verifyWebhookSignature(secrets: readonly string[], headers: Head
   let lastReason = "no webhook secret configured";
   for (const secret of secrets) {
     try {
-      new Webhook(secret).verify(body, wanted);
+      // jsonParse off: a signed body that is not JSON is the parser's problem (webhook_malformed), not a crash here.
+      new Webhook(secret).verify(body, wanted, { jsonParse: false });
       return;
     } catch (error) {
       if (!(error instanceof WebhookVerificationError)) throw error;

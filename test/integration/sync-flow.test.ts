@@ -227,6 +227,20 @@ describe("city-side changes", () => {
     expect((await checkLedgerBalance(database)).accounts.cancelled).toBe(1);
   });
 
+  it("keeps a finished field status when the city withdraws the case afterwards", async () => {
+    const record = makeCase({ ...PLACES.east });
+    await ingestCases(deps, [record]);
+    await settle();
+    const ref = `helsinki:${record.serviceRequestId}:contractor-east`;
+    await recordFieldEvents(database, "contractor-east", [event(ref, "COMPLETED", "2026-11-20T10:00:00+02:00")], "h");
+    await settle();
+    await ingestCases(deps, [{ ...record, deskStatus: "REJECTED", detailedStatusRaw: "REJECTED" }]);
+    await settle();
+    expect(targets.east.calls.cancel).toBe(0);
+    const [link] = await database.db.select().from(links);
+    expect(link).toMatchObject({ state: "forwarded", fieldStatus: "completed", writtenBackStatus: "completed" });
+  });
+
   it("does not send a case withdrawn before delivery", async () => {
     const record = makeCase({ ...PLACES.east });
     await ingestCases(deps, [record]);

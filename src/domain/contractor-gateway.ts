@@ -1,0 +1,128 @@
+import { and, eq, gt, inArray, isNull, or, sql } from "drizzle-orm";
+import type { Database } from "../db/client.ts";
+import { cases, contractorKeys, inboxEvents, links } from "../db/schema/index.ts";
+import { sha256Hex } from "../lib/hash.ts";
+import type { Mappings } from "../mappings/mappings.ts";
+import type { ContractorFeedItem, ContractorGateway, ContractorWorkOrderView } from "../ports/contractor-gateway.ts";
+import { recordFieldEvents } from "./field-status.ts";
+import { buildWorkOrderPayload } from "./work-order-payload.ts";
+
+/** Creates an API key for a contractor; only its hash is stored, so the key is shown once. */
+export async function issueContractorKey(database: Database, target: string, label: string | null = null): Promise<string> {
+  const bytes = crypto.getRandomValues(new Uint8Array(32));
+  const key = `silta_${btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "")}`;
+  await database.db.insert(contractorKeys).values({ target, keyHash: await sha256Hex(key), label });
+  return key;
+}
+
+type LinkRow = typeof links.$inferSelect;
+
+/** Feed positions are `<updated_at ms>.<link id>`: a link that changes later moves to the feed's end. */
+function encodeCursor(link: Pick<LinkRow, "updatedAt" | "id">): string {
+  return `${link.updatedAt.getTime()}.${link.id}`;
+}
+
+function decodeCursor(cursor: string | null): { at: Date; id: number } | null {
+  if (!cursor) return null;
+  const match = /^(\d+)\.(\d+)$/.exec(cursor);
+  if (!match) return null;
+  return { at: new Date(Number(match[1])), id: Number(match[2]) };
+}
+
+/** The contractor API's view of the database: a contractor only ever sees its own links (S3). */
+export function createContractorGateway(database: Database, mappings: Mappings): ContractorGateway {
+  const { db } = database;
+
+  async function view(link: LinkRow): Promise<ContractorWorkOrderView | null> {
+    const mapping = mappings.targets.get(link.target);
+    const [row] = await db.select({ snapshot: cases.snapshot }).from(cases).where(eq(cases.id, link.caseId));
+    if (!mapping || !row) return null;
+    return {
+      workOrderId: link.externalRef,
+      serviceRequestId: link.caseId,
+      targetId: link.target,
+      status: link.fieldStatus,
+      payload: buildWorkOrderPayload(row.snapshot, mapping, link.externalRef),
+      cancelled: link.state === "cancelled" || link.desired === "cancelled",
+      createdAt: link.createdAt.toISOString(),
+      updatedAt: link.updatedAt.toISOString(),
+    };
+  }
+
+  return {
+    async authenticate(apiKey) {
+      const [row] = await db
+        .select({ target: contractorKeys.target })
+        .from(contractorKeys)
+        .where(and(eq(contractorKeys.keyHash, await sha256Hex(apiKey)), isNull(contractorKeys.revokedAt)));
+      return row && mappings.targets.get(row.target)?.kind === "contractor-api" ? { targetId: row.target } : null;
+    },
+
+    async listFeed(targetId, cursor, limit) {
+      const after = decodeCursor(cursor);
+      const rows = await db
+        .select()
+        .from(links)
+        .where(
+          and(
+            eq(links.target, targetId),
+            inArray(links.state, ["forwarded", "cancelled"]),
+            after ? or(gt(links.updatedAt, after.at), and(eq(links.updatedAt, after.at), gt(links.id, after.id))) : undefined,
+          ),
+        )
+        .orderBy(links.updatedAt, links.id)
+        .limit(limit);
+      const items: ContractorFeedItem[] = [];
+      for (const row of rows) {
+        const workOrder = await view(row);
+        if (!workOrder) continue;
+        items.push({
+          cursor: encodeCursor(row),
+          type: workOrder.cancelled ? "work_order.cancelled" : "work_order.created",
+          workOrder,
+        });
+      }
+      const last = rows.at(-1);
+      return { items, nextCursor: last ? encodeCursor(last) : cursor };
+    },
+
+    async getWorkOrder(targetId, workOrderId) {
+      const [row] = await db
+        .select()
+        .from(links)
+        .where(
+          and(
+            eq(links.externalRef, workOrderId),
+            eq(links.target, targetId),
+            inArray(links.state, ["forwarded", "cancelled", "pending"]),
+          ),
+        );
+      return row ? view(row) : null;
+    },
+
+    async recordEvent(targetId, event, idempotency) {
+      const [owned] = await db
+        .select({ id: links.id })
+        .from(links)
+        .where(and(eq(links.externalRef, event.externalRef), eq(links.target, targetId)));
+      if (!owned) return { outcome: "not_found" };
+      const result = await recordFieldEvents(database, targetId, [event], idempotency.bodyHash);
+      if (result.accepted === 1) return { outcome: "accepted", eventId: event.eventId };
+      const [earlier] = await db
+        .select({ bodyHash: inboxEvents.bodyHash })
+        .from(inboxEvents)
+        .where(and(eq(inboxEvents.source, targetId), eq(inboxEvents.eventId, event.eventId)));
+      return earlier?.bodyHash === idempotency.bodyHash
+        ? { outcome: "replayed", eventId: event.eventId }
+        : { outcome: "conflict" };
+    },
+  };
+}
+
+/** Number of links per target and state, for progress output and the console. */
+export async function countLinksByState(database: Database): Promise<{ target: string; state: string; n: number }[]> {
+  return database.rows(sql`select target, state, count(*)::int as n from links group by target, state order by target, state`);
+}
