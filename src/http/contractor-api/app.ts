@@ -1,0 +1,129 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
+import { requestId } from "hono/request-id";
+import { canonicalJson, sha256Hex } from "../../lib/hash.ts";
+import type { ContractorGateway } from "../../ports/contractor-gateway.ts";
+import type { FieldEvent } from "../../ports/work-order-system.ts";
+import { codeForStatus, errorBody, errorResponse } from "./api-errors.ts";
+import { bearerAuth } from "./bearer-auth.ts";
+import type { ContractorApiEnv } from "./env.ts";
+import { getWorkOrderRoute, listWorkOrderFeedRoute, recordWorkOrderEventRoute } from "./routes.ts";
+import { toFeedItem, toWorkOrderState } from "./work-order-view.ts";
+
+/** S4: bodies above this answer 413 before they are parsed. */
+export const CONTRACTOR_API_BODY_LIMIT = 256 * 1024;
+export const CONTRACTOR_API_BASE_PATH = "/api/contractor/v1";
+
+export interface ContractorApiOptions {
+  /** Where the lead mounts the sub-app; written into the served document's `servers`. */
+  basePath?: string;
+}
+
+/**
+ * Silta's contractor API (pull feed, work-order reads, status events) as an OpenAPIHono sub-app,
+ * to be mounted at `/api/contractor/v1`. Every route needs a contractor's bearer key and sees
+ * only that contractor's work orders; `/openapi.json` serves the OpenAPI 3.1 document generated
+ * from the same route definitions.
+ */
+export function createContractorApi(
+  gateway: ContractorGateway,
+  options: ContractorApiOptions = {},
+): OpenAPIHono<ContractorApiEnv> {
+  const app = new OpenAPIHono<ContractorApiEnv>({
+    defaultHook: (result, c) => {
+      if (!result.success) {
+        return c.json(errorBody(c, "invalid_request", describeIssues(result.error.issues)), 400);
+      }
+    },
+  });
+
+  // Keep the id of an outer request-id middleware when the parent app has one.
+  app.use(async (c, next) => (c.get("requestId") ? next() : requestId()(c, next)));
+  for (const path of ["/work-orders", "/work-orders/*"]) {
+    app.use(
+      path,
+      bearerAuth(gateway),
+      bodyLimit({
+        maxSize: CONTRACTOR_API_BODY_LIMIT,
+        onError: (c) => errorResponse(c, "payload_too_large", `the body is larger than ${CONTRACTOR_API_BODY_LIMIT} bytes`),
+      }),
+    );
+  }
+
+  app.openapi(listWorkOrderFeedRoute, async (c) => {
+    const { cursor, limit } = c.req.valid("query");
+    const page = await gateway.listFeed(c.get("targetId"), cursor ?? null, limit);
+    return c.json({ items: page.items.map(toFeedItem), nextCursor: page.nextCursor }, 200);
+  });
+
+  app.openapi(getWorkOrderRoute, async (c) => {
+    const { workOrderId } = c.req.valid("param");
+    // The gateway answers null for another contractor's order too: 404, never 403, so ids do not leak.
+    const view = await gateway.getWorkOrder(c.get("targetId"), workOrderId);
+    if (!view) return c.json(errorBody(c, "not_found", "no such work order"), 404);
+    return c.json(toWorkOrderState(view), 200);
+  });
+
+  app.openapi(recordWorkOrderEventRoute, async (c) => {
+    const targetId = c.get("targetId");
+    const { workOrderId } = c.req.valid("param");
+    const key = c.req.valid("header")["idempotency-key"];
+    const body = c.req.valid("json");
+    const event: FieldEvent = {
+      eventId: `${targetId}:${key}`,
+      externalRef: workOrderId,
+      workOrderId,
+      statusCode: body.status,
+      occurredAt: body.occurredAt,
+      note: body.note ?? null,
+    };
+    const bodyHash = await sha256Hex(canonicalJson(body));
+    const recorded = await gateway.recordEvent(targetId, event, { key, bodyHash });
+    switch (recorded.outcome) {
+      case "accepted":
+      case "replayed":
+        return c.json({ eventId: recorded.eventId, status: "accepted" as const }, 202);
+      case "conflict":
+        return c.json(errorBody(c, "idempotency_conflict", "this Idempotency-Key was already used with a different body"), 422);
+      case "not_found":
+        return c.json(errorBody(c, "not_found", "no such work order"), 404);
+    }
+  });
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "Bearer", {
+    type: "http",
+    scheme: "bearer",
+    description: "The API key Silta issued to the contractor.",
+  });
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "Silta contractor API",
+      version: "1.0.0",
+      description:
+        "Pull feed of work orders, work-order reads and status events for contractors. Status codes: RECEIVED, IN_PROGRESS, COMPLETED, SCHEDULED_LATER, NO_ACTION, INTERRUPTED, WRONG_CONTRACTOR.",
+    },
+    servers: [{ url: options.basePath ?? CONTRACTOR_API_BASE_PATH }],
+    tags: [{ name: "work-orders", description: "The calling contractor's work orders." }],
+  });
+
+  app.notFound((c) => errorResponse(c, "not_found", "no such endpoint"));
+  app.onError((error, c) => {
+    if (error instanceof HTTPException) {
+      const code = codeForStatus(error.status);
+      return c.json(errorBody(c, code, code === "internal_error" ? "internal error" : error.message), error.status);
+    }
+    // Details stay in the server's logs (the lead's request logger); the caller gets the request id.
+    return errorResponse(c, "internal_error", "internal error");
+  });
+  return app;
+}
+
+/** Paths and messages of validation issues; input values are never echoed (they may be personal data). */
+function describeIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
+  return issues
+    .slice(0, 10)
+    .map((issue) => (issue.path.length > 0 ? `${issue.path.map(String).join(".")}: ${issue.message}` : issue.message))
+    .join("; ");
+}
