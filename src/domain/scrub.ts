@@ -16,7 +16,7 @@ const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}
  * At least seven digits in all, so postal codes (00540) and years stay.
  */
 const PHONE =
-  /(?:\+|00)\d{1,3}[\s-]?(?:\(0\)[\s-]?)?\d{1,4}(?:[\s-]?\d{2,4}){1,4}|\(?\b0\d{1,3}\)?[\s-]?\d{3,4}(?:[\s-]?\d{2,4}){1,2}\b/g;
+  /(?:\+|00)\d{1,3}[\s-]?(?:\(0\)[\s-]?)?\d{1,4}(?:[\s-]?\d{1,4}){1,4}(?!\d)|\(?\b0\d{1,3}\)?[\s-]?\d{3,4}(?:[\s-]?\d{2,4}){1,2}(?!\d)/g;
 
 export const SCRUB_MARKS = {
   email: "[email removed]",
