@@ -1,0 +1,241 @@
+import { z } from "zod";
+import type { CaseRecord, CaseTask } from "../../src/ports/case-system.ts";
+
+/**
+ * Tolerant reading of GeoReport v2 records as Helsinki serves them. Every quirk in
+ * `design/helsinki-open311.md` §2 is accepted here so that the rest of Silta sees one shape:
+ * `""`, `null` and a missing field all become `null`; ids stay strings; `lat`/`long` strings
+ * become numbers; `zip_code` is read as `zipcode`. A record that cannot be a case at all (not an
+ * object, no id, no service code, no open/closed status) is rejected whole, with a reason, so the
+ * caller can quarantine it: nothing here throws on bad data and nothing is half-parsed.
+ */
+
+export type CaseParseResult =
+  | { ok: true; record: CaseRecord }
+  | {
+      ok: false;
+      /** Names the fields at fault, never their values (they may hold personal data). */
+      reason: string;
+      /** The record's id when it could be read, so a quarantine can key on it. */
+      serviceRequestId: string | null;
+    };
+
+export interface CaseListReject {
+  /** Position in the response array. */
+  index: number;
+  reason: string;
+  serviceRequestId: string | null;
+  /** The raw row as received. May contain personal data: store it, never log it. */
+  raw: unknown;
+}
+
+export type CaseListParseResult =
+  | {
+      ok: true;
+      records: CaseRecord[];
+      rejects: CaseListReject[];
+      /** Rows in the response, good or bad: what the server's row cap counts. */
+      rowCount: number;
+    }
+  | { ok: false; reason: string };
+
+const PUBLIC_WORKS_PREFIX = "PUBLIC_WORKS_";
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function blankToNull(value: unknown): unknown {
+  if (value === undefined || value === null) return null;
+  if (typeof value === "string" && value.trim() === "") return null;
+  return value;
+}
+
+/** Optional text: blank → null, numbers kept as their string form, anything else unreadable → null. */
+const optionalText = z
+  .preprocess(blankToNull, z.union([z.string(), z.number().transform((n) => String(n))]).nullable())
+  .catch(null);
+
+/** A timestamp kept exactly as received (with its offset), or null when it does not parse as a date. */
+const optionalDatetime = optionalText.transform((value) => (value !== null && !Number.isNaN(Date.parse(value)) ? value : null));
+
+function coordinate(limit: number) {
+  return z
+    .preprocess((value) => {
+      if (typeof value === "number") return value;
+      // Tolerate a decimal comma: Finnish locales write 60,17.
+      if (typeof value === "string" && value.trim() !== "") return Number(value.trim().replace(",", "."));
+      return null;
+    }, z.number().nullable())
+    .transform((n) => (n !== null && Number.isFinite(n) && Math.abs(n) <= limit ? n : null))
+    .catch(null);
+}
+
+/** Ids are strings on the wire; a number is accepted and turned into its string form, never the reverse. */
+function requiredId(field: string) {
+  return z.preprocess(
+    (value) => (typeof value === "number" && Number.isFinite(value) ? String(value) : value),
+    z
+      .string({ error: `${field} is missing or not a string` })
+      .trim()
+      .min(1, { error: `${field} is empty` }),
+  );
+}
+
+const mediaList = z
+  .preprocess((value) => {
+    if (typeof value === "string") return [value];
+    return Array.isArray(value) ? value : [];
+  }, z.array(z.unknown()))
+  .transform((items) => items.filter((item): item is string => typeof item === "string" && item.trim() !== ""))
+  .catch([]);
+
+const taskSchema = z.object({
+  task_created: optionalDatetime,
+  task_modified: optionalDatetime,
+  owner_name: optionalText,
+  task_type: optionalText,
+  task_state: optionalText,
+});
+
+/** Tasks are history for people to read; an entry that is not an object is skipped rather than failing the case. */
+const taskList = z
+  .preprocess((value) => (Array.isArray(value) ? value.filter(isPlainObject) : []), z.array(taskSchema))
+  .transform((tasks): CaseTask[] =>
+    tasks.map((task) => ({
+      createdAt: task.task_created,
+      modifiedAt: task.task_modified,
+      ownerName: task.owner_name,
+      type: task.task_type,
+      state: task.task_state,
+    })),
+  )
+  .catch([]);
+
+const extendedAttributes = z.preprocess(
+  (value) => (isPlainObject(value) ? value : {}),
+  z.object({
+    title: optionalText,
+    detailed_status: optionalText,
+    media_urls: mediaList,
+    tasks: taskList,
+    service_object_id: optionalText,
+    service_object_type: optionalText,
+  }),
+);
+
+const wireRecord = z.object({
+  service_request_id: requiredId("service_request_id"),
+  service_code: requiredId("service_code"),
+  status: z.preprocess(
+    (value) => (typeof value === "string" ? value.trim().toLowerCase() : value),
+    z.enum(["open", "closed"], { error: "status is missing or not open/closed" }),
+  ),
+  status_notes: optionalText,
+  service_name: optionalText,
+  description: optionalText,
+  agency_responsible: optionalText,
+  requested_datetime: optionalDatetime,
+  updated_datetime: optionalDatetime,
+  expected_datetime: optionalDatetime,
+  address: optionalText,
+  address_id: optionalText,
+  zipcode: optionalText,
+  zip_code: optionalText,
+  lat: coordinate(90),
+  long: coordinate(180),
+  media_url: mediaList,
+  first_name: optionalText,
+  last_name: optionalText,
+  email: optionalText,
+  phone: optionalText,
+  extended_attributes: extendedAttributes,
+});
+
+/**
+ * Splits Helsinki's `detailed_status` ("desk state[,PUBLIC_WORKS_* state]") into its two
+ * dimensions. The desk part is the first part that is not a public-works state; the works part is
+ * the first `PUBLIC_WORKS_*` part. Either may be null.
+ */
+export function splitDetailedStatus(raw: string | null): { deskStatus: string | null; worksStatus: string | null } {
+  if (raw === null) return { deskStatus: null, worksStatus: null };
+  const parts = raw
+    .split(",")
+    .map((part) => part.trim())
+    .filter((part) => part !== "");
+  return {
+    deskStatus: parts.find((part) => !part.startsWith(PUBLIC_WORKS_PREFIX)) ?? null,
+    worksStatus: parts.find((part) => part.startsWith(PUBLIC_WORKS_PREFIX)) ?? null,
+  };
+}
+
+function readableId(raw: Record<string, unknown>): string | null {
+  const id = raw.service_request_id;
+  if (typeof id === "string" && id.trim() !== "") return id.trim();
+  if (typeof id === "number" && Number.isFinite(id)) return String(id);
+  return null;
+}
+
+/**
+ * Parses one wire record into a CaseRecord, or says why it cannot. Never throws.
+ * `media_urls` and `media_url` are merged (Helsinki's `media_url` is the first of `media_urls`),
+ * keeping order and dropping repeats.
+ */
+export function parseCaseRecord(raw: unknown): CaseParseResult {
+  if (!isPlainObject(raw)) return { ok: false, reason: "record is not a JSON object", serviceRequestId: null };
+  const parsed = wireRecord.safeParse(raw);
+  if (!parsed.success) {
+    const reason = parsed.error.issues
+      .map((issue) => (issue.path.length > 0 ? `${issue.path.join(".")}: ${issue.message}` : issue.message))
+      .join("; ");
+    return { ok: false, reason, serviceRequestId: readableId(raw) };
+  }
+  const wire = parsed.data;
+  const extended = wire.extended_attributes;
+  const { deskStatus, worksStatus } = splitDetailedStatus(extended.detailed_status);
+  const hasReporter = wire.first_name !== null || wire.last_name !== null || wire.email !== null || wire.phone !== null;
+  const record: CaseRecord = {
+    serviceRequestId: wire.service_request_id,
+    status: wire.status,
+    statusNotes: wire.status_notes,
+    serviceCode: wire.service_code,
+    serviceName: wire.service_name,
+    title: extended.title,
+    description: wire.description,
+    agencyResponsible: wire.agency_responsible,
+    requestedAt: wire.requested_datetime,
+    updatedAt: wire.updated_datetime,
+    expectedAt: wire.expected_datetime,
+    address: wire.address,
+    addressId: wire.address_id,
+    zipcode: wire.zipcode ?? wire.zip_code,
+    lat: wire.lat,
+    long: wire.long,
+    mediaUrls: [...new Set([...extended.media_urls, ...wire.media_url])],
+    deskStatus,
+    worksStatus,
+    detailedStatusRaw: extended.detailed_status,
+    tasks: extended.tasks,
+    serviceObjectId: extended.service_object_id,
+    serviceObjectType: extended.service_object_type,
+    reporter: hasReporter ? { firstName: wire.first_name, lastName: wire.last_name, email: wire.email, phone: wire.phone } : null,
+  };
+  return { ok: true, record };
+}
+
+/**
+ * Parses a list response (a top-level JSON array). Good rows become records, bad rows become
+ * rejects with their reason; a body that is not an array at all is not a list, and the caller
+ * must treat it as a failed call rather than as "no cases" (which would silently skip a window).
+ */
+export function parseCaseList(body: unknown): CaseListParseResult {
+  if (!Array.isArray(body)) return { ok: false, reason: "response body is not a JSON array" };
+  const records: CaseRecord[] = [];
+  const rejects: CaseListReject[] = [];
+  body.forEach((row, index) => {
+    const result = parseCaseRecord(row);
+    if (result.ok) records.push(result.record);
+    else rejects.push({ index, reason: result.reason, serviceRequestId: result.serviceRequestId, raw: row });
+  });
+  return { ok: true, records, rejects, rowCount: body.length };
+}

@@ -1,0 +1,134 @@
+/**
+ * Walking a period of `updated_datetime` in windows that a capped, unpaged list endpoint can
+ * answer completely. Helsinki's list calls return at most 90 days or 200 rows and document no
+ * paging, so the only way to see everything is to ask for smaller windows: a window that comes
+ * back with the cap (or more) is split in half and each half asked again. Adjacent windows have
+ * been seen to return the same request twice, so results are de-duplicated by id, keeping the
+ * version with the latest `updated_datetime`.
+ *
+ * Pure: the HTTP call is the `fetchWindow` callback, so the algorithm is tested on its own.
+ */
+
+export interface WindowPage<T> {
+  records: T[];
+  /**
+   * Rows the server sent, including rows the caller could not parse: the server's cap counts
+   * those too. Defaults to `records.length`.
+   */
+  rowCount?: number;
+}
+
+export interface TruncatedWindow {
+  after: Date;
+  before: Date;
+  rowCount: number;
+}
+
+export interface WindowWalkOptions<T> {
+  /** Start of the period (inclusive). */
+  from: Date;
+  /** End of the period (exclusive). */
+  to: Date;
+  /** Longest window asked in one call (Helsinki: 90 days). */
+  maxWindowMs: number;
+  /** A window this short is not split further, even when capped. */
+  minWindowMs: number;
+  /** Row count at which the server may have left rows out (Helsinki: 200). */
+  cap: number;
+  fetchWindow(after: Date, before: Date): Promise<WindowPage<T>>;
+}
+
+export interface WindowWalkResult<T> {
+  /** One record per id, the latest version, sorted by `updatedAt` then id. */
+  records: T[];
+  /**
+   * Windows that were still capped at `minWindowMs`. Their rows are kept, but the server may have
+   * held back more rows updated in that instant; the caller should log these (ids and times only).
+   */
+  truncatedWindows: TruncatedWindow[];
+  /** Number of `fetchWindow` calls made. */
+  calls: number;
+}
+
+interface Keyed {
+  serviceRequestId: string;
+  updatedAt: string | null;
+}
+
+const SECOND_MS = 1000;
+
+/** Time of a record's last update in epoch ms; unknown sorts first so that any dated version wins. */
+function updatedMs(record: Keyed): number {
+  if (record.updatedAt === null) return Number.NEGATIVE_INFINITY;
+  const ms = Date.parse(record.updatedAt);
+  return Number.isNaN(ms) ? Number.NEGATIVE_INFINITY : ms;
+}
+
+/**
+ * The split point of [after, before). Helsinki's timestamps have whole seconds, and a Java
+ * backend may not accept milliseconds in a query, so a split lands on a whole second whenever
+ * the window is long enough to allow it.
+ */
+export function splitPoint(after: number, before: number): number {
+  const middle = after + Math.floor((before - after) / 2);
+  if (before - after >= 2 * SECOND_MS) {
+    const aligned = Math.floor(middle / SECOND_MS) * SECOND_MS;
+    if (aligned > after && aligned < before) return aligned;
+  }
+  return middle;
+}
+
+/**
+ * Walks [from, to) in windows of at most `maxWindowMs`, oldest first, halving any window that
+ * returns `cap` rows or more, and returns each record once (its latest version).
+ *
+ * A window already at `minWindowMs` that is still capped is kept as it is and the walk moves on:
+ * splitting further cannot separate rows that share one timestamp (a bulk update can touch
+ * hundreds of cases in the same second), and retrying it would stall every later window. Those
+ * rows are not lost for good either: any later change moves a case into a later window. The
+ * window is reported in `truncatedWindows` so that the caller can log it.
+ */
+export async function walkUpdateWindows<T extends Keyed>(options: WindowWalkOptions<T>): Promise<WindowWalkResult<T>> {
+  const { cap, fetchWindow } = options;
+  const minWindowMs = Math.max(1, Math.floor(options.minWindowMs));
+  const maxWindowMs = Math.max(minWindowMs, Math.floor(options.maxWindowMs));
+  if (!(cap >= 1)) throw new RangeError("cap must be at least 1");
+  const start = options.from.getTime();
+  const end = options.to.getTime();
+
+  // A stack of pending windows; the top is always the oldest, so windows are asked in time order.
+  const chunks: Array<[number, number]> = [];
+  for (let chunkStart = start; chunkStart < end; chunkStart += maxWindowMs) {
+    chunks.push([chunkStart, Math.min(chunkStart + maxWindowMs, end)]);
+  }
+  const pending = chunks.reverse();
+
+  const latest = new Map<string, T>();
+  const truncatedWindows: TruncatedWindow[] = [];
+  let calls = 0;
+  for (let window = pending.pop(); window !== undefined; window = pending.pop()) {
+    const [after, before] = window;
+    const page = await fetchWindow(new Date(after), new Date(before));
+    calls += 1;
+    const rowCount = page.rowCount ?? page.records.length;
+    if (rowCount >= cap) {
+      if (before - after > minWindowMs) {
+        const middle = splitPoint(after, before);
+        // The capped answer is a subset of what the two halves will return: drop it.
+        pending.push([middle, before], [after, middle]);
+        continue;
+      }
+      truncatedWindows.push({ after: new Date(after), before: new Date(before), rowCount });
+    }
+    for (const record of page.records) {
+      const known = latest.get(record.serviceRequestId);
+      // On a tie the later answer wins: it was read later.
+      if (known === undefined || updatedMs(record) >= updatedMs(known)) latest.set(record.serviceRequestId, record);
+    }
+  }
+
+  const records = [...latest.values()].sort(
+    (a, b) => updatedMs(a) - updatedMs(b) || (a.serviceRequestId < b.serviceRequestId ? -1 : 1),
+  );
+  return { records, truncatedWindows, calls };
+}
