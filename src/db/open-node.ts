@@ -1,9 +1,8 @@
 import { mkdirSync } from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
-import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
-import postgres from "postgres";
 import { type Database, type Db, executeRows } from "./client.ts";
+import { openPostgres } from "./open-postgres.ts";
 import * as schema from "./schema/index.ts";
 
 export type DatabaseTarget =
@@ -21,22 +20,7 @@ export function parseDatabaseTarget(value: string): DatabaseTarget {
 
 /** Opens Silta's database on Node: PGlite by default, a PostgreSQL server when given a URL. */
 export async function openDatabase(target: DatabaseTarget, options: { maxConnections?: number } = {}): Promise<Database> {
-  if ("url" in target) {
-    const client = postgres(target.url, {
-      max: options.maxConnections ?? 10,
-      onnotice: () => {},
-      // Dropped connections are replaced on the next query; a short idle timeout frees them after a server restart.
-      idle_timeout: 30,
-      connect_timeout: 10,
-    });
-    const db = drizzlePostgres(client, { schema }) as unknown as Db;
-    return {
-      db,
-      kind: "postgres",
-      rows: (query, tx) => executeRows(tx ?? db, query),
-      close: () => client.end({ timeout: 5 }),
-    };
-  }
+  if ("url" in target) return openPostgres(target.url, options);
   let client: PGlite;
   if ("dataDir" in target) {
     mkdirSync(target.dataDir, { recursive: true });

@@ -1,6 +1,5 @@
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
-import type { Hono } from "hono";
 
 export interface RunningServer {
   /** Base URL without a trailing slash, e.g. `http://127.0.0.1:41234`. */
@@ -14,7 +13,7 @@ export interface RunningServer {
  * Used by the Node entry, the sandbox and the tests; simulators use it too.
  */
 export function startHttpServer(
-  app: { fetch: Hono["fetch"] },
+  app: { fetch: (request: Request) => Response | Promise<Response> },
   options: { port?: number; hostname?: string } = {},
 ): Promise<RunningServer> {
   const hostname = options.hostname ?? "127.0.0.1";

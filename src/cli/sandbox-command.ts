@@ -1,0 +1,127 @@
+import { type Command, InvalidArgumentError } from "commander";
+import { createNodeLogger } from "../runtime/logger-node.ts";
+import { formatProgress } from "../sandbox/progress.ts";
+import { type Sandbox, startSandbox } from "../sandbox/sandbox.ts";
+import { runUntilSettled } from "../sandbox/settle.ts";
+import { sandboxPassed, summarizeSandbox } from "../sandbox/summary.ts";
+
+function wholeNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("expected a whole number ≥ 0");
+  return n;
+}
+
+interface SandboxFlags {
+  cases: number;
+  untilSettled?: boolean;
+  json?: boolean;
+  seed: number;
+  db?: string;
+  reset?: boolean;
+  port: number;
+  fromFile?: string;
+  timeout: number;
+  cancelPercent: number;
+  mappings: string;
+  verbose?: boolean;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function registerSandboxCommand(program: Command): void {
+  program
+    .command("sandbox")
+    .description("Run Silta with simulated Helsinki Open311, Stara and contractors on loopback, with generated cases")
+    .option("--cases <n>", "cases to generate", wholeNumber, 50)
+    .option("--until-settled", "run headless until every routed case is at rest (or --timeout), then print a summary and exit")
+    .option("--json", "print the summary as one JSON object on stdout (progress goes to stderr)")
+    .option("--seed <n>", "seed for every random choice, so a run replays", wholeNumber, 1)
+    .option("--db <url-or-path>", "a postgres:// URL or a PGlite folder (default: a fresh PGlite folder, .silta/sandbox)")
+    .option("--reset", "empty the database given with --db first")
+    .option("--port <port>", "Silta's HTTP port", wholeNumber, 8080)
+    .option(
+      "--from-file <file>",
+      "seed the Helsinki simulator with GeoReport v2 records from this JSON file instead of generating cases",
+    )
+    .option("--timeout <seconds>", "give up settling after this long", wholeNumber, 180)
+    .option("--cancel-percent <n>", "share of routed cases the city withdraws (exercises cancellation)", wholeNumber, 3)
+    .option("--mappings <dir>", "the mappings folder", "mappings")
+    .option("--verbose", "print Silta's JSON log lines on stderr")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  npx silta sandbox                                  # interactive: open the printed URL, Ctrl-C to stop\n  npx silta sandbox --cases 200 --until-settled --json --seed 7\n  npx silta sandbox --from-file ../shared/data/helsinki/helsinki-requests-2014-2016-reconstructed-subset.json",
+    )
+    .action(async (flags: SandboxFlags) => {
+      const headless = Boolean(flags.untilSettled);
+      const say = (line: string) => (flags.json ? process.stderr : process.stdout).write(`${line}\n`);
+      const started = performance.now();
+      const elapsed = () => (performance.now() - started) / 1000;
+      const sandbox: Sandbox = await startSandbox({
+        seed: flags.seed,
+        cases: flags.cases,
+        ...(flags.fromFile ? { fromFile: flags.fromFile } : {}),
+        ...(flags.db ? { db: flags.db } : {}),
+        reset: Boolean(flags.reset),
+        port: flags.port,
+        mappingsDir: flags.mappings,
+        pollIntervalMs: 1000,
+        fieldDelayMs: headless ? { min: 20, max: 300 } : { min: 1000, max: 8000 },
+        cancelFraction: flags.cancelPercent / 100,
+        ...(flags.verbose ? { log: createNodeLogger("info") } : {}),
+      });
+      say(`Silta sandbox (seed ${flags.seed}, ${sandbox.databaseLabel})`);
+      say(
+        `  Silta:            ${sandbox.silta.url}   (health ${sandbox.silta.url}/healthz, contractor API ${sandbox.silta.url}/api/contractor/v1/openapi.json)`,
+      );
+      say(`  Case status:      ${sandbox.silta.url}/api/v1/cases/<service_request_id>`);
+      say(`  Helsinki Open311: ${sandbox.helsinki.url}/requests.json?extensions=true`);
+      say(`  Stara:            ${sandbox.stara.url}/__sim/state`);
+      for (const [id, c] of sandbox.contractors) say(`  ${id.padEnd(17)} ${c.url}/__sim/state`);
+
+      let stopping = false;
+      const stop = () => {
+        stopping = true;
+      };
+      process.once("SIGINT", stop);
+      process.once("SIGTERM", stop);
+
+      let settled = false;
+      if (headless) {
+        settled = await runUntilSettled(sandbox, {
+          timeoutMs: flags.timeout * 1000,
+          pollIntervalMs: 1000,
+          onProgress: (p) => say(formatProgress(p, elapsed())),
+          shouldStop: () => stopping,
+        });
+        if (!settled) say(`not settled after ${elapsed().toFixed(0)}s (timeout ${flags.timeout}s)`);
+      } else {
+        say("Cases keep arriving every few seconds; Ctrl-C stops the sandbox and prints a summary.");
+        let lastTrickle = performance.now();
+        let lastPrint = 0;
+        while (!stopping) {
+          await sandbox
+            .poll()
+            .catch((error: unknown) => say(`poll failed: ${error instanceof Error ? error.message : String(error)}`));
+          const now = performance.now();
+          if (now - lastTrickle >= 4000) {
+            lastTrickle = now;
+            sandbox.addCases(1);
+          }
+          if (now - lastPrint >= 3000) {
+            lastPrint = now;
+            say(formatProgress(await sandbox.progress(), elapsed()));
+          }
+          await sleep(1000);
+        }
+      }
+      if (!headless) await sandbox.poll(); // take in the last arrivals so the summary counts them
+      say(formatProgress(await sandbox.progress(), elapsed()));
+      const summary = await summarizeSandbox(sandbox, { seed: flags.seed, settled: settled || !headless, seconds: elapsed() });
+      await sandbox.stop();
+      if (flags.json) console.log(JSON.stringify(summary));
+      else say(`summary: ${JSON.stringify(summary, null, 2)}`);
+      const passed = sandboxPassed(summary);
+      if (!passed) say("FAILED: lost, duplicated, unbalanced, leaked or unsettled (see the summary)");
+      process.exitCode = passed ? 0 : 1;
+    });
+}

@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+/**
+ * The `silta` command. Each subcommand lives in its own file; this one only wires them up so
+ * that `--help` works everywhere and errors end with a message and an exit code, not a stack.
+ */
+import { Command } from "commander";
+import { ConfigError } from "../config/config.ts";
+import { MappingError } from "../mappings/mappings.ts";
+import { registerLedgerCommand } from "./ledger-command.ts";
+import { registerMappingsCommand } from "./mappings-command.ts";
+import { registerMigrateCommand } from "./migrate-command.ts";
+import { registerSandboxCommand } from "./sandbox-command.ts";
+import { registerStartCommand } from "./start-command.ts";
+
+const program = new Command()
+  .name("silta")
+  .description("Silta: the bridge between Open311 feedback systems and field-work contractors")
+  .showHelpAfterError("(run with --help for usage)");
+
+registerStartCommand(program);
+registerSandboxCommand(program);
+registerMigrateCommand(program);
+registerMappingsCommand(program);
+registerLedgerCommand(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof ConfigError || error instanceof MappingError) {
+    console.error(error.message);
+    process.exit(2);
+  }
+  console.error(`silta: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}

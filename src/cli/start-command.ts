@@ -1,0 +1,29 @@
+import type { Command } from "commander";
+import { parseConfig } from "../config/config.ts";
+import { loadMappingsFromDir } from "../mappings/load-node.ts";
+import { startSiltaNode } from "../runtime/node-silta.ts";
+
+export function registerStartCommand(program: Command): void {
+  program
+    .command("start")
+    .description("Run Silta against the real endpoints in the environment (see README, Configuration)")
+    .addHelpText(
+      "after",
+      "\nReads SILTA_* settings and DATABASE_URL from the environment. Without DATABASE_URL the embedded\ndatabase lives in SILTA_DATA_DIR (default .silta/data). Stops cleanly on SIGTERM or Ctrl-C.",
+    )
+    .action(async () => {
+      const mappings = loadMappingsFromDir(process.env.SILTA_MAPPINGS_DIR ?? "mappings");
+      const config = parseConfig(process.env, [...mappings.targets.keys()]);
+      const silta = await startSiltaNode(config);
+      console.error(`Silta is listening on ${silta.url} (database: ${silta.deps.database.kind})`);
+      await new Promise<void>((resolve) => {
+        const shutdown = (signal: string) => {
+          console.error(`${signal}: finishing the work under way, then stopping`);
+          resolve();
+        };
+        process.once("SIGTERM", () => shutdown("SIGTERM"));
+        process.once("SIGINT", () => shutdown("SIGINT"));
+      });
+      await silta.stop();
+    });
+}

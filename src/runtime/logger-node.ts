@@ -1,0 +1,20 @@
+import pino from "pino";
+import type { Logger } from "../domain/deps.ts";
+
+/**
+ * JSON log lines on stderr (stdout stays free for command output such as `--json` summaries).
+ * Fields are ids, codes and timings; redact paths guard against a stray secret or contact field.
+ */
+export function createNodeLogger(level: "debug" | "info" | "warn" | "error" | "silent"): Logger {
+  return pino(
+    {
+      level,
+      base: { service: "silta" },
+      redact: {
+        paths: ["*.authorization", "*.token", "*.apiKey", "*.secret", "*.email", "*.phone", "*.reporter"],
+        censor: "[redacted]",
+      },
+    },
+    pino.destination(2),
+  );
+}

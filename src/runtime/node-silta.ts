@@ -1,0 +1,115 @@
+import { hostname } from "node:os";
+import cron from "node-cron";
+import { createOpen311CaseSystem } from "../../adapters/open311/client.ts";
+import { ConfigError, type SiltaConfig } from "../config/config.ts";
+import type { Database } from "../db/client.ts";
+import { migrateDatabase } from "../db/migrate-node.ts";
+import { openDatabase } from "../db/open-node.ts";
+import { DEFAULT_ENGINE_SETTINGS, type EngineSettings, type Logger, type SiltaDeps } from "../domain/deps.ts";
+import { type PollSummary, pollCaseSystem } from "../domain/poll.ts";
+import { createApp } from "../http/app.ts";
+import { loadMappingsFromDir } from "../mappings/load-node.ts";
+import type { CaseSystem } from "../ports/case-system.ts";
+import type { WorkOrderSystem } from "../ports/work-order-system.ts";
+import { createNodeLogger } from "./logger-node.ts";
+import { startHttpServer } from "./node-serve.ts";
+import { createTargetSystems } from "./targets.ts";
+import { startWorkLoop } from "./work-loop-runner.ts";
+
+export interface RunningSilta {
+  url: string;
+  deps: SiltaDeps;
+  /** Runs one intake poll now (the schedule keeps running). */
+  pollNow(): Promise<PollSummary>;
+  /** Stops the schedule, the HTTP server and the work loop, then closes the database. */
+  stop(): Promise<void>;
+}
+
+export interface StartOverrides {
+  log?: Logger;
+  caseSystem?: CaseSystem;
+  targets?: Map<string, WorkOrderSystem>;
+  database?: Database;
+  settings?: Partial<EngineSettings>;
+  /** Skip the cron schedule (the sandbox polls on its own rhythm). */
+  schedule?: boolean;
+}
+
+/**
+ * The Node runtime's composition root: builds the dependencies from the configuration once,
+ * then runs the HTTP server (Hono on @hono/node-server), the work loop and the poll schedule
+ * (node-cron) around the same core the Worker entry uses.
+ */
+export async function startSiltaNode(config: SiltaConfig, overrides: StartOverrides = {}): Promise<RunningSilta> {
+  if (!cron.validate(config.pollCron))
+    throw new ConfigError(`SILTA_POLL_CRON: "${config.pollCron}" is not a valid cron expression`);
+  const log = overrides.log ?? createNodeLogger(config.logLevel);
+  const mappings = loadMappingsFromDir(config.mappingsDir);
+  const caseSystem =
+    overrides.caseSystem ??
+    createOpen311CaseSystem({
+      baseUrl: config.open311.url,
+      ...(config.open311.apiKey ? { apiKey: config.open311.apiKey } : {}),
+      timeoutMs: config.httpTimeoutMs,
+    });
+  const targets = overrides.targets ?? createTargetSystems(mappings, config.targets, config.httpTimeoutMs);
+  const database = overrides.database ?? (await openDatabase(config.database));
+  await migrateDatabase(database);
+
+  const deps: SiltaDeps = {
+    database,
+    mappings,
+    caseSystem,
+    targets,
+    settings: {
+      ...DEFAULT_ENGINE_SETTINGS,
+      workerId: `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 6)}`,
+      leaseMs: config.leaseMs,
+      pollLookbackMs: config.pollLookbackMs,
+      retry: { ...DEFAULT_ENGINE_SETTINGS.retry, horizonMs: config.retryHorizonMs },
+      ...overrides.settings,
+    },
+    log,
+    now: () => new Date(),
+  };
+
+  const loop = startWorkLoop(deps, config.workerIdleMs);
+  const server = await startHttpServer(createApp(deps, { onInboxChanged: () => loop.kick() }), {
+    port: config.port,
+    hostname: config.host,
+  });
+  const pollNow = async () => {
+    const summary = await pollCaseSystem(deps);
+    if (summary.routed + summary.cancelled > 0) loop.kick();
+    return summary;
+  };
+  const task =
+    overrides.schedule === false
+      ? null
+      : cron.schedule(
+          config.pollCron,
+          async () => {
+            try {
+              await pollNow();
+            } catch (error) {
+              log.error(
+                { err: error instanceof Error ? error.message : String(error) },
+                "open311 poll failed; the next scheduled poll retries",
+              );
+            }
+          },
+          { name: "open311-poll", noOverlap: true },
+        );
+  log.info({ url: server.url, database: database.kind, targets: [...targets.keys()] }, "silta started");
+  return {
+    url: server.url,
+    deps,
+    pollNow,
+    async stop() {
+      await task?.stop();
+      await server.close();
+      await loop.stop();
+      if (!overrides.database) await database.close();
+    },
+  };
+}

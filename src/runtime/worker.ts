@@ -1,0 +1,90 @@
+/**
+ * Cloudflare Worker entry: the same core as the Node runtime, built per invocation from the
+ * Worker's bindings. HTTP requests go to createApp; the cron trigger polls Open311 and runs one
+ * round of background work. PostgreSQL is reached through Hyperdrive with postgres.js (PGlite
+ * does not run in workerd); migrations are a deploy step (`silta migrate`), never run here.
+ */
+import { createOpen311CaseSystem } from "../../adapters/open311/client.ts";
+import areas from "../../mappings/areas.geojson";
+import routing from "../../mappings/routing.yaml";
+import contractorStatus from "../../mappings/status/contractor-api.yaml";
+import staraStatus from "../../mappings/status/stara.yaml";
+import targetsFile from "../../mappings/targets.yaml";
+import writeback from "../../mappings/writeback.yaml";
+import { parseConfig } from "../config/config.ts";
+import { openPostgres } from "../db/open-postgres.ts";
+import { DEFAULT_ENGINE_SETTINGS, type Logger, type SiltaDeps } from "../domain/deps.ts";
+import { pollCaseSystem } from "../domain/poll.ts";
+import { runWorkOnce } from "../domain/work-loop.ts";
+import { createApp } from "../http/app.ts";
+import { loadMappings } from "../mappings/mappings.ts";
+import { createTargetSystems } from "./targets.ts";
+
+interface WorkerEnv extends Record<string, unknown> {
+  HYPERDRIVE?: { connectionString: string };
+}
+
+/** The mapping files, bundled as text by wrangler's Text rules (see wrangler.toml). */
+const MAPPING_FILES: Record<string, string> = {
+  "targets.yaml": targetsFile,
+  "routing.yaml": routing,
+  "writeback.yaml": writeback,
+  "areas.geojson": areas,
+  "status/stara.yaml": staraStatus,
+  "status/contractor-api.yaml": contractorStatus,
+};
+
+const consoleLogger: Logger = {
+  debug: (fields, message) => console.debug(JSON.stringify({ level: "debug", message, ...fields })),
+  info: (fields, message) => console.log(JSON.stringify({ level: "info", message, ...fields })),
+  warn: (fields, message) => console.warn(JSON.stringify({ level: "warn", message, ...fields })),
+  error: (fields, message) => console.error(JSON.stringify({ level: "error", message, ...fields })),
+};
+
+function buildDeps(env: WorkerEnv): SiltaDeps {
+  const strings = Object.fromEntries(
+    Object.entries(env).filter((entry): entry is [string, string] => typeof entry[1] === "string"),
+  );
+  const mappings = loadMappings((path) => MAPPING_FILES[path]);
+  const config = parseConfig({ ...strings, ...(env.HYPERDRIVE ? { DATABASE_URL: env.HYPERDRIVE.connectionString } : {}) }, [
+    ...mappings.targets.keys(),
+  ]);
+  if (!("url" in config.database)) throw new Error("the Worker needs PostgreSQL: bind HYPERDRIVE or set DATABASE_URL");
+  return {
+    database: openPostgres(config.database.url, { maxConnections: 5 }),
+    mappings,
+    caseSystem: createOpen311CaseSystem({
+      baseUrl: config.open311.url,
+      ...(config.open311.apiKey ? { apiKey: config.open311.apiKey } : {}),
+      timeoutMs: config.httpTimeoutMs,
+    }),
+    targets: createTargetSystems(mappings, config.targets, config.httpTimeoutMs),
+    settings: {
+      ...DEFAULT_ENGINE_SETTINGS,
+      workerId: `worker:${crypto.randomUUID()}`,
+      leaseMs: config.leaseMs,
+      pollLookbackMs: config.pollLookbackMs,
+    },
+    log: consoleLogger,
+    now: () => new Date(),
+  };
+}
+
+export default {
+  async fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Promise<Response> {
+    const deps = buildDeps(env);
+    const response = await createApp(deps).fetch(request);
+    ctx.waitUntil(deps.database.close());
+    return response;
+  },
+  async scheduled(_controller: ScheduledController, env: WorkerEnv, ctx: ExecutionContext): Promise<void> {
+    const deps = buildDeps(env);
+    ctx.waitUntil(
+      (async () => {
+        await pollCaseSystem(deps);
+        await runWorkOnce(deps);
+        await deps.database.close();
+      })(),
+    );
+  },
+};

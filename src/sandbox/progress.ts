@@ -1,0 +1,67 @@
+import { sql } from "drizzle-orm";
+import type { Database } from "../db/client.ts";
+
+export interface SandboxProgress {
+  cases: number;
+  routed: number;
+  excluded: number;
+  delivered: number;
+  inProgress: number;
+  finished: number;
+  writtenBack: number;
+  parked: number;
+  cancelled: number;
+  pendingJobs: number;
+  pendingEvents: number;
+  /** Routed cases not yet at rest: some link still moving or its final status not yet written back. */
+  unsettled: number;
+}
+
+/**
+ * Where the sandbox stands, from Silta's own tables. A case is settled when every link of it is
+ * at rest: parked, cancelled, re-routed, or at a terminal field status already written back (or
+ * one that is not written back at all), with no job or event pending.
+ */
+export async function readProgress(database: Database): Promise<SandboxProgress> {
+  const [row] = await database.rows<Record<keyof SandboxProgress, number>>(sql`
+    with link_rest as (
+      select l.case_id,
+        bool_and(
+          l.state in ('parked', 'cancelled', 'rerouted')
+          or (l.state = 'forwarded' and l.field_status in ('completed', 'scheduled_later', 'no_action', 'interrupted', 'cancelled')
+              and l.written_back_status = l.field_status)
+        ) as at_rest
+      from links l group by l.case_id
+    )
+    select
+      (select count(*)::int from cases) as cases,
+      (select count(*)::int from cases where disposition = 'routed') as routed,
+      (select count(*)::int from cases where disposition = 'excluded') as excluded,
+      (select count(*)::int from links where state = 'forwarded') as delivered,
+      (select count(*)::int from links where state = 'forwarded' and field_status in ('received', 'in_progress')) as "inProgress",
+      (select count(*)::int from links where field_status in ('completed', 'scheduled_later', 'no_action', 'interrupted')) as finished,
+      (select count(*)::int from links where written_back_status in ('completed', 'scheduled_later', 'no_action', 'interrupted')) as "writtenBack",
+      (select count(*)::int from links where state = 'parked') as parked,
+      (select count(*)::int from links where state = 'cancelled') as cancelled,
+      (select count(*)::int from outbox_jobs where state in ('pending', 'running')) as "pendingJobs",
+      (select count(*)::int from inbox_events where state = 'pending') as "pendingEvents",
+      (select count(*)::int from link_rest where not at_rest) as unsettled
+  `);
+  if (!row) throw new Error("progress query returned no row");
+  return row;
+}
+
+export function formatProgress(p: SandboxProgress, seconds: number): string {
+  return [
+    `${seconds.toFixed(0).padStart(4)}s`,
+    `cases ${p.cases}`,
+    `routed ${p.routed}`,
+    `excluded ${p.excluded}`,
+    `work orders ${p.delivered}`,
+    `in progress ${p.inProgress}`,
+    `finished ${p.finished}`,
+    `written back ${p.writtenBack}`,
+    `parked ${p.parked}`,
+    `cancelled ${p.cancelled}`,
+  ].join(" · ");
+}

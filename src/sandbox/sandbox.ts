@@ -1,0 +1,194 @@
+import { rmSync } from "node:fs";
+import { sql } from "drizzle-orm";
+import { type RunningContractorSimulator, startContractorSimulator } from "../../adapters/contractor-api/simulator/serve.ts";
+import { loadRecordsFromFile } from "../../adapters/open311/simulator/load-records.ts";
+import { type RunningHelsinkiSimulator, startHelsinkiSimulator } from "../../adapters/open311/simulator/serve.ts";
+import { type RunningStaraSimulator, startStaraSimulator } from "../../adapters/stara/simulator/serve.ts";
+import { parseConfig, targetEnvPrefix } from "../config/config.ts";
+import type { Database } from "../db/client.ts";
+import { migrateDatabase } from "../db/migrate-node.ts";
+import { openDatabase, parseDatabaseTarget } from "../db/open-node.ts";
+import { issueContractorKey } from "../domain/contractor-gateway.ts";
+import { type Logger, silentLogger } from "../domain/deps.ts";
+import { createRng } from "../lib/prng.ts";
+import { generateWebhookSecret } from "../lib/webhook-signature.ts";
+import { loadMappingsFromDir } from "../mappings/load-node.ts";
+import { type RunningSilta, startSiltaNode } from "../runtime/node-silta.ts";
+import { readProgress, type SandboxProgress } from "./progress.ts";
+
+export interface SandboxOptions {
+  seed: number;
+  /** Cases generated at start (ignored with `fromFile`). */
+  cases: number;
+  /** GeoReport v2 records to seed the Helsinki simulator with instead of generated cases. */
+  fromFile?: string;
+  /** A postgres:// URL or a PGlite folder; default a fresh PGlite folder under .silta/. */
+  db?: string;
+  /** Empty a given database first (the sandbox never empties one it was not told to). */
+  reset?: boolean;
+  /** An open, empty database to use instead (tests); the sandbox migrates it but does not close it. */
+  database?: Database;
+  port: number;
+  mappingsDir: string;
+  /** How often Silta polls the Helsinki simulator. */
+  pollIntervalMs: number;
+  /** How long a field crew takes per status step, at random within these bounds. */
+  fieldDelayMs: { min: number; max: number };
+  /** Share of cases the city withdraws after they were routed (exercises cancellation). */
+  cancelFraction: number;
+  log?: Logger;
+}
+
+export interface Sandbox {
+  silta: RunningSilta;
+  helsinki: RunningHelsinkiSimulator;
+  stara: RunningStaraSimulator;
+  contractors: Map<string, RunningContractorSimulator>;
+  /** The API key each contractor simulator uses at Silta. */
+  contractorKeys: Map<string, string>;
+  database: Database;
+  databaseLabel: string;
+  /** Adds n more generated cases to the Helsinki simulator. */
+  addCases(n: number): void;
+  /** One poll now, then the city withdraws its share of the freshly routed cases. */
+  poll(): Promise<void>;
+  progress(): Promise<SandboxProgress>;
+  stop(): Promise<void>;
+}
+
+const SANDBOX_DATA_DIR = ".silta/sandbox";
+
+async function ensureEmpty(database: Database, reset: boolean, label: string): Promise<void> {
+  const [row] = await database.rows<{ n: number }>(sql`select count(*)::int as n from cases`);
+  if (!row || row.n === 0) return;
+  if (!reset) {
+    throw new Error(
+      `the database ${label} already holds ${row.n} cases; pass --reset to empty it for the sandbox, or give another --db`,
+    );
+  }
+  await database.rows(
+    sql`truncate ledger_entries, inbox_events, outbox_jobs, links, cases, poll_cursors, contractor_keys restart identity`,
+  );
+}
+
+/**
+ * Brings up the whole system on loopback: the Helsinki Open311 simulator with cases, the Stara
+ * simulator, a contractor simulator per contractor-api target, and Silta between them on the
+ * embedded database (or the one given), wired with fresh secrets and keys.
+ */
+export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
+  const log = options.log ?? silentLogger;
+  const rng = createRng(options.seed);
+  const mappings = loadMappingsFromDir(options.mappingsDir);
+  const progress = { minDelayMs: options.fieldDelayMs.min, maxDelayMs: options.fieldDelayMs.max };
+
+  let databaseLabel: string;
+  let database: Database;
+  if (options.database) {
+    databaseLabel = `${options.database.kind} (given)`;
+    database = options.database;
+    await migrateDatabase(database);
+    await ensureEmpty(database, options.reset ?? false, databaseLabel);
+  } else if (options.db) {
+    databaseLabel = options.db.replace(/\/\/[^@/]*@/, "//");
+    database = await openDatabase(parseDatabaseTarget(options.db));
+    await migrateDatabase(database);
+    await ensureEmpty(database, options.reset ?? false, databaseLabel);
+  } else {
+    databaseLabel = `PGlite in ${SANDBOX_DATA_DIR}`;
+    rmSync(SANDBOX_DATA_DIR, { recursive: true, force: true });
+    database = await openDatabase({ dataDir: SANDBOX_DATA_DIR });
+    await migrateDatabase(database);
+  }
+
+  const helsinki = await startHelsinkiSimulator({ seed: options.seed });
+  const stara = await startStaraSimulator({ seed: options.seed + 1, progress });
+  const contractors = new Map<string, RunningContractorSimulator>();
+  const env: Record<string, string> = {
+    SILTA_OPEN311_URL: helsinki.url,
+    SILTA_OPEN311_API_KEY: helsinki.sim.apiKey,
+    SILTA_PORT: String(options.port),
+    SILTA_MAPPINGS_DIR: options.mappingsDir,
+    SILTA_WORKER_IDLE_MS: "50",
+    SILTA_HTTP_TIMEOUT_MS: "5000",
+  };
+  const staraInbound = generateWebhookSecret();
+  let offset = 2;
+  for (const target of mappings.targets.values()) {
+    const prefix = targetEnvPrefix(target.id);
+    if (target.kind === "stara") {
+      env[`${prefix}URL`] = stara.url;
+      env[`${prefix}TOKEN`] = stara.sim.token;
+      env[`${prefix}WEBHOOK_SECRETS`] = staraInbound;
+    } else {
+      const secret = generateWebhookSecret();
+      const sim = await startContractorSimulator({ seed: options.seed + offset++, webhookSecrets: [secret], progress });
+      contractors.set(target.id, sim);
+      env[`${prefix}URL`] = sim.endpointUrl;
+      env[`${prefix}WEBHOOK_SECRETS`] = secret;
+    }
+  }
+  const config = parseConfig(env, [...mappings.targets.keys()]);
+  const silta = await startSiltaNode(config, {
+    database,
+    log,
+    schedule: false,
+    settings: { retry: { baseMs: 200, capMs: 5_000, horizonMs: 10 * 60_000 } },
+  });
+
+  stara.sim.setWebhookTarget(`${silta.url}/webhooks/stara`, [staraInbound]);
+  const contractorKeys = new Map<string, string>();
+  for (const [targetId, sim] of contractors) {
+    const key = await issueContractorKey(database, targetId, "sandbox");
+    contractorKeys.set(targetId, key);
+    sim.sim.setSilta(silta.url, key);
+  }
+
+  if (options.fromFile) {
+    const loaded = await loadRecordsFromFile(options.fromFile, helsinki.sim);
+    log.info({ added: loaded.added, rejected: loaded.rejected.length }, "sandbox cases loaded from file");
+  }
+  const addCases = (n: number) => {
+    if (n <= 0) return;
+    const now = Date.now();
+    // New reports as the desk receives them; a few already handed elsewhere show the exclusion at work.
+    helsinki.sim.generateCases(n, {
+      from: now - 60_000,
+      to: now,
+      fieldStatusWeights: [
+        ["RECEIVED", 60],
+        ["IN_PROCESS", 35],
+        ["PROCESSED,PUBLIC_WORKS_NEW", 5],
+      ],
+    });
+  };
+  if (!options.fromFile) addCases(options.cases);
+
+  const withdrawn = new Set<string>();
+  return {
+    silta,
+    helsinki,
+    stara,
+    contractors,
+    contractorKeys,
+    database,
+    databaseLabel,
+    addCases,
+    async poll() {
+      await silta.pollNow();
+      if (options.cancelFraction <= 0) return;
+      const routed = await database.rows<{ id: string }>(sql`select id from cases where disposition = 'routed' order by id`);
+      for (const { id } of routed) {
+        if (withdrawn.has(id)) continue;
+        withdrawn.add(id);
+        if (rng.chance(options.cancelFraction)) helsinki.sim.cancelCase(id, "Peruttu: ilmoitus oli virheellinen.");
+      }
+    },
+    progress: () => readProgress(database),
+    async stop() {
+      await silta.stop();
+      await Promise.all([helsinki.close(), stara.close(), ...[...contractors.values()].map((c) => c.close())]);
+      if (!options.database) await database.close();
+    },
+  };
+}

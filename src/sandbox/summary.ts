@@ -1,0 +1,121 @@
+import { sql } from "drizzle-orm";
+import { checkLedgerBalance } from "../domain/ledger.ts";
+import type { Sandbox } from "./sandbox.ts";
+
+export interface SandboxSummary {
+  seed: number;
+  database: string;
+  cases: number;
+  routed: number;
+  excluded: number;
+  cancelled: number;
+  parked: number;
+  workOrdersCreated: number;
+  duplicateWorkOrders: number;
+  fieldStatusesWrittenBack: number;
+  /** Cases the city has that Silta never took in, plus forwarded work orders the target does not hold. */
+  lost: number;
+  ledgerBalanced: boolean;
+  /** Planted personal data found in what contractors received or in the ledger. */
+  personalDataLeaks: number;
+  settled: boolean;
+  seconds: number;
+}
+
+const TERMINAL_WORKS = new Set([
+  "PUBLIC_WORKS_COMPLETED",
+  "PUBLIC_WORKS_COMPLETED_SCHEDULED_LATER",
+  "PUBLIC_WORKS_COMPLETED_REQUIRES_NO_ACTION",
+  "PUBLIC_WORKS_INTERRUPTED",
+]);
+
+/**
+ * Counts the run from the simulators' own stores (the ground truth of the systems Silta does not
+ * own) and from Silta's ledger, not from Silta's opinion of itself.
+ */
+export async function summarizeSandbox(
+  sandbox: Sandbox,
+  extra: { seed: number; settled: boolean; seconds: number },
+): Promise<SandboxSummary> {
+  const { database, helsinki, stara, contractors } = sandbox;
+  const cityCases = [...helsinki.sim.store.cases.keys()];
+  const known = new Set((await database.rows<{ id: string }>(sql`select id from cases`)).map((r) => r.id));
+  const notTakenIn = cityCases.filter((id) => !known.has(id)).length;
+
+  // Ground truth at the targets: how many orders each reference has.
+  const holdings = new Map<string, number>();
+  const payloads: string[] = [];
+  for (const [ref, count] of stara.sim.store.countByExternalRef()) holdings.set(ref, count);
+  for (const order of stara.sim.store.all()) payloads.push(JSON.stringify(order));
+  for (const { sim } of contractors.values()) {
+    for (const [ref, count] of sim.store.countsByWorkOrderId()) holdings.set(ref, (holdings.get(ref) ?? 0) + count);
+    for (const order of sim.store.orders()) payloads.push(JSON.stringify(order));
+  }
+  let workOrdersCreated = 0;
+  let duplicateWorkOrders = 0;
+  for (const count of holdings.values()) {
+    workOrdersCreated += count;
+    duplicateWorkOrders += Math.max(0, count - 1);
+  }
+  // Drift (an order the target silently lost) is reconciliation's business; here every forwarded link must be held.
+  const forwarded = await database.rows<{ external_ref: string }>(
+    sql`select external_ref from links where state in ('forwarded', 'rerouted')`,
+  );
+  const missingAtTarget = forwarded.filter((l) => !holdings.has(l.external_ref)).length;
+
+  const writtenBack = new Set<string>();
+  for (const update of helsinki.sim.store.updates.values()) {
+    if (update.external_status_code && TERMINAL_WORKS.has(update.external_status_code))
+      writtenBack.add(update.service_request_id);
+  }
+
+  const ledgerText = JSON.stringify(await database.rows(sql`select * from ledger_entries`));
+  const haystacks = [...payloads, ledgerText];
+  let personalDataLeaks = 0;
+  for (const stored of helsinki.sim.store.cases.values()) {
+    const planted = stored.plantedPersonalData;
+    if (!planted) continue;
+    const values: string[] = [];
+    for (const person of [planted.inDescription, planted.reporter]) {
+      if (person) values.push(person.email, person.phone, `${person.firstName} ${person.lastName}`);
+    }
+    if (planted.inDescription) values.push(planted.inDescription.personalIdentityCode);
+    for (const value of values) if (haystacks.some((h) => h.includes(value))) personalDataLeaks++;
+  }
+
+  const balance = await checkLedgerBalance(database);
+  const [counts] = await database.rows<{ routed: number; excluded: number; cancelled: number; parked: number }>(sql`
+    select
+      (select count(*)::int from cases where disposition = 'routed') as routed,
+      (select count(*)::int from cases where disposition = 'excluded') as excluded,
+      (select count(*)::int from links where state = 'cancelled') as cancelled,
+      (select count(*)::int from links where state = 'parked') as parked`);
+  return {
+    seed: extra.seed,
+    database: sandbox.databaseLabel,
+    cases: cityCases.length,
+    routed: counts?.routed ?? 0,
+    excluded: counts?.excluded ?? 0,
+    cancelled: counts?.cancelled ?? 0,
+    parked: counts?.parked ?? 0,
+    workOrdersCreated,
+    duplicateWorkOrders,
+    fieldStatusesWrittenBack: writtenBack.size,
+    lost: notTakenIn + missingAtTarget + balance.violations.length,
+    ledgerBalanced: balance.balanced,
+    personalDataLeaks,
+    settled: extra.settled,
+    seconds: Math.round(extra.seconds * 10) / 10,
+  };
+}
+
+/** The run passed: nothing lost or duplicated, the ledger balances, and no personal data left. */
+export function sandboxPassed(summary: SandboxSummary): boolean {
+  return (
+    summary.lost === 0 &&
+    summary.duplicateWorkOrders === 0 &&
+    summary.ledgerBalanced &&
+    summary.personalDataLeaks === 0 &&
+    summary.settled
+  );
+}
