@@ -13,7 +13,7 @@ export function registerStartCommand(program: Command): void {
     )
     .action(async () => {
       const mappings = loadMappingsFromDir(process.env.SILTA_MAPPINGS_DIR ?? "mappings");
-      const config = parseConfig(process.env, [...mappings.targets.keys()]);
+      const config = parseConfig(process.env, [...mappings.targets.values()]);
       const silta = await startSiltaNode(config);
       console.error(`Silta is listening on ${silta.url} (database: ${silta.deps.database.kind})`);
       await new Promise<void>((resolve) => {

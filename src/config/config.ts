@@ -90,11 +90,14 @@ export function targetEnvPrefix(targetId: string): string {
  * Parses the configuration once, at start-up. Every problem is reported at once with the name
  * of the setting and what it accepts; nothing reads the environment after this.
  */
-export function parseConfig(env: Record<string, string | undefined>, targetIds: readonly string[]): SiltaConfig {
+export function parseConfig(
+  env: Record<string, string | undefined>,
+  targets: readonly { id: string; kind: "stara" | "contractor-api" }[],
+): SiltaConfig {
   const parsed = envSchema.safeParse(env);
   const problems: string[] = parsed.success ? [] : parsed.error.issues.map((issue) => formatIssue(issue));
-  const targets: Record<string, TargetConnection> = {};
-  for (const id of targetIds) {
+  const connections: Record<string, TargetConnection> = {};
+  for (const { id, kind } of targets) {
     const prefix = targetEnvPrefix(id);
     const read = (suffix: string) => env[`${prefix}${suffix}`]?.trim() || null;
     const parseSecrets = (suffix: string): string[] => {
@@ -108,13 +111,13 @@ export function parseConfig(env: Record<string, string | undefined>, targetIds: 
       return result.data;
     };
     const url = read("URL");
-    if (url && !z.url().safeParse(url).success) problems.push(`${prefix}URL: expected an http(s) URL, got "${url}"`);
-    targets[id] = {
-      url,
-      token: read("TOKEN"),
-      webhookSecrets: parseSecrets("WEBHOOK_SECRETS"),
-      inboundSecrets: parseSecrets("INBOUND_SECRETS"),
-    };
+    if (!url) problems.push(`${prefix}URL: required for target "${id}" (${kind})`);
+    else if (!z.url().safeParse(url).success) problems.push(`${prefix}URL: expected an http(s) URL, got "${url}"`);
+    if (kind === "stara" && !read("TOKEN")) problems.push(`${prefix}TOKEN: required for target "${id}" (${kind})`);
+    const webhookSecrets = parseSecrets("WEBHOOK_SECRETS");
+    if (!read("WEBHOOK_SECRETS"))
+      problems.push(`${prefix}WEBHOOK_SECRETS: required for target "${id}" (whsec_… secrets, comma-separated)`);
+    connections[id] = { url, token: read("TOKEN"), webhookSecrets, inboundSecrets: parseSecrets("INBOUND_SECRETS") };
   }
   if (!parsed.success || problems.length > 0) {
     throw new ConfigError(
@@ -136,6 +139,6 @@ export function parseConfig(env: Record<string, string | undefined>, targetIds: 
     leaseMs: e.SILTA_LEASE_SECONDS * 1000,
     httpTimeoutMs: e.SILTA_HTTP_TIMEOUT_MS,
     logLevel: e.SILTA_LOG_LEVEL,
-    targets,
+    targets: connections,
   };
 }

@@ -6,8 +6,8 @@ import type { Mappings } from "../mappings/mappings.ts";
 import type { WorkOrderSystem } from "../ports/work-order-system.ts";
 
 /**
- * Builds one WorkOrderSystem per target in the mappings, from its connection settings.
- * A target whose settings are missing stops start-up with the names of the missing settings.
+ * Builds one WorkOrderSystem per target in the mappings, from its connection settings
+ * (already checked complete by parseConfig).
  */
 export function createTargetSystems(
   mappings: Mappings,
@@ -15,23 +15,21 @@ export function createTargetSystems(
   timeoutMs: number,
 ): Map<string, WorkOrderSystem> {
   const systems = new Map<string, WorkOrderSystem>();
-  const problems: string[] = [];
   for (const target of mappings.targets.values()) {
     const connection = connections[target.id];
-    const prefix = targetEnvPrefix(target.id);
-    const missing = (suffix: string) => problems.push(`${prefix}${suffix}: required for target "${target.id}" (${target.kind})`);
-    if (!connection?.url) missing("URL");
-    if (!connection || connection.webhookSecrets.length === 0) missing("WEBHOOK_SECRETS");
-    if (target.kind === "stara" && !connection?.token) missing("TOKEN");
-    if (!connection?.url || connection.webhookSecrets.length === 0) continue;
+    // parseConfig has already refused incomplete connections; this guards callers that built one by hand.
+    if (!connection?.url || connection.webhookSecrets.length === 0 || (target.kind === "stara" && !connection.token)) {
+      throw new ConfigError(
+        `${targetEnvPrefix(target.id)}*: the connection of target "${target.id}" is incomplete (see README, Configuration)`,
+      );
+    }
     if (target.kind === "stara") {
-      if (!connection.token) continue;
       systems.set(
         target.id,
         createStaraWorkOrderSystem({
           targetId: target.id,
           baseUrl: connection.url,
-          token: connection.token,
+          token: connection.token ?? "",
           webhookSecrets: connection.inboundSecrets.length > 0 ? connection.inboundSecrets : connection.webhookSecrets,
           timeoutMs,
         }),
@@ -48,11 +46,6 @@ export function createTargetSystems(
         }),
       );
     }
-  }
-  if (problems.length > 0) {
-    throw new ConfigError(
-      `Silta cannot start: target connections are incomplete:\n  ${problems.join("\n  ")}\nSee README.md, "Configuration".`,
-    );
   }
   return systems;
 }

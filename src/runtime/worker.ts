@@ -47,7 +47,7 @@ function buildDeps(env: WorkerEnv): SiltaDeps {
   );
   const mappings = loadMappings((path) => MAPPING_FILES[path]);
   const config = parseConfig({ ...strings, ...(env.HYPERDRIVE ? { DATABASE_URL: env.HYPERDRIVE.connectionString } : {}) }, [
-    ...mappings.targets.keys(),
+    ...mappings.targets.values(),
   ]);
   if (!("url" in config.database)) throw new Error("the Worker needs PostgreSQL: bind HYPERDRIVE or set DATABASE_URL");
   return {

@@ -128,7 +128,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       env[`${prefix}WEBHOOK_SECRETS`] = secret;
     }
   }
-  const config = parseConfig(env, [...mappings.targets.keys()]);
+  const config = parseConfig(env, [...mappings.targets.values()]);
   const silta = await startSiltaNode(config, {
     database,
     log,
@@ -178,11 +178,14 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       await silta.pollNow();
       if (options.cancelFraction <= 0) return;
       const routed = await database.rows<{ id: string }>(sql`select id from cases where disposition = 'routed' order by id`);
+      let cancelled = 0;
       for (const { id } of routed) {
         if (withdrawn.has(id)) continue;
         withdrawn.add(id);
-        if (rng.chance(options.cancelFraction)) helsinki.sim.cancelCase(id, "Peruttu: ilmoitus oli virheellinen.");
+        if (rng.chance(options.cancelFraction) && helsinki.sim.cancelCase(id, "Peruttu: ilmoitus oli virheellinen.")) cancelled++;
       }
+      // Take the withdrawals in at once, while their work orders are still on their way.
+      if (cancelled > 0) await silta.pollNow();
     },
     progress: () => readProgress(database),
     async stop() {

@@ -1,0 +1,65 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, parseConfig } from "../../src/config/config.ts";
+
+const TARGETS = [
+  { id: "stara", kind: "stara" },
+  { id: "contractor-east", kind: "contractor-api" },
+] as const;
+const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+const COMPLETE = {
+  SILTA_OPEN311_URL: "http://127.0.0.1:9000",
+  SILTA_TARGET_STARA_URL: "http://127.0.0.1:9001",
+  SILTA_TARGET_STARA_TOKEN: "t",
+  SILTA_TARGET_STARA_WEBHOOK_SECRETS: SECRET,
+  SILTA_TARGET_CONTRACTOR_EAST_URL: "http://127.0.0.1:9002/silta",
+  SILTA_TARGET_CONTRACTOR_EAST_WEBHOOK_SECRETS: `${SECRET}, ${SECRET}`,
+};
+
+function problems(env: Record<string, string>): string {
+  try {
+    parseConfig(env, TARGETS);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.message;
+    throw error;
+  }
+  throw new Error("the configuration was accepted");
+}
+
+describe("parseConfig", () => {
+  it("defaults to the embedded database and sensible schedules", () => {
+    const config = parseConfig(COMPLETE, TARGETS);
+    expect(config).toMatchObject({
+      database: { dataDir: ".silta/data" },
+      port: 8080,
+      pollCron: "*/30 * * * * *",
+      retryHorizonMs: 72 * 3_600_000,
+    });
+    expect(config.targets["contractor-east"]?.webhookSecrets).toEqual([SECRET, SECRET]);
+  });
+
+  it("uses the server when DATABASE_URL is set", () => {
+    expect(parseConfig({ ...COMPLETE, DATABASE_URL: "postgres://u@h:5432/d" }, TARGETS).database).toEqual({
+      url: "postgres://u@h:5432/d",
+    });
+  });
+
+  it.each([
+    ["SILTA_PORT", "http", /SILTA_PORT: .*number/],
+    ["SILTA_PORT", "70000", /SILTA_PORT: .*65535/],
+    ["SILTA_OPEN311_URL", "asiointi.hel.fi", /SILTA_OPEN311_URL: /],
+    ["DATABASE_URL", "mysql://x", /DATABASE_URL: expected postgres:\/\//],
+    ["SILTA_LOG_LEVEL", "loud", /SILTA_LOG_LEVEL: .*"debug"/],
+    ["SILTA_TARGET_STARA_WEBHOOK_SECRETS", "hunter2", /SILTA_TARGET_STARA_WEBHOOK_SECRETS: each secret must look like whsec_/],
+  ])("names %s=%s and what is allowed", (name, value, message) => {
+    expect(problems({ ...COMPLETE, [name]: value })).toMatch(message);
+  });
+
+  it("lists every problem at once, including missing target connections", () => {
+    const { SILTA_TARGET_STARA_TOKEN: _token, SILTA_TARGET_CONTRACTOR_EAST_URL: _url, ...incomplete } = COMPLETE;
+    const message = problems({ ...incomplete, SILTA_PORT: "-1" });
+    expect(message).toContain("3 problem(s)");
+    expect(message).toContain('SILTA_TARGET_STARA_TOKEN: required for target "stara"');
+    expect(message).toContain('SILTA_TARGET_CONTRACTOR_EAST_URL: required for target "contractor-east"');
+    expect(message).toContain("SILTA_PORT");
+  });
+});
