@@ -67,6 +67,7 @@ export function registerSandboxCommand(program: Command): void {
         pollIntervalMs: 1000,
         fieldDelayMs: headless ? { min: 20, max: 300 } : { min: 1000, max: 8000 },
         cancelFraction: flags.cancelPercent / 100,
+        say,
         ...(flags.verbose ? { log: createNodeLogger("info") } : {}),
       });
       say(`Silta sandbox (seed ${flags.seed}, ${sandbox.databaseLabel})`);

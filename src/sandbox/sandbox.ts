@@ -37,6 +37,8 @@ export interface SandboxOptions {
   /** Share of cases the city withdraws after they were routed (exercises cancellation). */
   cancelFraction: number;
   log?: Logger;
+  /** Where human-readable notes go (the CLI prints them). */
+  say?: (line: string) => void;
 }
 
 export interface Sandbox {
@@ -78,6 +80,7 @@ async function ensureEmpty(database: Database, reset: boolean, label: string): P
  */
 export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const log = options.log ?? silentLogger;
+  const say = options.say ?? (() => {});
   const rng = createRng(options.seed);
   const mappings = loadMappingsFromDir(options.mappingsDir);
   const progress = { minDelayMs: options.fieldDelayMs.min, maxDelayMs: options.fieldDelayMs.max };
@@ -128,12 +131,23 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       env[`${prefix}WEBHOOK_SECRETS`] = secret;
     }
   }
+  // Records from a file can be years old: the first poll reaches back to the oldest of them.
+  let pollLookbackMs: number | undefined;
+  if (options.fromFile) {
+    const loaded = await loadRecordsFromFile(options.fromFile, helsinki.sim);
+    say(`loaded ${loaded.added} records from ${options.fromFile}; ${loaded.rejected.length} rejected`);
+    for (const reject of loaded.rejected) say(`  record ${reject.index} rejected: ${reject.reason}`);
+    const times = [...helsinki.sim.store.cases.values()]
+      .map((c) => Date.parse(String(c.record.updated_datetime ?? "")))
+      .filter(Number.isFinite);
+    if (times.length > 0) pollLookbackMs = Date.now() - Math.min(...times) + 86_400_000;
+  }
   const config = parseConfig(env, [...mappings.targets.values()]);
   const silta = await startSiltaNode(config, {
     database,
     log,
     schedule: false,
-    settings: { retry: { baseMs: 200, capMs: 5_000, horizonMs: 10 * 60_000 } },
+    settings: { retry: { baseMs: 200, capMs: 5_000, horizonMs: 10 * 60_000 }, ...(pollLookbackMs ? { pollLookbackMs } : {}) },
   });
 
   stara.sim.setWebhookTarget(`${silta.url}/webhooks/stara`, [staraInbound]);
@@ -144,10 +158,6 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     sim.sim.setSilta(silta.url, key);
   }
 
-  if (options.fromFile) {
-    const loaded = await loadRecordsFromFile(options.fromFile, helsinki.sim);
-    log.info({ added: loaded.added, rejected: loaded.rejected.length }, "sandbox cases loaded from file");
-  }
   const addCases = (n: number) => {
     if (n <= 0) return;
     const now = Date.now();
