@@ -46,6 +46,29 @@ const envSchema = z.object({
   SILTA_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   SILTA_HTTP_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   SILTA_LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+  SILTA_RECONCILE_CRON: cronExpression.default("0 */15 * * * *"),
+  /** Bearer tokens for the admin console and API, comma-separated (several during a rotation). */
+  SILTA_ADMIN_TOKENS: z
+    .string()
+    .transform((value) =>
+      value
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().min(24, "each admin token must be at least 24 characters")))
+    .optional(),
+  /** Read-only tokens for case handlers' field-status pages, comma-separated. */
+  SILTA_HANDLER_TOKENS: z
+    .string()
+    .transform((value) =>
+      value
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().min(24, "each handler token must be at least 24 characters")))
+    .optional(),
 });
 
 export interface TargetConnection {
@@ -72,6 +95,11 @@ export interface SiltaConfig {
   leaseMs: number;
   httpTimeoutMs: number;
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
+  reconcileCron: string;
+  /** Admin bearer tokens; empty: the admin surface is closed. */
+  adminTokens: string[];
+  /** Read-only handler tokens for case pages; empty: only admins can read them. */
+  handlerTokens: string[];
   /** Connection per target id, from SILTA_TARGET_<ID>_* (id upper-cased, hyphens as underscores). */
   targets: Record<string, TargetConnection>;
 }
@@ -139,6 +167,9 @@ export function parseConfig(
     leaseMs: e.SILTA_LEASE_SECONDS * 1000,
     httpTimeoutMs: e.SILTA_HTTP_TIMEOUT_MS,
     logLevel: e.SILTA_LOG_LEVEL,
+    reconcileCron: e.SILTA_RECONCILE_CRON,
+    adminTokens: e.SILTA_ADMIN_TOKENS ?? [],
+    handlerTokens: e.SILTA_HANDLER_TOKENS ?? [],
     targets: connections,
   };
 }

@@ -261,23 +261,35 @@ async function recordFailure(
       });
     }
   });
-  deps.log[retry ? "warn" : "error"](
+  return retry ? "retry" : "parked";
+}
+
+/** Runs one claimed job to its next state; logs one line and reports one metric per attempt. */
+export async function runJob(deps: SiltaDeps, job: OutboxJob): Promise<JobOutcome> {
+  const started = Date.now();
+  let errorCode: string | null = null;
+  const outcome = await attemptJob(deps, job, (code) => {
+    errorCode = code;
+  });
+  const ms = Date.now() - started;
+  deps.metrics.jobAttempt({ kind: job.kind, target: job.target, outcome, errorCode, ms });
+  deps.log[outcome === "done" ? "info" : "warn"](
     {
       jobId: job.id,
       kind: job.kind,
       caseId: job.caseId,
       target: job.target,
       attempt: job.attempts,
-      code: error.code,
-      httpStatus: error.httpStatus,
+      ms,
+      outcome,
+      code: errorCode,
     },
-    retry ? "job failed, retry scheduled" : "job parked",
+    "job attempt",
   );
-  return retry ? "retry" : "parked";
+  return outcome;
 }
 
-/** Runs one claimed job to its next state and logs one line for the attempt. */
-export async function runJob(deps: SiltaDeps, job: OutboxJob): Promise<JobOutcome> {
+async function attemptJob(deps: SiltaDeps, job: OutboxJob, noteError: (code: string) => void): Promise<JobOutcome> {
   const started = Date.now();
   let link: Link | null = null;
   try {
@@ -285,26 +297,13 @@ export async function runJob(deps: SiltaDeps, job: OutboxJob): Promise<JobOutcom
     if (job.kind === "create_work_order") await executeCreate(deps, job, link);
     else if (job.kind === "cancel_work_order") await executeCancel(deps, job, link);
     else await writeBackLinkStatus(deps, job, link, (tx, next) => finishOrThrow(tx, deps, job, next));
-    deps.log.info(
-      {
-        jobId: job.id,
-        kind: job.kind,
-        caseId: job.caseId,
-        target: job.target,
-        attempt: job.attempts,
-        ms: Date.now() - started,
-        outcome: "done",
-      },
-      "job attempt",
-    );
     return "done";
   } catch (thrown) {
-    if (thrown instanceof LeaseLostError) {
-      deps.log.warn({ jobId: job.id, kind: job.kind }, thrown.message);
-      return "lease_lost";
-    }
+    if (thrown instanceof LeaseLostError) return "lease_lost";
+    const error = toSiltaError(thrown);
+    noteError(error.code);
     try {
-      return await recordFailure(deps, job, link, toSiltaError(thrown), Date.now() - started);
+      return await recordFailure(deps, job, link, error, Date.now() - started);
     } catch (inner) {
       if (inner instanceof LeaseLostError) return "lease_lost";
       throw inner;

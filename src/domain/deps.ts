@@ -13,6 +13,21 @@ export interface Logger {
 
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
+/**
+ * Where the core reports what happened, for metrics (Prometheus on Node). Labels are target
+ * ids, job kinds and outcome codes only: never case ids or personal data.
+ */
+export interface Metrics {
+  /** One outbox job attempt finished (done, retry, parked or lease_lost) after `ms`. */
+  jobAttempt(event: { kind: string; target: string; outcome: string; errorCode: string | null; ms: number }): void;
+  /** One inbox event was settled (applied, stale, quarantined, unknown_work_order). */
+  fieldEvent(event: { target: string; state: string }): void;
+  /** Cases seen by one intake round. */
+  intake(event: { new: number; updated: number; routed: number; excluded: number }): void;
+}
+
+export const noopMetrics: Metrics = { jobAttempt() {}, fieldEvent() {}, intake() {} };
+
 export interface EngineSettings {
   /** Identifies this process's leases. */
   workerId: string;
@@ -53,5 +68,6 @@ export interface SiltaDeps {
   targets: ReadonlyMap<string, WorkOrderSystem>;
   settings: EngineSettings;
   log: Logger;
+  metrics: Metrics;
   now: () => Date;
 }

@@ -177,10 +177,11 @@ export async function applyPendingFieldEvents(deps: SiltaDeps, limit = deps.sett
         .limit(1)
         .for("update", { skipLocked: true });
       if (!event) return null;
-      return applyOne(deps, tx, event);
+      return { state: await applyOne(deps, tx, event), source: event.source };
     });
     if (!state) break;
-    summary[state as keyof ApplySummary]++;
+    summary[state.state as keyof ApplySummary]++;
+    deps.metrics.fieldEvent({ target: state.source, state: state.state });
   }
   return summary;
 }

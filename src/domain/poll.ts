@@ -28,6 +28,7 @@ export async function pollCaseSystem(deps: SiltaDeps): Promise<PollSummary> {
     .insert(pollCursors)
     .values({ name: OPEN311_CURSOR, position: now.toISOString() })
     .onConflictDoUpdate({ target: pollCursors.name, set: { position: now.toISOString(), updatedAt: new Date() } });
+  deps.metrics.intake(summary);
   deps.log.info({ from: since.toISOString(), until: now.toISOString(), ...summary }, "open311 poll");
   return { ...summary, from: since.toISOString(), until: now.toISOString() };
 }

@@ -5,7 +5,14 @@ import { ConfigError, type SiltaConfig } from "../config/config.ts";
 import type { Database } from "../db/client.ts";
 import { migrateDatabase } from "../db/migrate-node.ts";
 import { openDatabase } from "../db/open-node.ts";
-import { DEFAULT_ENGINE_SETTINGS, type EngineSettings, type Logger, type SiltaDeps } from "../domain/deps.ts";
+import {
+  DEFAULT_ENGINE_SETTINGS,
+  type EngineSettings,
+  type Logger,
+  type Metrics,
+  noopMetrics,
+  type SiltaDeps,
+} from "../domain/deps.ts";
 import { type PollSummary, pollCaseSystem } from "../domain/poll.ts";
 import { createApp } from "../http/app.ts";
 import { loadMappingsFromDir } from "../mappings/load-node.ts";
@@ -27,6 +34,7 @@ export interface RunningSilta {
 
 export interface StartOverrides {
   log?: Logger;
+  metrics?: Metrics;
   caseSystem?: CaseSystem;
   targets?: Map<string, WorkOrderSystem>;
   database?: Database;
@@ -70,6 +78,7 @@ export async function startSiltaNode(config: SiltaConfig, overrides: StartOverri
       ...overrides.settings,
     },
     log,
+    metrics: overrides.metrics ?? noopMetrics,
     now: () => new Date(),
   };
 

@@ -13,7 +13,7 @@ import targetsFile from "../../mappings/targets.yaml";
 import writeback from "../../mappings/writeback.yaml";
 import { parseConfig } from "../config/config.ts";
 import { openPostgres } from "../db/open-postgres.ts";
-import { DEFAULT_ENGINE_SETTINGS, type Logger, type SiltaDeps } from "../domain/deps.ts";
+import { DEFAULT_ENGINE_SETTINGS, type Logger, noopMetrics, type SiltaDeps } from "../domain/deps.ts";
 import { pollCaseSystem } from "../domain/poll.ts";
 import { runWorkOnce } from "../domain/work-loop.ts";
 import { createApp } from "../http/app.ts";
@@ -66,6 +66,7 @@ function buildDeps(env: WorkerEnv): SiltaDeps {
       pollLookbackMs: config.pollLookbackMs,
     },
     log: consoleLogger,
+    metrics: noopMetrics,
     now: () => new Date(),
   };
 }

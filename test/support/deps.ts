@@ -1,6 +1,12 @@
 import { fileURLToPath } from "node:url";
 import type { Database } from "../../src/db/client.ts";
-import { DEFAULT_ENGINE_SETTINGS, type EngineSettings, type SiltaDeps, silentLogger } from "../../src/domain/deps.ts";
+import {
+  DEFAULT_ENGINE_SETTINGS,
+  type EngineSettings,
+  noopMetrics,
+  type SiltaDeps,
+  silentLogger,
+} from "../../src/domain/deps.ts";
 import { loadMappingsFromDir } from "../../src/mappings/load-node.ts";
 import type { CaseSystem } from "../../src/ports/case-system.ts";
 import type { WorkOrderSystem } from "../../src/ports/work-order-system.ts";
@@ -27,6 +33,7 @@ export function makeDeps(
       ...settings,
     },
     log: silentLogger,
+    metrics: noopMetrics,
     now: () => new Date(),
   };
 }

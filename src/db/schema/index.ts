@@ -1,3 +1,4 @@
+export * from "./audit-events.ts";
 export * from "./cases.ts";
 export * from "./contractor-keys.ts";
 export * from "./inbox-events.ts";
@@ -5,3 +6,4 @@ export * from "./ledger-entries.ts";
 export * from "./links.ts";
 export * from "./outbox-jobs.ts";
 export * from "./poll-cursors.ts";
+export * from "./reconciliation-findings.ts";

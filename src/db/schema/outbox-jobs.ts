@@ -2,7 +2,8 @@ import { bigint, bigserial, index, integer, jsonb, pgTable, text, uniqueIndex } 
 import { at, createdAt, updatedAt } from "./columns.ts";
 
 export type OutboxJobKind = "create_work_order" | "cancel_work_order" | "write_back";
-export type OutboxJobState = "pending" | "running" | "done" | "dead";
+/** `dead`: parked after a permanent failure or the retry horizon; `skipped`: an admin decided not to send it. */
+export type OutboxJobState = "pending" | "running" | "done" | "dead" | "skipped";
 
 /**
  * Work that calls an external system. Written in the same transaction as the state change that
@@ -30,6 +31,10 @@ export const outboxJobs = pgTable(
     /** Start of the retry horizon: reset when an admin or a re-drive re-arms the job. */
     firstAttemptAt: at("first_attempt_at"),
     finishedAt: at("finished_at"),
+    /** An admin acknowledged this dead letter: silenced in alarms until `acknowledgedUntil`. */
+    acknowledgedBy: text("acknowledged_by"),
+    acknowledgeNote: text("acknowledge_note"),
+    acknowledgedUntil: at("acknowledged_until"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
