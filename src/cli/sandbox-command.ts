@@ -74,6 +74,7 @@ export function registerSandboxCommand(program: Command): void {
       say(
         `  Silta:            ${sandbox.silta.url}   (health ${sandbox.silta.url}/healthz, contractor API ${sandbox.silta.url}/api/contractor/v1/openapi.json)`,
       );
+      say(`  Console:          ${sandbox.silta.url}/admin   (admin token: ${sandbox.adminToken})`);
       say(`  Case status:      ${sandbox.silta.url}/api/v1/cases/<service_request_id>`);
       say(`  Helsinki Open311: ${sandbox.helsinki.url}/requests.json?extensions=true`);
       say(`  Stara:            ${sandbox.stara.url}/__sim/state`);

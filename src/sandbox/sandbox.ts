@@ -48,6 +48,8 @@ export interface Sandbox {
   contractors: Map<string, RunningContractorSimulator>;
   /** The API key each contractor simulator uses at Silta. */
   contractorKeys: Map<string, string>;
+  /** The sandbox's admin bearer token (console and admin API). */
+  adminToken: string;
   database: Database;
   databaseLabel: string;
   /** Adds n more generated cases to the Helsinki simulator. */
@@ -104,6 +106,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     await migrateDatabase(database);
   }
 
+  const adminToken = `sandbox-admin-${[...crypto.getRandomValues(new Uint8Array(12))].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
   const helsinki = await startHelsinkiSimulator({ seed: options.seed });
   const stara = await startStaraSimulator({ seed: options.seed + 1, progress });
   const contractors = new Map<string, RunningContractorSimulator>();
@@ -114,6 +117,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     SILTA_MAPPINGS_DIR: options.mappingsDir,
     SILTA_WORKER_IDLE_MS: "50",
     SILTA_HTTP_TIMEOUT_MS: "5000",
+    SILTA_ADMIN_TOKENS: adminToken,
   };
   const staraInbound = generateWebhookSecret();
   let offset = 2;
@@ -181,6 +185,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     stara,
     contractors,
     contractorKeys,
+    adminToken,
     database,
     databaseLabel,
     addCases,
