@@ -1,0 +1,59 @@
+import { parseArgs } from "node:util";
+
+export interface BenchArgs {
+  json: boolean;
+  cases: number;
+  /** Databases to run on: a postgres:// URL and/or a PGlite folder; default both. */
+  dbs: string[];
+  workers: number[];
+  /** Cases arriving per second. */
+  rate: number;
+  seed: number;
+}
+
+const DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432/test";
+
+/** Parses `npm run bench -- [--json] [--cases N] [--db URL_OR_PATH]… [--workers 1,2,4] [--rate R] [--seed S]`. */
+export function parseBenchArgs(argv: string[]): BenchArgs | "help" {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      json: { type: "boolean", default: false },
+      cases: { type: "string", default: "2000" },
+      db: { type: "string", multiple: true },
+      workers: { type: "string", default: "1,2,4" },
+      seed: { type: "string", default: "1" },
+      rate: { type: "string", default: "300" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (values.help) return "help";
+  const cases = Number(values.cases);
+  if (!Number.isInteger(cases) || cases < 10) throw new Error(`--cases: expected a whole number ≥ 10, got "${values.cases}"`);
+  const workers = values.workers.split(",").map(Number);
+  if (workers.some((w) => !Number.isInteger(w) || w < 1 || w > 8))
+    throw new Error(`--workers: expected a list like 1,2,4 (1–8), got "${values.workers}"`);
+  return {
+    json: values.json,
+    cases,
+    dbs: values.db && values.db.length > 0 ? values.db : [process.env.DATABASE_URL ?? DEFAULT_SERVER, "bench/.tmp/pglite"],
+    workers,
+    rate: Number(values.rate),
+    seed: Number(values.seed),
+  };
+}
+
+export const BENCH_HELP = `Usage: npm run bench -- [--json] [--cases N] [--db URL_OR_PATH]... [--workers 1,2,4] [--rate R] [--seed S]
+
+Runs the full round trip (case appears in the Open311 simulator → work order created at the
+target simulator → status webhooks/events → write-back posted) with Silta as child processes,
+and prints throughput, per-hop latency percentiles, peak RSS, rows/bytes and HTTP calls per case,
+the loopback HTTP and database commit ceilings measured in the same run, and the ratios.
+
+  --cases N        cases per run (default 2000)
+  --db X           a postgres:// URL or a PGlite folder; repeat for several (default: the local
+                   server ${DEFAULT_SERVER} and bench/.tmp/pglite)
+  --workers 1,2,4  Silta process counts to compare on a server (PGlite is one process)
+  --rate R         cases arriving per second (default 300): latencies are measured at this load
+  --json           one JSON object on stdout
+`;

@@ -1,0 +1,318 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync, rmSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { sql } from "drizzle-orm";
+import postgres from "postgres";
+import { createContractorSimulator } from "../../adapters/contractor-api/simulator/app.ts";
+import { createHelsinkiSimulator } from "../../adapters/open311/simulator/helsinki-simulator.ts";
+import { createStaraSimulator } from "../../adapters/stara/simulator/simulator.ts";
+import { targetEnvPrefix } from "../../src/config/config.ts";
+import type { Database } from "../../src/db/client.ts";
+import { migrateDatabase } from "../../src/db/migrate-node.ts";
+import { openDatabase, parseDatabaseTarget } from "../../src/db/open-node.ts";
+import { issueContractorKey } from "../../src/domain/contractor-gateway.ts";
+import { generateWebhookSecret } from "../../src/lib/webhook-signature.ts";
+import { loadMappingsFromDir } from "../../src/mappings/load-node.ts";
+import { type RunningServer, startHttpServer } from "../../src/runtime/node-serve.ts";
+import { type Percentiles, percentiles } from "./stats.ts";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const CLI = `${ROOT}/src/cli/silta.ts`;
+const TERMINAL_WORKS = new Set([
+  "PUBLIC_WORKS_COMPLETED",
+  "PUBLIC_WORKS_COMPLETED_SCHEDULED_LATER",
+  "PUBLIC_WORKS_COMPLETED_REQUIRES_NO_ACTION",
+  "PUBLIC_WORKS_INTERRUPTED",
+]);
+
+export interface RoundTripOptions {
+  db: string;
+  workers: number;
+  cases: number;
+  /** Cases added per second (a steady arrival rate, so that latencies mean something). */
+  rate: number;
+  seed: number;
+  log: (line: string) => void;
+}
+
+export interface RoundTripResult {
+  database: "postgres" | "pglite";
+  workers: number;
+  cases: number;
+  fieldWorkCases: number;
+  completed: number;
+  seconds: number;
+  /** Completed round trips (case → work order → final status written back) per second. */
+  roundTripsPerSecond: number;
+  arrivalRate: number;
+  hops: { intakeToWorkOrder: Percentiles; fieldEventToWriteBack: Percentiles };
+  peakRssMb: number[];
+  rowsPerCase: number;
+  bytesPerCase: number;
+  httpCallsPerCase: number;
+}
+
+/** Serves a Hono-like app on loopback and counts the requests it answers. */
+async function countingServer(app: { fetch: (r: Request) => Response | Promise<Response> }) {
+  let requests = 0;
+  const server = await startHttpServer({
+    fetch: (request: Request) => {
+      requests++;
+      return app.fetch(request);
+    },
+  });
+  return { server, count: () => requests };
+}
+
+async function freshDatabase(db: string, label: string): Promise<{ target: string; dispose: () => Promise<void> }> {
+  if (/^postgres(ql)?:\/\//.test(db)) {
+    const name = `silta_bench_${label}`;
+    const admin = postgres(db, { max: 1, onnotice: () => {} });
+    await admin.unsafe(`drop database if exists ${name} with (force)`);
+    await admin.unsafe(`create database ${name}`);
+    await admin.end();
+    const url = new URL(db);
+    url.pathname = `/${name}`;
+    return {
+      target: url.toString(),
+      dispose: async () => {
+        const cleanup = postgres(db, { max: 1, onnotice: () => {} });
+        await cleanup.unsafe(`drop database if exists ${name} with (force)`);
+        await cleanup.end();
+      },
+    };
+  }
+  const dir = `${db}-${label}`;
+  rmSync(dir, { recursive: true, force: true });
+  return { target: dir, dispose: async () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+function startSilta(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, "start"], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? "", ...env },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    child.stderr?.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+      const match = /Silta is listening on (http:\/\/\S+)/.exec(stderr);
+      if (match?.[1]) resolve({ child, url: match[1] });
+    });
+    child.once("exit", (code) => reject(new Error(`silta start exited with ${code}: ${stderr.slice(-2000)}`)));
+  });
+}
+
+function peakRssMb(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    return Math.round(kb / 1024);
+  } catch {
+    return 0;
+  }
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * One full round-trip run: simulators in this process (counting every request they answer),
+ * Silta as `workers` child processes on a fresh database, cases arriving at a steady rate, and
+ * figures read from the simulators' ground truth and Silta's ledger afterwards.
+ */
+export async function runRoundTrip(options: RoundTripOptions): Promise<RoundTripResult> {
+  const mappings = loadMappingsFromDir(`${ROOT}/mappings`);
+  const isServer = /^postgres(ql)?:\/\//.test(options.db);
+  const fresh = await freshDatabase(options.db, `w${options.workers}`);
+  const setup = await openDatabase(parseDatabaseTarget(fresh.target));
+  await migrateDatabase(setup);
+  const keys = new Map<string, string>();
+  for (const t of mappings.targets.values())
+    if (t.kind === "contractor-api") keys.set(t.id, await issueContractorKey(setup, t.id, "bench"));
+  await setup.close();
+
+  const fast = { minDelayMs: 0, maxDelayMs: 5 };
+  const helsinki = createHelsinkiSimulator({ seed: options.seed });
+  const staraSecret = generateWebhookSecret();
+  const stara = createStaraSimulator({ seed: options.seed + 1, progress: fast, webhookSecrets: [staraSecret] });
+  stara.setKnobs({
+    terminalWeights: { VALMIS: 85, SIIRRETTY_MYÖHEMMÄKSI: 5, EI_TOIMENPITEITÄ: 5, KESKEYTETTY: 5, VÄÄRÄ_URAKKA: 0 },
+  });
+  const servers: RunningServer[] = [];
+  const counters: (() => number)[] = [];
+  const serve = async (app: { fetch: (r: Request) => Response | Promise<Response> }) => {
+    const { server, count } = await countingServer(app);
+    servers.push(server);
+    counters.push(count);
+    return server.url;
+  };
+  const env: Record<string, string> = {
+    SILTA_OPEN311_URL: await serve(helsinki.app),
+    SILTA_OPEN311_API_KEY: helsinki.apiKey,
+    SILTA_MAPPINGS_DIR: `${ROOT}/mappings`,
+    SILTA_POLL_CRON: "* * * * * *",
+    SILTA_POLL_LOOKBACK_HOURS: "1",
+    SILTA_WORKER_IDLE_MS: "20",
+    SILTA_LOG_LEVEL: "warn",
+    SILTA_HOST: "127.0.0.1",
+    SILTA_PORT: "0",
+    ...(isServer ? { DATABASE_URL: fresh.target } : { SILTA_DATA_DIR: fresh.target }),
+  };
+  const contractorSims = new Map<string, ReturnType<typeof createContractorSimulator>>();
+  for (const t of mappings.targets.values()) {
+    const prefix = targetEnvPrefix(t.id);
+    if (t.kind === "stara") {
+      env[`${prefix}URL`] = await serve(stara.app);
+      env[`${prefix}TOKEN`] = stara.token;
+      env[`${prefix}WEBHOOK_SECRETS`] = staraSecret;
+    } else {
+      const secret = generateWebhookSecret();
+      const sim = createContractorSimulator({
+        seed: options.seed + contractorSims.size + 2,
+        webhookSecrets: [secret],
+        progress: fast,
+      });
+      sim.knobs.terminalWeights = { COMPLETED: 85, SCHEDULED_LATER: 5, NO_ACTION: 5, INTERRUPTED: 5, WRONG_CONTRACTOR: 0 };
+      contractorSims.set(t.id, sim);
+      env[`${prefix}URL`] = `${await serve(sim.app)}/silta`;
+      env[`${prefix}WEBHOOK_SECRETS`] = secret;
+    }
+  }
+
+  // Requests the simulators send to Silta (webhooks, contractor events) leave through this process's fetch.
+  let siltaInbound = 0;
+  const realFetch = globalThis.fetch;
+  const children: { child: ChildProcess; url: string }[] = [];
+  try {
+    for (let i = 0; i < options.workers; i++) children.push(await startSilta(env));
+    const siltaUrls = children.map((c) => c.url);
+    globalThis.fetch = (input, init) => {
+      const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+      if (siltaUrls.some((u) => url.startsWith(u))) siltaInbound++;
+      return realFetch(input, init);
+    };
+    const primary = children[0];
+    if (!primary) throw new Error("no Silta process started");
+    stara.setWebhookTarget(`${primary.url}/webhooks/stara`, [staraSecret]);
+    for (const [id, sim] of contractorSims) sim.setSilta(primary.url, keys.get(id) ?? "");
+
+    // Steady arrivals: a chunk every 50 ms.
+    const appeared = new Map<string, number>();
+    const started = Date.now();
+    let added = 0;
+    let fieldWork = 0;
+    const perChunk = Math.max(1, Math.round(options.rate / 20));
+    const feeding = (async () => {
+      while (added < options.cases) {
+        const n = Math.min(perChunk, options.cases - added);
+        const now = Date.now();
+        const generated = helsinki.generateCases(n, { from: now - 500, to: now, fieldStatusWeights: [["RECEIVED", 1]] });
+        for (const g of generated) {
+          appeared.set(String(g.record.service_request_id), now);
+          if (mappings.fieldWorkServiceCodes.has(String(g.record.service_code))) fieldWork++;
+        }
+        added += n;
+        const due = started + (added / options.rate) * 1000;
+        await sleep(Math.max(0, due - Date.now()));
+      }
+    })();
+
+    const timeoutMs = Math.max(120_000, (options.cases / 20) * 1000);
+    let completed = 0;
+    let finishedAt = Date.now();
+    for (;;) {
+      const done = new Set<string>();
+      for (const u of helsinki.store.updates.values())
+        if (u.external_status_code && TERMINAL_WORKS.has(u.external_status_code)) done.add(u.service_request_id);
+      completed = done.size;
+      finishedAt = Date.now();
+      if (added >= options.cases && completed >= fieldWork) break;
+      if (finishedAt - started > timeoutMs) {
+        options.log(`  timed out: ${completed}/${fieldWork} round trips after ${Math.round(timeoutMs / 1000)} s`);
+        break;
+      }
+      await sleep(100);
+    }
+    await feeding;
+    const rss = children.map((c) => peakRssMb(c.child.pid));
+    for (const c of children) await stopChild(c.child);
+    globalThis.fetch = realFetch;
+
+    const database = await openDatabase(parseDatabaseTarget(fresh.target));
+    try {
+      const figures = await readLedgerFigures(database, appeared, options.cases);
+      const simRequests = counters.reduce((sum, count) => sum + count(), 0);
+      const seconds = (finishedAt - started) / 1000;
+      return {
+        database: isServer ? "postgres" : "pglite",
+        workers: options.workers,
+        cases: options.cases,
+        fieldWorkCases: fieldWork,
+        completed,
+        seconds: Math.round(seconds * 10) / 10,
+        roundTripsPerSecond: Math.round(completed / seconds),
+        arrivalRate: options.rate,
+        hops: figures.hops,
+        peakRssMb: rss,
+        rowsPerCase: figures.rowsPerCase,
+        bytesPerCase: figures.bytesPerCase,
+        httpCallsPerCase: Math.round(((simRequests + siltaInbound) / options.cases) * 10) / 10,
+      };
+    } finally {
+      await database.close();
+    }
+  } finally {
+    globalThis.fetch = realFetch;
+    for (const c of children) await stopChild(c.child);
+    await stara.stop();
+    for (const sim of contractorSims.values()) sim.stop();
+    await Promise.all(servers.map((s) => s.close()));
+    await fresh.dispose();
+  }
+}
+
+async function readLedgerFigures(database: Database, appeared: Map<string, number>, cases: number) {
+  const created = await database.rows<{ case_id: string; at: Date }>(
+    sql`select case_id, min(at) as at from ledger_entries where operation = 'create_work_order' and outcome = 'ok' group by case_id`,
+  );
+  const intakeToWorkOrder = created.flatMap((r) => {
+    const t0 = appeared.get(r.case_id);
+    return t0 === undefined ? [] : [new Date(r.at).getTime() - t0];
+  });
+  // A field event's canonical status is in its ledger detail ("CODE → status"); its write-back says "status as PUBLIC_WORKS_…".
+  const eventToWriteBack = await database.rows<{ ms: number }>(sql`
+    select extract(epoch from (w.at - i.received_at)) * 1000 as ms
+    from inbox_events i
+    join ledger_entries f on f.idempotency_key = i.event_id and f.operation = 'field_status' and f.outcome = 'ok'
+    join lateral (
+      select min(w.at) as at from ledger_entries w
+      where w.link_id = f.link_id and w.operation = 'write_back' and w.outcome = 'ok'
+        and w.detail like split_part(f.detail, ' → ', 2) || ' as %' and w.at >= i.received_at
+    ) w on w.at is not null
+    where i.state = 'applied'`);
+  const [size] = await database.rows<{ rows: number; bytes: number }>(sql`
+    select
+      (select count(*) from cases) + (select count(*) from links) + (select count(*) from outbox_jobs)
+        + (select count(*) from inbox_events) + (select count(*) from ledger_entries) as rows,
+      pg_total_relation_size('cases') + pg_total_relation_size('links') + pg_total_relation_size('outbox_jobs')
+        + pg_total_relation_size('inbox_events') + pg_total_relation_size('ledger_entries') as bytes`);
+  return {
+    hops: {
+      intakeToWorkOrder: percentiles(intakeToWorkOrder),
+      fieldEventToWriteBack: percentiles(eventToWriteBack.map((r) => Number(r.ms))),
+    },
+    rowsPerCase: Math.round((Number(size?.rows ?? 0) / cases) * 10) / 10,
+    bytesPerCase: Math.round(Number(size?.bytes ?? 0) / cases),
+  };
+}

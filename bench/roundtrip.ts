@@ -1,0 +1,117 @@
+/**
+ * The end-to-end benchmark (`npm run bench`): round trips per second, per-hop latency, memory,
+ * storage and HTTP cost per case, against the machine's own ceilings measured in the same run.
+ * Figures are printed, never asserted: see README "Performance".
+ */
+
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { cpus } from "node:os";
+import { fileURLToPath } from "node:url";
+import { migrateDatabase } from "../src/db/migrate-node.ts";
+import { openDatabase, parseDatabaseTarget } from "../src/db/open-node.ts";
+import { BENCH_HELP, parseBenchArgs } from "./lib/args.ts";
+import { measureCommitCeiling, measureHttpCeiling } from "./lib/ceilings.ts";
+import { type RoundTripResult, runRoundTrip } from "./lib/round-trip.ts";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const args = parseBenchArgs(process.argv.slice(2));
+if (args === "help") {
+  process.stdout.write(BENCH_HELP);
+  process.exit(0);
+}
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+interface DbReport {
+  db: string;
+  kind: "postgres" | "pglite";
+  runs: RoundTripResult[];
+  ceilings: { commitsPerSecond: number; minimalServerRps: number; simulatorEndpointRps: number | null };
+  ratios: { throughputToCommitCeiling: number; throughputToHttpCeiling: number };
+  reconciliation100k: unknown;
+}
+
+const reports: DbReport[] = [];
+for (const db of args.dbs) {
+  const kind = /^postgres(ql)?:\/\//.test(db) ? "postgres" : "pglite";
+  const label = kind === "postgres" ? db.replace(/\/\/[^@/]*@/, "//") : `PGlite (${db})`;
+  const runs: RoundTripResult[] = [];
+  for (const workers of kind === "postgres" ? args.workers : [1]) {
+    log(`${label}: ${args.cases} cases at ${args.rate}/s with ${workers} Silta process(es)…`);
+    const result = await runRoundTrip({ db, workers, cases: args.cases, rate: args.rate, seed: args.seed, log });
+    log(
+      `  ${result.roundTripsPerSecond} round trips/s, intake→work order p99 ${result.hops.intakeToWorkOrder.p99} ms, peak RSS ${result.peakRssMb.join("/")} MB`,
+    );
+    runs.push(result);
+  }
+
+  log(`${label}: measuring ceilings…`);
+  const probe = await openDatabase(parseDatabaseTarget(kind === "postgres" ? db : `${db}-ceiling`));
+  await migrateDatabase(probe);
+  const commitsPerSecond = await measureCommitCeiling(probe, kind === "postgres" ? 16 : 1);
+  await probe.close();
+  const http = await measureHttpCeiling(16, null);
+
+  let reconciliation100k: unknown = "bench/reconcile.ts not present";
+  if (existsSync(`${ROOT}/bench/reconcile.ts`)) {
+    log(`${label}: reconciliation of 100,000 open links…`);
+    const out = spawnSync(
+      process.execPath,
+      [`${ROOT}/bench/reconcile.ts`, "--json", "--links", "100000", "--db", kind === "postgres" ? db : `${db}-reconcile`],
+      {
+        cwd: ROOT,
+        encoding: "utf8",
+        timeout: 600_000,
+      },
+    );
+    try {
+      reconciliation100k = JSON.parse(out.stdout.trim().split("\n").at(-1) ?? "null");
+    } catch {
+      reconciliation100k = { error: `exit ${out.status}: ${out.stderr.slice(-500)}` };
+    }
+  }
+  const best = Math.max(...runs.map((r) => r.roundTripsPerSecond));
+  reports.push({
+    db: label,
+    kind,
+    runs,
+    ceilings: { commitsPerSecond, ...http },
+    ratios: {
+      throughputToCommitCeiling: Math.round((best / commitsPerSecond) * 1000) / 1000,
+      throughputToHttpCeiling: Math.round((best / http.minimalServerRps) * 1000) / 1000,
+    },
+    reconciliation100k,
+  });
+}
+
+const result = {
+  machine: { cores: cpus().length, node: process.version },
+  cases: args.cases,
+  arrivalRate: args.rate,
+  seed: args.seed,
+  databases: reports,
+};
+if (args.json) {
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+} else {
+  for (const r of reports) {
+    console.log(`\n${r.db}`);
+    console.log(
+      "  workers  trips/s  intake→WO p50/p95/p99 ms   event→write-back p50/p95/p99 ms   peak RSS MB   rows/case  bytes/case  HTTP/case",
+    );
+    for (const run of r.runs) {
+      const a = run.hops.intakeToWorkOrder;
+      const b = run.hops.fieldEventToWriteBack;
+      console.log(
+        `  ${String(run.workers).padStart(7)}  ${String(run.roundTripsPerSecond).padStart(7)}  ${`${a.p50}/${a.p95}/${a.p99}`.padStart(24)}   ${`${b.p50}/${b.p95}/${b.p99}`.padStart(31)}   ${run.peakRssMb.join("/").padStart(11)}   ${String(run.rowsPerCase).padStart(9)}  ${String(run.bytesPerCase).padStart(10)}  ${String(run.httpCallsPerCase).padStart(9)}`,
+      );
+    }
+    console.log(
+      `  ceilings: ${r.ceilings.commitsPerSecond} commits/s, ${r.ceilings.minimalServerRps} loopback requests/s (minimal server)`,
+    );
+    console.log(
+      `  ratios: throughput/commit ceiling ${r.ratios.throughputToCommitCeiling}, throughput/HTTP ceiling ${r.ratios.throughputToHttpCeiling}`,
+    );
+    console.log(`  reconciliation of 100,000 links: ${JSON.stringify(r.reconciliation100k)}`);
+  }
+}
