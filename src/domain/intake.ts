@@ -1,9 +1,10 @@
 import { and, eq, inArray } from "drizzle-orm";
-import { cases, links } from "../db/schema/index.ts";
+import type { Tx } from "../db/client.ts";
+import { cases, links, outboxJobs } from "../db/schema/index.ts";
 import { canonicalJson, sha256Hex } from "../lib/hash.ts";
 import type { CaseRecord } from "../ports/case-system.ts";
 import type { SiltaDeps } from "./deps.ts";
-import { appendLedger } from "./ledger.ts";
+import { appendLedger, type LedgerEntryInput } from "./ledger.ts";
 import { enqueueJob } from "./outbox.ts";
 import { routeCase } from "./routing.ts";
 import { externalRefFor } from "./work-order-payload.ts";
@@ -18,135 +19,202 @@ export interface IntakeSummary {
   cancelled: number;
 }
 
+/** New cases are written this many to a transaction: large enough to amortise commits, small enough to keep locks short. */
+const NEW_CASES_PER_TRANSACTION = 250;
+
+type Hashed = { record: CaseRecord; hash: string };
+
+function caseColumns({ record, hash }: Hashed) {
+  return {
+    serviceCode: record.serviceCode,
+    status: record.status,
+    deskStatus: record.deskStatus,
+    worksStatus: record.worksStatus,
+    sourceUpdatedAt: record.updatedAt ? new Date(record.updatedAt) : null,
+    snapshot: record,
+    snapshotHash: hash,
+  };
+}
+
 /**
- * Takes cases read from the case system into Silta. A new case is routed, and its snapshot,
- * link, delivery job and ledger entries are written in one transaction: either all of them
- * exist or none. A changed case updates its snapshot, and a city-side withdrawal queues the
- * cancellation of its work orders. An unchanged case (same content hash) costs one read.
+ * Takes cases read from the case system into Silta. New cases are routed, and their snapshots,
+ * links, delivery jobs and ledger entries are written together, many cases to a transaction:
+ * either all rows of a case exist or none. A changed case updates its snapshot, and a city-side
+ * withdrawal queues the cancellation of its work orders. An unchanged case (same content hash)
+ * costs a share of one read, so overlapping poll windows are cheap.
  */
 export async function ingestCases(deps: SiltaDeps, records: readonly CaseRecord[]): Promise<IntakeSummary> {
   const summary: IntakeSummary = { seen: records.length, new: 0, updated: 0, unchanged: 0, routed: 0, excluded: 0, cancelled: 0 };
-  const { db } = deps.database;
-  for (const record of records) {
-    const hash = await sha256Hex(canonicalJson(record));
-    await db.transaction(async (tx) => {
-      const [existing] = await tx
-        .select({ hash: cases.snapshotHash, disposition: cases.disposition })
-        .from(cases)
-        .where(eq(cases.id, record.serviceRequestId))
-        .for("update");
-      const columns = {
-        serviceCode: record.serviceCode,
-        status: record.status,
-        deskStatus: record.deskStatus,
-        worksStatus: record.worksStatus,
-        sourceUpdatedAt: record.updatedAt ? new Date(record.updatedAt) : null,
-        snapshot: record,
-        snapshotHash: hash,
-      };
-      const caseId = record.serviceRequestId;
+  // The same case twice in one batch (overlapping windows): the later copy wins.
+  const latest = new Map<string, CaseRecord>();
+  for (const record of records) latest.set(record.serviceRequestId, record);
+  summary.unchanged += records.length - latest.size;
+  const hashed: Hashed[] = await Promise.all(
+    [...latest.values()].map(async (record) => ({ record, hash: await sha256Hex(canonicalJson(record)) })),
+  );
 
-      if (!existing) {
-        const decision = routeCase(deps.mappings, record);
-        await tx.insert(cases).values({
-          id: caseId,
-          ...columns,
-          disposition: decision.kind,
-          dispositionReason: decision.kind === "excluded" ? decision.reason : null,
-        });
-        await appendLedger(tx, {
-          caseId,
-          direction: "source_in",
-          operation: "intake",
-          outcome: "ok",
-          payloadHash: hash,
-          detail: "new",
-        });
-        summary.new++;
-        if (decision.kind === "excluded") {
-          await appendLedger(tx, {
-            caseId,
-            direction: "internal",
-            operation: "exclude",
-            outcome: "excluded",
-            detail: decision.reason,
-          });
-          summary.excluded++;
-          return;
-        }
-        const externalRef = externalRefFor(deps.mappings.city, caseId, decision.target);
-        const [link] = await tx
-          .insert(links)
-          .values({ caseId, target: decision.target, externalRef })
-          .returning({ id: links.id });
-        if (!link) throw new Error("link insert returned no row");
-        await enqueueJob(tx, {
-          kind: "create_work_order",
-          dedupeKey: `create:${externalRef}`,
-          linkId: link.id,
-          caseId,
+  const known = new Map<string, { hash: string; disposition: string }>();
+  for (let i = 0; i < hashed.length; i += 1000) {
+    const ids = hashed.slice(i, i + 1000).map((h) => h.record.serviceRequestId);
+    const rows = await deps.database.db
+      .select({ id: cases.id, hash: cases.snapshotHash, disposition: cases.disposition })
+      .from(cases)
+      .where(inArray(cases.id, ids));
+    for (const row of rows) known.set(row.id, row);
+  }
+
+  const fresh: Hashed[] = [];
+  for (const item of hashed) {
+    const existing = known.get(item.record.serviceRequestId);
+    if (!existing) fresh.push(item);
+    else if (existing.hash === item.hash) summary.unchanged++;
+    else await ingestChangedCase(deps, item, summary);
+  }
+  // One order for every process, so that two pollers inserting the same cases cannot deadlock.
+  fresh.sort((a, b) => (a.record.serviceRequestId < b.record.serviceRequestId ? -1 : 1));
+  for (let i = 0; i < fresh.length; i += NEW_CASES_PER_TRANSACTION) {
+    await ingestNewCases(deps, fresh.slice(i, i + NEW_CASES_PER_TRANSACTION), summary);
+  }
+  return summary;
+}
+
+/**
+ * Writes a batch of new cases with their routing outcome in one transaction. `ON CONFLICT DO
+ * NOTHING` makes a case another Silta process took in meanwhile a no-op here: only the cases this
+ * transaction inserted get links, jobs and ledger entries.
+ */
+async function ingestNewCases(deps: SiltaDeps, batch: Hashed[], summary: IntakeSummary): Promise<void> {
+  const decisions = new Map(batch.map((item) => [item.record.serviceRequestId, routeCase(deps.mappings, item.record)]));
+  await deps.database.db.transaction(async (tx) => {
+    const inserted = await tx
+      .insert(cases)
+      .values(
+        batch.map((item) => {
+          const decision = decisions.get(item.record.serviceRequestId);
+          return {
+            id: item.record.serviceRequestId,
+            ...caseColumns(item),
+            disposition: decision?.kind ?? "excluded",
+            dispositionReason: decision?.kind === "excluded" ? decision.reason : null,
+          };
+        }),
+      )
+      .onConflictDoNothing({ target: cases.id })
+      .returning({ id: cases.id, hash: cases.snapshotHash });
+    const ledger: LedgerEntryInput[] = [];
+    const newLinks: { caseId: string; target: string; externalRef: string; ruleId: string }[] = [];
+    for (const { id, hash } of inserted) {
+      const decision = decisions.get(id);
+      if (!decision) continue;
+      ledger.push({ caseId: id, direction: "source_in", operation: "intake", outcome: "ok", payloadHash: hash, detail: "new" });
+      if (decision.kind === "excluded") {
+        ledger.push({ caseId: id, direction: "internal", operation: "exclude", outcome: "excluded", detail: decision.reason });
+        summary.excluded++;
+      } else {
+        newLinks.push({
+          caseId: id,
           target: decision.target,
+          externalRef: externalRefFor(deps.mappings.city, id, decision.target),
+          ruleId: decision.ruleId,
         });
-        await appendLedger(tx, {
-          caseId,
+        summary.routed++;
+      }
+    }
+    summary.new += inserted.length;
+    summary.unchanged += batch.length - inserted.length;
+    if (newLinks.length > 0) {
+      const linkRows = await tx
+        .insert(links)
+        .values(newLinks.map(({ caseId, target, externalRef }) => ({ caseId, target, externalRef })))
+        .returning({ id: links.id, caseId: links.caseId, target: links.target, externalRef: links.externalRef });
+      const ruleOf = new Map(newLinks.map((l) => [l.externalRef, l.ruleId]));
+      await tx.insert(outboxJobs).values(
+        linkRows.map((link) => ({
+          kind: "create_work_order" as const,
+          dedupeKey: `create:${link.externalRef}`,
           linkId: link.id,
-          target: decision.target,
+          caseId: link.caseId,
+          target: link.target,
+          payload: {},
+          runAt: new Date(),
+        })),
+      );
+      for (const link of linkRows) {
+        ledger.push({
+          caseId: link.caseId,
+          linkId: link.id,
+          target: link.target,
           direction: "internal",
           operation: "route",
           outcome: "ok",
-          idempotencyKey: externalRef,
-          detail: `rule ${decision.ruleId}`,
+          idempotencyKey: link.externalRef,
+          detail: `rule ${ruleOf.get(link.externalRef) ?? "?"}`,
         });
-        summary.routed++;
-        return;
       }
+    }
+    await appendLedger(tx, ledger);
+  });
+}
 
-      if (existing.hash === hash) {
-        summary.unchanged++;
-        return;
-      }
-      await tx
-        .update(cases)
-        .set({ ...columns, updatedAt: new Date() })
-        .where(eq(cases.id, caseId));
-      await appendLedger(tx, {
-        caseId,
-        direction: "source_in",
-        operation: "intake",
-        outcome: "ok",
-        payloadHash: hash,
-        detail: "changed",
-      });
-      summary.updated++;
+/** A known case whose content changed: new snapshot, and cancellations when the city withdrew it. */
+async function ingestChangedCase(deps: SiltaDeps, item: Hashed, summary: IntakeSummary): Promise<void> {
+  const { record, hash } = item;
+  const caseId = record.serviceRequestId;
+  await deps.database.db.transaction(async (tx) => {
+    const [existing] = await tx
+      .select({ hash: cases.snapshotHash, disposition: cases.disposition })
+      .from(cases)
+      .where(eq(cases.id, caseId))
+      .for("update");
+    // Another process applied this very content meanwhile.
+    if (!existing || existing.hash === hash) {
+      summary.unchanged++;
+      return;
+    }
+    await tx
+      .update(cases)
+      .set({ ...caseColumns(item), updatedAt: new Date() })
+      .where(eq(cases.id, caseId));
+    await appendLedger(tx, {
+      caseId,
+      direction: "source_in",
+      operation: "intake",
+      outcome: "ok",
+      payloadHash: hash,
+      detail: "changed",
+    });
+    summary.updated++;
+    if (existing.disposition === "routed" && record.deskStatus && deps.mappings.cityCancelDeskStatuses.has(record.deskStatus)) {
+      summary.cancelled += await queueCancellations(tx, caseId, record.deskStatus);
+    }
+  });
+}
 
-      if (existing.disposition === "routed" && record.deskStatus && deps.mappings.cityCancelDeskStatuses.has(record.deskStatus)) {
-        const open = await tx
-          .update(links)
-          .set({ desired: "cancelled", updatedAt: new Date() })
-          .where(and(eq(links.caseId, caseId), eq(links.desired, "open"), inArray(links.state, ["pending", "forwarded"])))
-          .returning({ id: links.id, target: links.target, externalRef: links.externalRef });
-        for (const link of open) {
-          await enqueueJob(tx, {
-            kind: "cancel_work_order",
-            dedupeKey: `cancel:${link.externalRef}`,
-            linkId: link.id,
-            caseId,
-            target: link.target,
-          });
-          await appendLedger(tx, {
-            caseId,
-            linkId: link.id,
-            target: link.target,
-            direction: "internal",
-            operation: "cancel_work_order",
-            outcome: "queued",
-            idempotencyKey: link.externalRef,
-            detail: `city desk status ${record.deskStatus}`,
-          });
-          summary.cancelled++;
-        }
-      }
+/** Marks the case's open links as to be cancelled and queues one cancel job each. */
+async function queueCancellations(tx: Tx, caseId: string, deskStatus: string): Promise<number> {
+  const open = await tx
+    .update(links)
+    .set({ desired: "cancelled", updatedAt: new Date() })
+    .where(and(eq(links.caseId, caseId), eq(links.desired, "open"), inArray(links.state, ["pending", "forwarded"])))
+    .returning({ id: links.id, target: links.target, externalRef: links.externalRef });
+  for (const link of open) {
+    await enqueueJob(tx, {
+      kind: "cancel_work_order",
+      dedupeKey: `cancel:${link.externalRef}`,
+      linkId: link.id,
+      caseId,
+      target: link.target,
+    });
+    await appendLedger(tx, {
+      caseId,
+      linkId: link.id,
+      target: link.target,
+      direction: "internal",
+      operation: "cancel_work_order",
+      outcome: "queued",
+      idempotencyKey: link.externalRef,
+      detail: `city desk status ${deskStatus}`,
     });
   }
-  return summary;
+  return open.length;
 }

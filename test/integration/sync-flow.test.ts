@@ -78,6 +78,18 @@ describe("intake and routing", () => {
   });
 });
 
+describe("intake by several processes at once", () => {
+  it("two pollers taking in the same window create each case, link and job once", async () => {
+    const records = Array.from({ length: 60 }, (_, i) => makeCase(i % 2 === 0 ? PLACES.east : PLACES.west));
+    const other = makeDeps(database, caseSystem, Object.values(targets));
+    const [a, b] = await Promise.all([ingestCases(deps, records), ingestCases(other, records)]);
+    expect((a?.new ?? 0) + (b?.new ?? 0)).toBe(60);
+    expect(await database.db.select().from(links)).toHaveLength(60);
+    expect(await database.db.select().from(outboxJobs)).toHaveLength(60);
+    expect((await checkLedgerBalance(database)).violations).toEqual([]);
+  });
+});
+
 describe("delivery", () => {
   it("creates the work order with the deterministic key, sends only allowlisted and scrubbed fields, writes back 'sent'", async () => {
     const record = makeCase({
