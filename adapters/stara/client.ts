@@ -1,8 +1,10 @@
+import { z } from "zod";
 import { SiltaError } from "../../src/domain/errors.ts";
 import type {
   FieldEvent,
   HeaderMap,
   RemoteWorkOrder,
+  WorkOrderPage,
   WorkOrderPayload,
   WorkOrderSystem,
 } from "../../src/ports/work-order-system.ts";
@@ -22,6 +24,11 @@ export interface StaraWorkOrderSystemOptions extends StaraConnectionOptions {
   /** Active `whsec_` secrets for inbound status webhooks; more than one during a rotation. */
   webhookSecrets: string[];
 }
+
+/** One page of `GET /tyotilausluettelo`. */
+const staraWorkOrderPageSchema = staraWorkOrderListSchema.extend({ seuraava: z.string().min(1).nullable() });
+/** Work orders per page when listing them all (Stara's maximum). */
+const LIST_PAGE_SIZE = 500;
 
 /** Stara's `syy` (cancellation reason) is at most this long; a longer reason is cut, not refused. */
 const MAX_REASON_LENGTH = 500;
@@ -71,6 +78,21 @@ export function createStaraWorkOrderSystem(options: StaraWorkOrderSystemOptions)
         ? [order.workOrderId]
         : (await listByExternalRef(api, timeoutMs, order.externalRef)).map((found) => found.tunnus);
       for (const tunnus of ids) await cancelOne(api, timeoutMs, tunnus, reason);
+    },
+
+    /** Every work order Stara holds, a page at a time (reconciliation finds the ones Silta does not know). */
+    async listWorkOrders(cursor: string | null): Promise<WorkOrderPage> {
+      const what = "Stara list work orders";
+      const result = await sendToStara(what, timeoutMs, (signal) =>
+        api.GET("/api/v1/tyotilausluettelo", {
+          params: { query: { raja: LIST_PAGE_SIZE, ...(cursor === null ? {} : { jalkeen: cursor }) } },
+          signal,
+        }),
+      );
+      if (!result.response.ok) throw staraFailure(what, result);
+      const parsed = staraWorkOrderPageSchema.safeParse(result.data);
+      if (!parsed.success) throw badResponse(what, parsed.error);
+      return { items: parsed.data.tyotilaukset.map(toRemoteWorkOrder), nextCursor: parsed.data.seuraava };
     },
 
     /** Verifies the signature and parses Stara's events; see `verifyStaraWebhook`. */

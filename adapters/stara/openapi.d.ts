@@ -72,6 +72,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/tyotilausluettelo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every work order, a page at a time (for reconciliation).
+         * @description All work orders Stara holds, cancelled and finished ones included, oldest first. Start
+         *     without `jalkeen`, then pass the previous page's `seuraava` until it is null. A cursor is
+         *     opaque; do not build one. A work order created while paging appears on a later page.
+         */
+        get: operations["listaaTyotilaukset"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/muutokset": {
         parameters: {
             query?: never;
@@ -209,6 +231,11 @@ export interface components {
         };
         TyotilausLista: {
             tyotilaukset: components["schemas"]["Tyotilaus"][];
+        };
+        TyotilausSivu: {
+            tyotilaukset: components["schemas"]["Tyotilaus"][];
+            /** @description Cursor for the next page (jalkeen); null on the last page. */
+            seuraava: string | null;
         };
         PeruutusPyynto: {
             /** @description Why the city withdraws the work order. */
@@ -489,6 +516,35 @@ export interface operations {
             404: components["responses"]["EiLoydy"];
             409: components["responses"]["Ristiriita"];
             422: components["responses"]["Kelpaamaton"];
+            429: components["responses"]["LiikaaPyyntoja"];
+            503: components["responses"]["EiKaytettavissa"];
+        };
+    };
+    listaaTyotilaukset: {
+        parameters: {
+            query?: {
+                /** @description Cursor from the previous page's `seuraava`; omit to start from the beginning. */
+                jalkeen?: string;
+                /** @description Page size. */
+                raja?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of work orders. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TyotilausSivu"];
+                };
+            };
+            400: components["responses"]["Virheellinen"];
+            401: components["responses"]["Tunnistus"];
             429: components["responses"]["LiikaaPyyntoja"];
             503: components["responses"]["EiKaytettavissa"];
         };

@@ -26,7 +26,7 @@ export function registerLedgerCommand(program: Command): void {
               .map(([k, v]) => `${k} ${v}`)
               .join(", ")}`,
           );
-          console.log(balance.balanced ? "ledger balanced" : `ledger NOT balanced: ${balance.violations.length} case(s):`);
+          console.log(balance.balanced ? "ledger balanced" : `ledger NOT balanced: ${balance.violationCount} case(s):`);
           for (const v of balance.violations) console.log(`  ${v.caseId}: ${v.problem}`);
         }
         process.exitCode = balance.balanced ? 0 : 1;

@@ -1,5 +1,6 @@
 import { type Command, InvalidArgumentError } from "commander";
 import { createNodeLogger } from "../runtime/logger-node.ts";
+import { type DriftSummary, injectAndRepairDrift } from "../sandbox/drift.ts";
 import { formatProgress } from "../sandbox/progress.ts";
 import { type Sandbox, startSandbox } from "../sandbox/sandbox.ts";
 import { runUntilSettled } from "../sandbox/settle.ts";
@@ -24,6 +25,7 @@ interface SandboxFlags {
   cancelPercent: number;
   mappings: string;
   verbose?: boolean;
+  injectDrift: number;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -47,12 +49,23 @@ export function registerSandboxCommand(program: Command): void {
     .option("--cancel-percent <n>", "share of routed cases the city withdraws (exercises cancellation)", wholeNumber, 3)
     .option("--mappings <dir>", "the mappings folder", "mappings")
     .option("--verbose", "print Silta's JSON log lines on stderr")
+    .option(
+      "--inject-drift <k>",
+      "with --until-settled: after settling, make the simulators silently lose or change k work orders, then reconcile with repair until repaired",
+      wholeNumber,
+      0,
+    )
     .addHelpText(
       "after",
-      "\nExamples:\n  npx silta sandbox                                  # interactive: open the printed URL, Ctrl-C to stop\n  npx silta sandbox --cases 200 --until-settled --json --seed 7\n  npx silta sandbox --from-file ../shared/data/helsinki/helsinki-requests-2014-2016-reconstructed-subset.json",
+      "\nExamples:\n  npx silta sandbox                                  # interactive: open the printed URL, Ctrl-C to stop\n  npx silta sandbox --cases 200 --until-settled --json --seed 7\n  npx silta sandbox --cases 100 --until-settled --json --inject-drift 10   # drift, then reconciliation repairs it\n  npx silta sandbox --from-file ../shared/data/helsinki/helsinki-requests-2014-2016-reconstructed-subset.json",
     )
     .action(async (flags: SandboxFlags) => {
       const headless = Boolean(flags.untilSettled);
+      if (flags.injectDrift > 0 && !headless) {
+        console.error("silta sandbox: --inject-drift needs --until-settled (drift is injected after the run settles)");
+        process.exitCode = 2;
+        return;
+      }
       const say = (line: string) => (flags.json ? process.stderr : process.stdout).write(`${line}\n`);
       const started = performance.now();
       const elapsed = () => (performance.now() - started) / 1000;
@@ -88,6 +101,7 @@ export function registerSandboxCommand(program: Command): void {
       process.once("SIGTERM", stop);
 
       let settled = false;
+      let drift: DriftSummary | undefined;
       if (headless) {
         settled = await runUntilSettled(sandbox, {
           timeoutMs: flags.timeout * 1000,
@@ -96,6 +110,10 @@ export function registerSandboxCommand(program: Command): void {
           shouldStop: () => stopping,
         });
         if (!settled) say(`not settled after ${elapsed().toFixed(0)}s (timeout ${flags.timeout}s)`);
+        if (settled && flags.injectDrift > 0) {
+          drift = await injectAndRepairDrift(sandbox, { count: flags.injectDrift, timeoutMs: flags.timeout * 1000, say });
+          settled = await runUntilSettled(sandbox, { timeoutMs: 30_000, pollIntervalMs: 1000, shouldStop: () => stopping });
+        }
       } else {
         say("Cases keep arriving every few seconds; Ctrl-C stops the sandbox and prints a summary.");
         let lastTrickle = performance.now();
@@ -118,12 +136,30 @@ export function registerSandboxCommand(program: Command): void {
       }
       if (!headless) await sandbox.poll(); // take in the last arrivals so the summary counts them
       say(formatProgress(await sandbox.progress(), elapsed()));
-      const summary = await summarizeSandbox(sandbox, { seed: flags.seed, settled: settled || !headless, seconds: elapsed() });
+      const summary = await summarizeSandbox(sandbox, {
+        seed: flags.seed,
+        settled: settled || !headless,
+        seconds: elapsed(),
+        ...(drift
+          ? {
+              drift: {
+                injected: drift.injected,
+                detected: drift.detected,
+                repaired: drift.repaired,
+                open: drift.open,
+                repairable: drift.repairable,
+              },
+            }
+          : {}),
+      });
+      if (drift && (drift.detected < drift.injected || drift.repaired < drift.repairable)) {
+        for (const item of drift.items) say(`  drift ${JSON.stringify(item)}`);
+      }
       await sandbox.stop();
       if (flags.json) console.log(JSON.stringify(summary));
       else say(`summary: ${JSON.stringify(summary, null, 2)}`);
       const passed = sandboxPassed(summary);
-      if (!passed) say("FAILED: lost, duplicated, unbalanced, leaked or unsettled (see the summary)");
+      if (!passed) say("FAILED: lost, duplicated, unbalanced, leaked, unsettled or drift left unrepaired (see the summary)");
       process.exitCode = passed ? 0 : 1;
     });
 }

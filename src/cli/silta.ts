@@ -9,6 +9,7 @@ import { MappingError } from "../mappings/mappings.ts";
 import { registerLedgerCommand } from "./ledger-command.ts";
 import { registerMappingsCommand } from "./mappings-command.ts";
 import { registerMigrateCommand } from "./migrate-command.ts";
+import { registerReconcileCommand } from "./reconcile-command.ts";
 import { registerSandboxCommand } from "./sandbox-command.ts";
 import { registerStartCommand } from "./start-command.ts";
 
@@ -22,6 +23,7 @@ registerSandboxCommand(program);
 registerMigrateCommand(program);
 registerMappingsCommand(program);
 registerLedgerCommand(program);
+registerReconcileCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -14,16 +14,28 @@ export function registerStartCommand(program: Command): void {
     .action(async () => {
       const mappings = loadMappingsFromDir(process.env.SILTA_MAPPINGS_DIR ?? "mappings");
       const config = parseConfig(process.env, [...mappings.targets.values()]);
-      const silta = await startSiltaNode(config);
-      console.error(`Silta is listening on ${silta.url} (database: ${silta.deps.database.kind})`);
-      await new Promise<void>((resolve) => {
+      // Listen for the signal before starting, so that a SIGTERM during start-up also ends cleanly.
+      const stopRequested = new Promise<void>((resolve) => {
         const shutdown = (signal: string) => {
-          console.error(`${signal}: finishing the work under way, then stopping`);
+          console.error(`${signal}: finishing the work under way, then stopping (a second signal stops at once)`);
+          // A second signal means "now": claims left are reclaimed by other workers after their lease.
+          process.once(signal, () => process.exit(130));
           resolve();
         };
         process.once("SIGTERM", () => shutdown("SIGTERM"));
         process.once("SIGINT", () => shutdown("SIGINT"));
       });
-      await silta.stop();
+      const silta = await startSiltaNode(config);
+      console.error(`Silta is listening on ${silta.url} (database: ${silta.deps.database.kind})`);
+      await stopRequested;
+      try {
+        await silta.stop();
+      } catch (error) {
+        console.error(`stopping failed: ${error instanceof Error ? error.message : String(error)}`);
+        process.exit(1);
+      }
+      console.error("Silta stopped");
+      // Nothing is left to finish; do not wait for idle sockets or timers of libraries.
+      process.exit(0);
     });
 }

@@ -147,6 +147,12 @@ export function parseConfig(
       problems.push(`${prefix}WEBHOOK_SECRETS: required for target "${id}" (whsec_… secrets, comma-separated)`);
     connections[id] = { url, token: read("TOKEN"), webhookSecrets, inboundSecrets: parseSecrets("INBOUND_SECRETS") };
   }
+  if (parsed.success && parsed.data.SILTA_HTTP_TIMEOUT_MS * 2 > parsed.data.SILTA_LEASE_SECONDS * 1000) {
+    // A call must end well inside the lease that fences it, or every create would wait for a longer lease.
+    problems.push(
+      `SILTA_HTTP_TIMEOUT_MS: ${parsed.data.SILTA_HTTP_TIMEOUT_MS} ms must be at most half of SILTA_LEASE_SECONDS (${parsed.data.SILTA_LEASE_SECONDS} s)`,
+    );
+  }
   if (!parsed.success || problems.length > 0) {
     throw new ConfigError(
       `Silta cannot start: the configuration has ${problems.length} problem(s):\n  ${problems.join("\n  ")}\nSee README.md, "Configuration".`,

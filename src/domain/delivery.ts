@@ -5,11 +5,13 @@ import { canonicalJson, sha256Hex } from "../lib/hash.ts";
 import type { RemoteWorkOrder } from "../ports/work-order-system.ts";
 import { fullJitterDelay } from "./backoff.ts";
 import type { SiltaDeps } from "./deps.ts";
-import { SiltaError, toSiltaError } from "./errors.ts";
+import { ERROR_CODES, SiltaError, toSiltaError } from "./errors.ts";
 import { appendLedger } from "./ledger.ts";
-import { claimDueJobs, enqueueOrRearmJob, finishJob, type OutboxJob } from "./outbox.ts";
+import { claimDueJobs, enqueueOrRearmJob, finishJob, heartbeatJob, type OutboxJob, releaseJobs } from "./outbox.ts";
 import { withQuickRetry } from "./quick-retry.ts";
-import { isTerminal } from "./status.ts";
+import { LOOKUP_FIRST_FLAG } from "./redrive.ts";
+import { isTerminal, TERMINAL_STATUSES } from "./status.ts";
+import { createTargetGuards, type GuardVerdict, type TargetGuards } from "./target-guard.ts";
 import { buildWorkOrderPayload } from "./work-order-payload.ts";
 import { writeBackLinkStatus } from "./write-back.ts";
 
@@ -21,13 +23,69 @@ export class LeaseLostError extends Error {
   }
 }
 
-export type JobOutcome = "done" | "retry" | "parked" | "lease_lost";
+/**
+ * Thrown before a call that may not be made now (open breaker, Retry-After, retry budget, a
+ * cancel waiting for its create): the job goes back to pending without counting an attempt.
+ */
+export class DeferJobError extends Error {
+  readonly untilMs: number;
+  readonly reason: string;
+  constructor(reason: string, untilMs: number) {
+    super(`deferred: ${reason}`);
+    this.name = "DeferJobError";
+    this.reason = reason;
+    this.untilMs = untilMs;
+  }
+}
+
+export type JobOutcome = "done" | "retry" | "parked" | "lease_lost" | "deferred";
 
 export interface DeliverySummary {
   claimed: number;
   done: number;
   retried: number;
   parked: number;
+  deferred: number;
+  /** Claimed but handed back unstarted because the worker is stopping. */
+  released: number;
+}
+
+/** Guards kept per deps object when the runtime did not create them (tests, the Worker). */
+const implicitGuards = new WeakMap<SiltaDeps, TargetGuards>();
+
+/** The process's per-target breaker, budget and Retry-After state. */
+export function targetGuardsOf(deps: SiltaDeps): TargetGuards {
+  if (deps.targetGuards) return deps.targetGuards;
+  let guards = implicitGuards.get(deps);
+  if (!guards) {
+    guards = createTargetGuards(deps.settings.breaker, deps.settings.budget);
+    implicitGuards.set(deps, guards);
+  }
+  return guards;
+}
+
+/**
+ * The admission of one attempt to its target: asked right before the first external call, so
+ * that a job that needs no call (already confirmed, withdrawn before delivery) never counts as
+ * a call or a half-open probe.
+ */
+interface CallGate {
+  /** Throws DeferJobError when the target may not be called now. */
+  enter(): void;
+  verdict: Extract<GuardVerdict, { allowed: true }> | null;
+}
+
+function createCallGate(deps: SiltaDeps, job: OutboxJob): CallGate {
+  const gate: CallGate = {
+    verdict: null,
+    enter() {
+      if (gate.verdict) return;
+      const verdict = targetGuardsOf(deps).admit(job.target, job.attempts > 1, deps.now().getTime());
+      if (!verdict.allowed) throw new DeferJobError(verdict.reason, verdict.until);
+      gate.verdict = verdict;
+    },
+  };
+  return gate;
 }
 
 type Link = typeof links.$inferSelect;
@@ -49,13 +107,60 @@ function targetSystem(deps: SiltaDeps, targetId: string) {
   return { system, mapping };
 }
 
+/**
+ * Extends the lease right before a create or its lookup goes out and refuses to send unless the
+ * lease outlasts the call (R2, R4): a worker whose heartbeats stalled (database restarting,
+ * overloaded host) must not send while another may already have taken the job over and sent it.
+ */
+async function fenceCall(deps: SiltaDeps, job: OutboxJob): Promise<void> {
+  const asked = Date.now();
+  const held = await heartbeatJob(deps.database, job, deps.settings.workerId, deps.settings.leaseMs);
+  if (!held) throw new LeaseLostError(job.id);
+  const remaining = deps.settings.leaseMs - (Date.now() - asked);
+  const budget = deps.settings.callBudgetMs ?? Math.floor(deps.settings.leaseMs / 3);
+  if (remaining < budget + Math.min(500, budget / 2)) {
+    // The lease would run out while the call is out: hand the job back instead of racing.
+    throw new DeferJobError("lease_too_short_for_call", deps.now().getTime());
+  }
+}
+
+/** Quick-retry options for fenced calls: a lost lease or a deferral is not a failure of the target. */
+const FENCED = { passThrough: (error: unknown) => error instanceof LeaseLostError || error instanceof DeferJobError };
+
 /** Sends a create; after an earlier attempt that may have taken effect, looks the order up first (R2). */
-async function executeCreate(deps: SiltaDeps, job: OutboxJob, link: Link): Promise<void> {
+async function executeCreate(deps: SiltaDeps, job: OutboxJob, link: Link, gate: CallGate): Promise<void> {
   const started = Date.now();
+  const keyHonoured = deps.settings.keyHonouringTargets.includes(link.target);
+  // An attempt before this one may have stored the order: a crash after the send, a timeout or a
+  // reset after the commit, a 5xx after the commit, or anything before a re-drive.
+  const mayExist = job.attempts > 1 || job.payload[LOOKUP_FIRST_FLAG] === true;
+  const lastClass =
+    job.lastErrorCode && job.lastErrorCode in ERROR_CODES ? ERROR_CODES[job.lastErrorCode as keyof typeof ERROR_CODES] : null;
+  // With a target that de-duplicates by key, a plain retry is safe; look up only when the last
+  // outcome is unknown (indeterminate, or a crash left no error).
+  const lookUp =
+    mayExist && (!keyHonoured || lastClass === null || lastClass === "indeterminate" || job.payload[LOOKUP_FIRST_FLAG] === true);
   if (link.state !== "pending") {
     // Already confirmed (e.g. by a reconciliation) or withdrawn: nothing to send.
     await deps.database.db.transaction(async (tx) => finishOrThrow(tx, deps, job, { state: "done" }));
     return;
+  }
+  if (link.desired === "cancelled" && mayExist) {
+    // Withdrawn while an earlier attempt may have reached the target: find out before forgetting it.
+    const { system } = targetSystem(deps, link.target);
+    gate.enter();
+    const existing = await withQuickRetry(async () => {
+      await fenceCall(deps, job);
+      return system.findByExternalRef(link.externalRef);
+    }, FENCED);
+    if (existing) {
+      await commitCreated(deps, job, link, existing, {
+        started,
+        payloadHash: null,
+        via: "found after the city withdrew the case",
+      });
+      return;
+    }
   }
   if (link.desired === "cancelled") {
     await deps.database.db.transaction(async (tx) => {
@@ -86,16 +191,47 @@ async function executeCreate(deps: SiltaDeps, job: OutboxJob, link: Link): Promi
 
   let remote: RemoteWorkOrder | null = null;
   let via = "created";
-  if (job.attempts > 1) {
-    remote = await withQuickRetry(() => system.findByExternalRef(link.externalRef));
+  gate.enter();
+  if (lookUp) {
+    remote = await withQuickRetry(async () => {
+      await fenceCall(deps, job);
+      return system.findByExternalRef(link.externalRef);
+    }, FENCED);
     if (remote) via = "found by external reference after an earlier attempt";
   }
-  if (!remote) remote = await withQuickRetry(() => system.createWorkOrder(payload, link.externalRef));
-  const found = remote;
+  if (!remote) {
+    remote = await withQuickRetry(
+      async () => {
+        await fenceCall(deps, job);
+        return system.createWorkOrder(payload, link.externalRef);
+      },
+      {
+        // Without key de-duplication only a refusal (429) is surely without effect: anything else
+        // goes to a durable retry, which looks the order up first.
+        ...FENCED,
+        ...(keyHonoured ? {} : { retryWhen: (error: SiltaError) => error.errorClass === "rate_limited" }),
+      },
+    );
+  }
+  deps.crashPoint?.("after_target_2xx_before_commit");
+  await commitCreated(deps, job, link, remote, { started, payloadHash, via });
+}
 
+/**
+ * Records a confirmed work order: job done, link forwarded, ledger entry and the write-back job,
+ * in one transaction. When the city withdrew the case meanwhile, the cancel is queued (again).
+ */
+async function commitCreated(
+  deps: SiltaDeps,
+  job: OutboxJob,
+  link: Link,
+  found: RemoteWorkOrder,
+  facts: { started: number; payloadHash: string | null; via: string },
+): Promise<void> {
+  const { started, payloadHash, via } = facts;
   await deps.database.db.transaction(async (tx) => {
     await finishOrThrow(tx, deps, job, { state: "done" });
-    await tx
+    const [current] = await tx
       .update(links)
       .set({
         state: "forwarded",
@@ -105,7 +241,8 @@ async function executeCreate(deps: SiltaDeps, job: OutboxJob, link: Link): Promi
         fieldStatusAt: sql`coalesce(${links.fieldStatusAt}, now())`,
         updatedAt: new Date(),
       })
-      .where(eq(links.id, link.id));
+      .where(eq(links.id, link.id))
+      .returning({ desired: links.desired });
     await appendLedger(tx, {
       caseId: link.caseId,
       linkId: link.id,
@@ -126,11 +263,21 @@ async function executeCreate(deps: SiltaDeps, job: OutboxJob, link: Link): Promi
       caseId: link.caseId,
       target: "case-system",
     });
+    if (current?.desired === "cancelled") {
+      // The cancel that ran while the create was unsettled finished without a call: withdraw now.
+      await enqueueOrRearmJob(tx, {
+        kind: "cancel_work_order",
+        dedupeKey: `cancel:${link.externalRef}`,
+        linkId: link.id,
+        caseId: link.caseId,
+        target: link.target,
+      });
+    }
   });
 }
 
 /** Withdraws a work order the city cancelled; before delivery, simply stops the create. */
-async function executeCancel(deps: SiltaDeps, job: OutboxJob, link: Link): Promise<void> {
+async function executeCancel(deps: SiltaDeps, job: OutboxJob, link: Link, gate: CallGate): Promise<void> {
   const started = Date.now();
   if (link.state === "cancelled" || link.state === "parked" || link.state === "rerouted") {
     await deps.database.db.transaction(async (tx) => finishOrThrow(tx, deps, job, { state: "done" }));
@@ -142,11 +289,17 @@ async function executeCancel(deps: SiltaDeps, job: OutboxJob, link: Link): Promi
       .from(outboxJobs)
       .where(and(eq(outboxJobs.linkId, link.id), eq(outboxJobs.kind, "create_work_order")));
     if (create?.state === "running") {
-      // The create is on the wire: wait for its outcome instead of racing it.
-      throw new SiltaError("target_unavailable", "create still in flight; cancel waits for it", { retryAfterMs: 1_000 });
+      // The create is on the wire: wait for its outcome instead of racing it (no call, no attempt).
+      throw new DeferJobError("create_in_flight", deps.now().getTime() + 1_000);
     }
-    // The create job sees desired = cancelled and finishes the link as cancelled without sending.
-    await deps.database.db.transaction(async (tx) => finishOrThrow(tx, deps, job, { state: "done" }));
+    // The create job sees desired = cancelled and finishes the link as cancelled without sending
+    // (after looking it up, if an earlier attempt may have stored it). If the create committed
+    // since we loaded the link, run again against the forwarded link instead.
+    await deps.database.db.transaction(async (tx) => {
+      const [current] = await tx.select({ state: links.state }).from(links).where(eq(links.id, link.id)).for("update");
+      if (current?.state !== "pending") throw new DeferJobError("create_settled_meanwhile", deps.now().getTime());
+      await finishOrThrow(tx, deps, job, { state: "done" });
+    });
     return;
   }
   if (isTerminal(link.fieldStatus)) {
@@ -168,6 +321,7 @@ async function executeCancel(deps: SiltaDeps, job: OutboxJob, link: Link): Promi
     return;
   }
   const { system } = targetSystem(deps, link.target);
+  gate.enter();
   await withQuickRetry(() =>
     system.cancelWorkOrder({ workOrderId: link.workOrderId, externalRef: link.externalRef }, "withdrawn by the city"),
   );
@@ -175,7 +329,15 @@ async function executeCancel(deps: SiltaDeps, job: OutboxJob, link: Link): Promi
     await finishOrThrow(tx, deps, job, { state: "done" });
     await tx
       .update(links)
-      .set({ state: "cancelled", fieldStatus: "cancelled", updatedAt: new Date() })
+      .set({
+        state: "cancelled",
+        // A crew's outcome that arrived while the cancel was out stays: nothing replaces a terminal status.
+        fieldStatus: sql`case when ${links.fieldStatus} in (${sql.join(
+          [...TERMINAL_STATUSES].map((status) => sql`${status}`),
+          sql`, `,
+        )}) then ${links.fieldStatus} else 'cancelled' end`,
+        updatedAt: new Date(),
+      })
       .where(eq(links.id, link.id));
     await appendLedger(tx, {
       caseId: link.caseId,
@@ -268,12 +430,18 @@ async function recordFailure(
 export async function runJob(deps: SiltaDeps, job: OutboxJob): Promise<JobOutcome> {
   const started = Date.now();
   let errorCode: string | null = null;
-  const outcome = await attemptJob(deps, job, (code) => {
-    errorCode = code;
-  });
+  const stopHeartbeat = startHeartbeat(deps, job);
+  let outcome: JobOutcome;
+  try {
+    outcome = await attemptJob(deps, job, (code) => {
+      errorCode = code;
+    });
+  } finally {
+    stopHeartbeat();
+  }
   const ms = Date.now() - started;
   deps.metrics.jobAttempt({ kind: job.kind, target: job.target, outcome, errorCode, ms });
-  deps.log[outcome === "done" ? "info" : "warn"](
+  deps.log[outcome === "done" || outcome === "deferred" ? "info" : "warn"](
     {
       jobId: job.id,
       kind: job.kind,
@@ -289,18 +457,79 @@ export async function runJob(deps: SiltaDeps, job: OutboxJob): Promise<JobOutcom
   return outcome;
 }
 
+/**
+ * Keeps the lease while the job's external call is out (R4): a slow target does not let another
+ * worker take the job over and send it a second time. A failed heartbeat (database briefly away)
+ * is only logged; the lease check at commit decides.
+ */
+function startHeartbeat(deps: SiltaDeps, job: OutboxJob): () => void {
+  const every = deps.settings.heartbeatMs ?? Math.max(50, Math.floor(deps.settings.leaseMs / 3));
+  let finished = false;
+  const timer = setInterval(() => {
+    heartbeatJob(deps.database, job, deps.settings.workerId, deps.settings.leaseMs).then(
+      (held) => {
+        // A beat that lands after the job finished finds no running job: that is not a loss.
+        if (!held && !finished)
+          deps.log.warn({ jobId: job.id, kind: job.kind, target: job.target }, "lease lost while the job was running");
+      },
+      (error: unknown) =>
+        deps.log.warn({ jobId: job.id, err: error instanceof Error ? error.message : String(error) }, "heartbeat failed"),
+    );
+  }, every);
+  return () => {
+    finished = true;
+    clearInterval(timer);
+  };
+}
+
 async function attemptJob(deps: SiltaDeps, job: OutboxJob, noteError: (code: string) => void): Promise<JobOutcome> {
   const started = Date.now();
   let link: Link | null = null;
+  const gate = createCallGate(deps, job);
+  const settle = (ok: boolean, error: SiltaError | null) => {
+    if (!gate.verdict) return;
+    targetGuardsOf(deps).settle(
+      job.target,
+      {
+        ok,
+        retryable: error?.retryable ?? false,
+        retry: job.attempts > 1,
+        probe: gate.verdict.probe,
+        ...(error?.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
+      },
+      deps.now().getTime(),
+    );
+    gate.verdict = null;
+  };
   try {
     link = await loadLink(deps, job);
-    if (job.kind === "create_work_order") await executeCreate(deps, job, link);
-    else if (job.kind === "cancel_work_order") await executeCancel(deps, job, link);
-    else await writeBackLinkStatus(deps, job, link, (tx, next) => finishOrThrow(tx, deps, job, next));
+    if (job.kind === "create_work_order") await executeCreate(deps, job, link, gate);
+    else if (job.kind === "cancel_work_order") await executeCancel(deps, job, link, gate);
+    else
+      await writeBackLinkStatus(
+        deps,
+        job,
+        link,
+        (tx, next) => finishOrThrow(tx, deps, job, next),
+        () => gate.enter(),
+      );
+    settle(true, null);
     return "done";
   } catch (thrown) {
-    if (thrown instanceof LeaseLostError) return "lease_lost";
+    if (thrown instanceof DeferJobError) {
+      settle(true, null);
+      // A little jitter so that a reopening target is not hit by every deferred job at once.
+      const runAt = new Date(Math.max(thrown.untilMs, deps.now().getTime()) + Math.floor(Math.random() * 250));
+      await releaseJobs(deps.database, [job.id], deps.settings.workerId, runAt);
+      noteError(thrown.reason);
+      return "deferred";
+    }
+    if (thrown instanceof LeaseLostError) {
+      settle(true, null);
+      return "lease_lost";
+    }
     const error = toSiltaError(thrown);
+    settle(false, error);
     noteError(error.code);
     try {
       return await recordFailure(deps, job, link, error, Date.now() - started);
@@ -311,21 +540,36 @@ async function attemptJob(deps: SiltaDeps, job: OutboxJob, noteError: (code: str
   }
 }
 
-/** Claims a batch of due jobs and runs them, a few at a time. */
-export async function runDueJobs(deps: SiltaDeps, limit = deps.settings.batchSize): Promise<DeliverySummary> {
-  const jobs = await claimDueJobs(deps.database, deps.settings.workerId, limit, deps.settings.leaseMs);
-  const summary: DeliverySummary = { claimed: jobs.length, done: 0, retried: 0, parked: 0 };
+/** Claims a batch of due jobs and runs them, a few at a time; stops taking new ones when asked to. */
+export async function runDueJobs(
+  deps: SiltaDeps,
+  limit = deps.settings.batchSize,
+  options: { shouldStop?: () => boolean } = {},
+): Promise<DeliverySummary> {
+  const guards = targetGuardsOf(deps);
+  const jobs = await claimDueJobs(deps.database, deps.settings.workerId, limit, deps.settings.leaseMs, {
+    excludeTargets: guards.blockedTargets(deps.now().getTime()),
+    perTargetLimit: deps.settings.perTargetBatchLimit,
+  });
+  const summary: DeliverySummary = { claimed: jobs.length, done: 0, retried: 0, parked: 0, deferred: 0, released: 0 };
+  if (jobs.length > 0) deps.crashPoint?.("after_claim");
   let next = 0;
   const lane = async () => {
-    while (next < jobs.length) {
+    while (next < jobs.length && !options.shouldStop?.()) {
       const job = jobs[next++];
       if (!job) break;
       const outcome = await runJob(deps, job);
       if (outcome === "done") summary.done++;
       else if (outcome === "retry") summary.retried++;
       else if (outcome === "parked") summary.parked++;
+      else if (outcome === "deferred") summary.deferred++;
     }
   };
   await Promise.all(Array.from({ length: Math.min(deps.settings.concurrency, jobs.length) }, lane));
+  if (next < jobs.length) {
+    // Stopping: hand back what no lane started, so that another worker takes it at once.
+    const unstarted = jobs.slice(next).map((job) => job.id);
+    summary.released = await releaseJobs(deps.database, unstarted, deps.settings.workerId);
+  }
   return summary;
 }

@@ -2,6 +2,8 @@ import type { Database } from "../db/client.ts";
 import type { Mappings } from "../mappings/mappings.ts";
 import type { CaseSystem } from "../ports/case-system.ts";
 import type { WorkOrderSystem } from "../ports/work-order-system.ts";
+import type { CrashPointLabel } from "./crash-points.ts";
+import type { BreakerSettings, BudgetSettings, TargetGuards } from "./target-guard.ts";
 
 /** Structured logger (pino's shape). Fields carry ids and codes, never personal data. */
 export interface Logger {
@@ -33,6 +35,14 @@ export interface EngineSettings {
   workerId: string;
   /** How long a claimed job stays ours without a heartbeat. */
   leaseMs: number;
+  /** How often a job whose call is still out extends its lease; default a third of the lease. */
+  heartbeatMs?: number;
+  /**
+   * The longest one outbound call may take (the HTTP timeout). A create is sent only when the
+   * lease, just extended, outlasts it: no other worker can take the job over while it is out.
+   * Must be well below `leaseMs`. Default a third of the lease.
+   */
+  callBudgetMs?: number;
   /** Jobs claimed per batch. */
   batchSize: number;
   /** How many claimed jobs run at once. */
@@ -45,6 +55,18 @@ export interface EngineSettings {
     /** After this long since the first attempt a failing job is parked (dead-lettered). */
     horizonMs: number;
   };
+  /** Per-target circuit breaker (R7). */
+  breaker: BreakerSettings;
+  /** Per-target retry budget (R7). */
+  budget: BudgetSettings;
+  /** At most this many jobs of one target per claimed batch, so that one slow target cannot fill every lane. */
+  perTargetBatchLimit: number;
+  /**
+   * Targets known to de-duplicate creates by Idempotency-Key: for them a create that failed with
+   * a plain 5xx is simply repeated. Every other target is looked up first after any failed
+   * attempt, since a 5xx or a reset may come after the order was stored.
+   */
+  keyHonouringTargets: readonly string[];
   /** How far back the first poll of a fresh database reaches. */
   pollLookbackMs: number;
   /** Re-read this much before the cursor: sources stamp seconds, and clocks and commits lag. */
@@ -56,6 +78,10 @@ export const DEFAULT_ENGINE_SETTINGS: Omit<EngineSettings, "workerId"> = {
   batchSize: 50,
   concurrency: 16,
   retry: { baseMs: 5_000, capMs: 30 * 60_000, horizonMs: 72 * 3_600_000 },
+  breaker: { failureThreshold: 5, openMs: 30_000 },
+  budget: { ratio: 0.1, floor: 10, windowMs: 60_000 },
+  perTargetBatchLimit: 8,
+  keyHonouringTargets: [],
   pollLookbackMs: 24 * 3_600_000,
   pollOverlapMs: 5 * 60_000,
 };
@@ -70,4 +96,11 @@ export interface SiltaDeps {
   log: Logger;
   metrics: Metrics;
   now: () => Date;
+  /**
+   * Test hook: called at labelled steps (crash-points.ts). The chaos harness's child processes
+   * kill themselves there; production leaves it unset.
+   */
+  crashPoint?: (label: CrashPointLabel) => void;
+  /** Per-target breaker, budget and Retry-After state; one per process (created on first use when absent). */
+  targetGuards?: TargetGuards;
 }

@@ -8,6 +8,7 @@ import { enqueueJob, enqueueOrRearmJob } from "./outbox.ts";
 import { routeCase } from "./routing.ts";
 import { scrubOptional } from "./scrub.ts";
 import { judgeTransition } from "./status.ts";
+import { findStatusOverride } from "./status-overrides.ts";
 import { externalRefFor } from "./work-order-payload.ts";
 
 export interface RecordedEvents {
@@ -119,7 +120,10 @@ async function applyOne(deps: SiltaDeps, tx: Tx, event: InboxRow): Promise<Inbox
     operation: "field_status" as const,
     idempotencyKey: event.eventId,
   };
-  const canonical = deps.mappings.targets.get(link.target)?.inbound.get(event.statusCode);
+  // The shipped table first, then a mapping an admin made for a quarantined code.
+  const canonical =
+    deps.mappings.targets.get(link.target)?.inbound.get(event.statusCode) ??
+    (await findStatusOverride(tx, link.target, event.statusCode));
   if (!canonical) {
     // Never guess: hold the event for an admin to map (architecture.md).
     await settle(tx, event, "quarantined", `unknown status code ${event.statusCode}`);
@@ -160,28 +164,43 @@ async function applyOne(deps: SiltaDeps, tx: Tx, event: InboxRow): Promise<Inbox
 
 export type ApplySummary = Record<Exclude<InboxState, "pending">, number>;
 
+/** Events taken per transaction: one scan of the pending inbox serves a handful of events. */
+const APPLY_CHUNK = 20;
+
 /**
- * Applies pending inbox events, oldest first, each in its own transaction with its link locked.
- * Statuses only move forward: a stale or repeated status is recorded and ignored, an unknown
- * code is quarantined. Rows are claimed with SKIP LOCKED so several workers can share the inbox.
+ * Applies pending inbox events, oldest first, with their links locked. Statuses only move
+ * forward: a stale or repeated status is recorded and ignored, an unknown code is quarantined.
+ * Rows are claimed with SKIP LOCKED so several workers can share the inbox; each chunk of events
+ * is one transaction, with one savepoint per event, and takes its links' locks in reference order
+ * so that two workers never wait on each other in a circle.
  */
 export async function applyPendingFieldEvents(deps: SiltaDeps, limit = deps.settings.batchSize): Promise<ApplySummary> {
   const summary: ApplySummary = { applied: 0, stale: 0, quarantined: 0, unknown_work_order: 0 };
-  for (let i = 0; i < limit; i++) {
-    const state = await deps.database.db.transaction(async (tx) => {
-      const [event] = await tx
+  let taken = 0;
+  while (taken < limit) {
+    const settled = await deps.database.db.transaction(async (tx) => {
+      const events = await tx
         .select()
         .from(inboxEvents)
         .where(eq(inboxEvents.state, "pending"))
         .orderBy(inboxEvents.occurredAt, inboxEvents.id)
-        .limit(1)
+        .limit(Math.min(APPLY_CHUNK, limit - taken))
         .for("update", { skipLocked: true });
-      if (!event) return null;
-      return { state: await applyOne(deps, tx, event), source: event.source };
+      events.sort(
+        (a, b) => a.externalRef.localeCompare(b.externalRef) || a.occurredAt.getTime() - b.occurredAt.getTime() || a.id - b.id,
+      );
+      const results: { state: InboxState; source: string }[] = [];
+      for (const event of events) {
+        results.push({ state: await tx.transaction((savepoint) => applyOne(deps, savepoint, event)), source: event.source });
+      }
+      return results;
     });
-    if (!state) break;
-    summary[state.state as keyof ApplySummary]++;
-    deps.metrics.fieldEvent({ target: state.source, state: state.state });
+    if (settled.length === 0) break;
+    taken += settled.length;
+    for (const result of settled) {
+      summary[result.state as keyof ApplySummary]++;
+      deps.metrics.fieldEvent({ target: result.source, state: result.state });
+    }
   }
   return summary;
 }

@@ -2,12 +2,15 @@ import { sql } from "drizzle-orm";
 import type { Database, Tx } from "../db/client.ts";
 import { type LedgerDirection, type LedgerOperation, ledgerEntries } from "../db/schema/index.ts";
 
+/** Operations the ledger records (see the schema's list). */
+export type LedgerOperationName = LedgerOperation;
+
 export interface LedgerEntryInput {
   caseId: string;
   linkId?: number | null;
   target?: string | null;
   direction: LedgerDirection;
-  operation: LedgerOperation;
+  operation: LedgerOperationName;
   outcome: string;
   idempotencyKey?: string | null;
   payloadHash?: string | null;
@@ -56,7 +59,10 @@ export interface LedgerBalance {
   balanced: boolean;
   cases: number;
   accounts: Record<CaseAccount, number>;
+  /** Every case that breaks the invariant (up to `maxViolations`, when given), ordered by case id. */
   violations: BalanceViolation[];
+  /** How many cases break it, also when the list was cut at `maxViolations`. */
+  violationCount: number;
 }
 
 /**
@@ -65,7 +71,7 @@ export interface LedgerBalance {
  * it. A case that fits none of these, or whose ledger disagrees with its state, is a violation.
  */
 export async function checkLedgerBalance(database: Database, options: { maxViolations?: number } = {}): Promise<LedgerBalance> {
-  const max = options.maxViolations ?? 1000;
+  const limit = options.maxViolations === undefined ? sql`` : sql`limit ${options.maxViolations}`;
   const rows = await database.rows<{
     case_id: string | null;
     account: string | null;
@@ -88,7 +94,12 @@ export async function checkLedgerBalance(database: Database, options: { maxViola
         )) as forwarded_without_entry,
         bool_or(l.state = 'parked' and not exists (
           select 1 from ledger_entries e where e.link_id = l.id and e.operation = 'park'
-        )) as parked_without_entry
+        )) as parked_without_entry,
+        bool_or(l.state = 'cancelled' and not exists (
+          select 1 from ledger_entries e where e.link_id = l.id
+            and ((e.operation = 'cancel_work_order' and e.outcome in ('ok', 'skipped', 'queued'))
+              or (e.operation = 'create_work_order' and e.outcome = 'skipped'))
+        )) as cancelled_without_entry
       from links l group by l.case_id
     ),
     classified as (
@@ -111,27 +122,34 @@ export async function checkLedgerBalance(database: Database, options: { maxViola
           when s.forwarded_without_entry then 'forwarded link without a successful create in the ledger'
           when s.parked_without_reason then 'parked link without a reason'
           when s.parked_without_entry then 'parked link without a park entry in the ledger'
+          when s.cancelled_without_entry then 'cancelled link without a cancellation in the ledger'
           when c.disposition not in ('routed', 'excluded') then 'unknown disposition'
         end as problem
       from cases c left join link_summary s on s.case_id = c.id
     )
+    , violating as (select case_id, account, coalesce(problem, 'case fits no account') as problem
+      from classified where problem is not null or account is null)
     select null as case_id, account, null as problem, count(*)::int as n
       from classified where problem is null and account is not null group by account
     union all
-    (select case_id, account, coalesce(problem, 'case fits no account'), 1
-      from classified where problem is not null or account is null order by case_id limit ${max})
+    select null, null, null, (select count(*)::int from violating)
+    union all
+    (select case_id, account, problem, 1 from violating order by case_id ${limit})
   `);
   const accounts: Record<CaseAccount, number> = { forwarded: 0, excluded: 0, parked: 0, in_flight: 0, cancelled: 0 };
   const violations: BalanceViolation[] = [];
   let cases = 0;
+  let violationCount = 0;
   for (const row of rows) {
-    if (row.problem || !row.account || row.case_id) {
-      violations.push({ caseId: row.case_id ?? "", problem: row.problem ?? "case fits no account" });
-      cases++;
-      continue;
+    if (row.case_id !== null) {
+      violations.push({ caseId: row.case_id, problem: row.problem ?? "case fits no account" });
+    } else if (row.account === null) {
+      violationCount = Number(row.n);
+      cases += violationCount;
+    } else {
+      accounts[row.account as CaseAccount] += Number(row.n);
+      cases += Number(row.n);
     }
-    accounts[row.account as CaseAccount] += Number(row.n);
-    cases += Number(row.n);
   }
-  return { balanced: violations.length === 0, cases, accounts, violations };
+  return { balanced: violationCount === 0, cases, accounts, violations, violationCount };
 }

@@ -48,12 +48,35 @@ export async function enqueueOrRearmJob(tx: Tx, job: NewJob): Promise<void> {
     });
 }
 
+export interface ClaimOptions {
+  /** Targets whose jobs are left alone this round (open breaker, Retry-After running). */
+  excludeTargets?: readonly string[];
+  /** At most this many jobs of one target per batch: a slow target cannot take every lane. */
+  perTargetLimit?: number;
+}
+
 /**
  * Claims due jobs for this worker: pending ones whose time has come and running ones whose
  * lease expired (their worker died). `FOR UPDATE SKIP LOCKED` lets several workers claim side
- * by side without waiting on or taking each other's rows.
+ * by side without waiting on or taking each other's rows; the due condition sits on the locking
+ * level so that PostgreSQL re-checks it on the row version it locked.
  */
-export async function claimDueJobs(database: Database, workerId: string, limit: number, leaseMs: number): Promise<OutboxJob[]> {
+export async function claimDueJobs(
+  database: Database,
+  workerId: string,
+  limit: number,
+  leaseMs: number,
+  options: ClaimOptions = {},
+): Promise<OutboxJob[]> {
+  const due = sql`((state = 'pending' and run_at <= now()) or (state = 'running' and lease_until < now()))`;
+  const excluded =
+    options.excludeTargets && options.excludeTargets.length > 0
+      ? sql`and target not in (${sql.join(
+          options.excludeTargets.map((t) => sql`${t}`),
+          sql`, `,
+        )})`
+      : sql``;
+  const perTarget = options.perTargetLimit ?? limit;
   const rows = await database.rows<Record<string, unknown>>(sql`
     update outbox_jobs set
       state = 'running',
@@ -64,9 +87,16 @@ export async function claimDueJobs(database: Database, workerId: string, limit: 
       updated_at = now()
     where id in (
       select id from outbox_jobs
-      where (state = 'pending' and run_at <= now()) or (state = 'running' and lease_until < now())
-      order by run_at
-      limit ${limit}
+      where ${due} and id in (
+        select id from (
+          select id, run_at, row_number() over (partition by target order by run_at, id) as rank
+          from outbox_jobs
+          where ${due} ${excluded}
+        ) ranked
+        where rank <= ${perTarget}
+        order by run_at, id
+        limit ${limit}
+      )
       for update skip locked
     )
     returning id
@@ -77,6 +107,42 @@ export async function claimDueJobs(database: Database, workerId: string, limit: 
     .select()
     .from(outboxJobs)
     .where(sql`${outboxJobs.id} in (${sql.join(ids, sql`, `)})`);
+}
+
+/**
+ * Puts claimed jobs back without an attempt: used when a target may not be called now (open
+ * breaker, Retry-After, retry budget) and when a stopping worker hands back what it has not
+ * started. The attempt the claim counted is taken back, so that only real calls count.
+ */
+export async function releaseJobs(
+  database: Database,
+  jobIds: readonly number[],
+  workerId: string,
+  runAt: Date | null = null,
+): Promise<number> {
+  if (jobIds.length === 0) return 0;
+  const rows = await database.db
+    .update(outboxJobs)
+    .set({
+      state: "pending",
+      leaseOwner: null,
+      leaseUntil: null,
+      attempts: sql`greatest(${outboxJobs.attempts} - 1, 0)`,
+      runAt: runAt ?? sql`now()`,
+      updatedAt: sql`now()`,
+    })
+    .where(
+      and(
+        sql`${outboxJobs.id} in (${sql.join(
+          jobIds.map((id) => sql`${id}`),
+          sql`, `,
+        )})`,
+        eq(outboxJobs.state, "running"),
+        eq(outboxJobs.leaseOwner, workerId),
+      ),
+    )
+    .returning({ id: outboxJobs.id });
+  return rows.length;
 }
 
 /** Extends this worker's lease on a job that is still being worked on. */

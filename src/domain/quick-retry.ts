@@ -1,5 +1,5 @@
-import pRetry from "p-retry";
-import { toSiltaError } from "./errors.ts";
+import pRetry, { AbortError } from "p-retry";
+import { type SiltaError, toSiltaError } from "./errors.ts";
 
 /** The longest Retry-After a quick in-call retry will wait for; longer waits become durable retries. */
 const MAX_QUICK_WAIT_MS = 2_000;
@@ -12,14 +12,27 @@ const MAX_QUICK_WAIT_MS = 2_000;
  */
 export async function withQuickRetry<T>(
   call: () => Promise<T>,
-  options: { retries?: number; minTimeoutMs?: number } = {},
+  options: {
+    retries?: number;
+    minTimeoutMs?: number;
+    /** Narrows which retryable failures are retried here (a create without key de-duplication: 429 only). */
+    retryWhen?: (error: SiltaError) => boolean;
+    /** Control-flow errors (a lost lease, a deferral) that leave at once, unclassified. */
+    passThrough?: (error: unknown) => boolean;
+  } = {},
 ): Promise<T> {
+  const control: { caught: boolean; error?: unknown } = { caught: false };
   try {
     return await pRetry(
       async () => {
         try {
           return await call();
         } catch (error) {
+          if (options.passThrough?.(error)) {
+            control.caught = true;
+            control.error = error;
+            throw new AbortError("control flow");
+          }
           // p-retry gives up at once on non-network TypeErrors; a classified error keeps the decision ours.
           throw toSiltaError(error);
         }
@@ -32,6 +45,7 @@ export async function withQuickRetry<T>(
         shouldRetry: ({ error }) => {
           const failure = toSiltaError(error);
           if (!failure.retryable || failure.errorClass === "indeterminate") return false;
+          if (options.retryWhen && !options.retryWhen(failure)) return false;
           return (failure.retryAfterMs ?? 0) <= MAX_QUICK_WAIT_MS;
         },
         onFailedAttempt: async ({ error, retriesLeft }) => {
@@ -42,6 +56,7 @@ export async function withQuickRetry<T>(
       },
     );
   } catch (error) {
+    if (control.caught) throw control.error;
     throw toSiltaError(error);
   }
 }

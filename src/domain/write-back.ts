@@ -20,15 +20,42 @@ export function writeBackUpdateId(linkId: number, status: string): string {
  * (never the crew's free text). One job per link always sends the latest status; if the status
  * moved while this one was on the wire, the job re-arms itself.
  */
-export async function writeBackLinkStatus(deps: SiltaDeps, job: OutboxJob, link: Link, finish: Finish): Promise<void> {
+export async function writeBackLinkStatus(
+  deps: SiltaDeps,
+  job: OutboxJob,
+  link: Link,
+  finish: Finish,
+  enterGate: () => void = () => {},
+): Promise<void> {
   const started = Date.now();
   const status = link.fieldStatus;
   const mapped = deps.mappings.writeback.statuses[status];
+  if (link.state === "pending" || link.state === "parked") {
+    // A status event can overtake the create's commit: write back only once the create is
+    // confirmed. The create re-arms this job when it commits; if it committed while we looked,
+    // re-arm here. (A parked create is re-driven through the same path.)
+    await deps.database.db.transaction(async (tx) => {
+      // Link first, then the job: the create's commit takes them in the same order (no deadlock).
+      const [current] = await tx.select({ state: links.state }).from(links).where(eq(links.id, link.id)).for("update");
+      await finish(tx, { state: "done" });
+      if (current && current.state !== "pending" && current.state !== "parked") {
+        await enqueueOrRearmJob(tx, {
+          kind: "write_back",
+          dedupeKey: job.dedupeKey,
+          linkId: link.id,
+          caseId: link.caseId,
+          target: job.target,
+        });
+      }
+    });
+    return;
+  }
   if (!mapped || link.writtenBackStatus === status) {
     await deps.database.db.transaction(async (tx) => finish(tx, { state: "done" }));
     return;
   }
   const updateId = writeBackUpdateId(link.id, status);
+  enterGate();
   await withQuickRetry(() =>
     deps.caseSystem.postStatusUpdate({
       serviceRequestId: link.caseId,
@@ -39,6 +66,7 @@ export async function writeBackLinkStatus(deps: SiltaDeps, job: OutboxJob, link:
       externalStatusCode: mapped.works,
     }),
   );
+  deps.crashPoint?.("before_write_back_commit");
   await deps.database.db.transaction(async (tx) => {
     await finish(tx, { state: "done" });
     const [current] = await tx

@@ -1,37 +1,54 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { sql } from "drizzle-orm";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
+import { listContractorDeliveries } from "../domain/admin/delivery-log.ts";
 import { createContractorGateway } from "../domain/contractor-gateway.ts";
 import type { SiltaDeps } from "../domain/deps.ts";
 import { isSiltaError } from "../domain/errors.ts";
 import { recordFieldEvents } from "../domain/field-status.ts";
 import { sha256Hex } from "../lib/hash.ts";
 import { headerMap } from "../lib/webhook-signature.ts";
+import { ADMIN_API_BASE_PATH, createAdminApi } from "./admin-api/app.ts";
+import { createSessionSigner } from "./auth/admin-session.ts";
+import { caseReaderAuth } from "./auth/case-reader.ts";
+import { createTokenSet } from "./auth/tokens.ts";
 import { caseFieldStatus } from "./case-status.ts";
+import { parseLang } from "./cases/case-labels.ts";
+import { renderCasePage } from "./cases/case-page.ts";
+import { createConsoleApp } from "./console/console-app.ts";
 import { errorResponse } from "./contractor-api/api-errors.ts";
 import { CONTRACTOR_API_BASE_PATH, createContractorApi } from "./contractor-api/app.ts";
+import { type OpsOptions, registerOpsRoutes } from "./ops-routes.ts";
 
 /** Webhook bodies above this answer 413 before they are read (S4). */
 export const WEBHOOK_BODY_LIMIT = 256 * 1024;
 
-export interface AppOptions {
+export interface AppOptions extends OpsOptions {
   /** Called after a webhook stored new events, so the worker can apply them at once instead of at its next idle tick. */
   onInboxChanged?: () => void;
+  /** Admin bearer tokens (config.adminTokens); none: the admin API and console are closed. */
+  adminTokens?: readonly string[];
+  /** Read-only tokens for handlers' case pages (config.handlerTokens); admin tokens work there too. */
+  handlerTokens?: readonly string[];
 }
 
 /**
- * Silta's HTTP surface, the same for every runtime: health, inbound webhooks from targets,
- * the contractor API and the handler's case status. Handlers only validate, store and answer;
- * external calls happen in outbox jobs, never here.
+ * Silta's HTTP surface, the same for every runtime: operations endpoints, inbound webhooks from
+ * targets, the contractor API, the admin API and console, and the handler's case page with its
+ * JSON twin. Handlers only validate, store and answer; external calls happen in outbox jobs.
  */
 export function createApp(deps: SiltaDeps, options: AppOptions = {}): OpenAPIHono {
   const app = new OpenAPIHono();
+  const adminTokens = createTokenSet(options.adminTokens ?? []);
+  const handlerTokens = createTokenSet(options.handlerTokens ?? []);
+  const gateway = createContractorGateway(deps.database, deps.mappings);
+
   app.use(requestId());
   app.use(async (c, next) => {
     const started = performance.now();
     await next();
+    // Ids and codes only: the path can hold a case id, never a query string (it may carry a token).
     deps.log.info(
       {
         requestId: c.get("requestId"),
@@ -57,15 +74,7 @@ export function createApp(deps: SiltaDeps, options: AppOptions = {}): OpenAPIHon
   });
   app.notFound((c) => errorResponse(c, "not_found", `no route for ${c.req.method} ${c.req.path}`));
 
-  app.get("/healthz", (c) => c.json({ status: "ok" }));
-  app.get("/readyz", async (c) => {
-    try {
-      await deps.database.rows(sql`select 1 from outbox_jobs limit 1`);
-      return c.json({ status: "ready" });
-    } catch (error) {
-      return c.json({ status: "not_ready", reason: error instanceof Error ? error.message : String(error) }, 503);
-    }
-  });
+  registerOpsRoutes(app, deps, options);
 
   app.post(
     "/webhooks/:target",
@@ -81,16 +90,44 @@ export function createApp(deps: SiltaDeps, options: AppOptions = {}): OpenAPIHon
       // Verification comes before any write: an invalid signature leaves no trace but the log line (S1).
       const events = await system.verifyWebhook(headerMap(c.req.raw.headers), body);
       const result = await recordFieldEvents(deps.database, targetId, events, await sha256Hex(body));
+      deps.crashPoint?.("after_inbox_insert");
       if (result.accepted > 0) options.onInboxChanged?.();
       return c.json(result, 200);
     },
   );
 
-  app.route(CONTRACTOR_API_BASE_PATH, createContractorApi(createContractorGateway(deps.database, deps.mappings)));
+  app.route(
+    CONTRACTOR_API_BASE_PATH,
+    createContractorApi(gateway, {
+      deliveryLog: (targetId, state, limit) => listContractorDeliveries(deps.database, targetId, state, limit),
+    }),
+  );
 
-  app.get("/api/v1/cases/:id", async (c) => {
-    const status = await caseFieldStatus(deps.database, c.req.param("id"));
+  const isContractorKey = async (token: string) => (await gateway.authenticate(token)) !== null;
+  app.route(ADMIN_API_BASE_PATH, createAdminApi(deps, adminTokens, isContractorKey));
+  const consoleApp = createConsoleApp(deps, adminTokens, createSessionSigner(options.adminTokens ?? []));
+  app.route("/admin", consoleApp);
+
+  const caseReader = caseReaderAuth(handlerTokens, adminTokens);
+  app.get("/api/v1/cases/:id", caseReader, async (c) => {
+    const status = await caseFieldStatus(deps, c.req.param("id"));
+    c.header("Cache-Control", "no-store");
     return status ? c.json(status) : errorResponse(c, "not_found", `Silta has no case ${c.req.param("id")}`);
+  });
+  app.get("/cases/:id", caseReader, async (c) => {
+    const lang = parseLang(c.req.query("lang"));
+    const view = await caseFieldStatus(deps, c.req.param("id"));
+    if (!view) return errorResponse(c, "not_found", `Silta has no case ${c.req.param("id")}`);
+    const nonce = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(12))));
+    // Embeddable in the case system (frames allowed); the token in the URL never leaves as a referrer.
+    c.header(
+      "Content-Security-Policy",
+      `default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-${nonce}'; connect-src 'self'; base-uri 'none'; form-action 'none'`,
+    );
+    c.header("Referrer-Policy", "no-referrer");
+    c.header("Cache-Control", "no-store");
+    c.header("X-Content-Type-Options", "nosniff");
+    return c.html(renderCasePage(view, lang, { token: c.req.query("token") ?? null, nonce }));
   });
 
   app.get("/", (c) =>
@@ -100,8 +137,13 @@ export function createApp(deps: SiltaDeps, options: AppOptions = {}): OpenAPIHon
       links: {
         health: "/healthz",
         ready: "/readyz",
+        metrics: "/metrics",
         contractorApi: `${CONTRACTOR_API_BASE_PATH}/openapi.json`,
+        adminApi: `${ADMIN_API_BASE_PATH}/openapi.json`,
+        adminApiDocs: `${ADMIN_API_BASE_PATH}/docs`,
+        console: "/admin",
         caseStatus: "/api/v1/cases/{id}",
+        casePage: "/cases/{id}",
       },
     }),
   );

@@ -32,7 +32,8 @@ export interface TargetMapping {
   kind: TargetKind;
   name: string;
   allowlist: ReadonlySet<AllowlistField>;
-  sla: { acknowledgeMinutes: number; completeDays: number };
+  /** Acknowledge within minutes; complete within days (the city's promise or the contract's terms); progress within hours. */
+  sla: { acknowledgeMinutes: number; completeDays: number; progressHours?: number | undefined };
   /** The target's raw status code → canonical status. */
   inbound: ReadonlyMap<string, CanonicalStatus>;
   /** Canonical status → the target's code. */

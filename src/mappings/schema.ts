@@ -38,6 +38,8 @@ export const targetsFileSchema = z.strictObject({
         sla: z.strictObject({
           acknowledgeMinutes: z.number().positive(),
           completeDays: z.number().positive(),
+          /** A work order whose status has not moved for this long is stale (default: half of completeDays). */
+          progressHours: z.number().positive().optional(),
         }),
       }),
     )

@@ -69,4 +69,16 @@ export interface WorkOrderSystem {
    * Throws SiltaError `webhook_signature_invalid` or `webhook_malformed`.
    */
   verifyWebhook(headers: HeaderMap, rawBody: string): Promise<FieldEvent[]>;
+  /**
+   * Lists every work order the target holds, a page at a time (`cursor` null: from the start).
+   * Optional: reconciliation uses it to find work orders Silta does not know; without it,
+   * reconciliation looks each open link up by external reference instead.
+   */
+  listWorkOrders?(cursor: string | null): Promise<WorkOrderPage>;
+}
+
+/** One page of a target's work orders; `nextCursor` null on the last page. */
+export interface WorkOrderPage {
+  items: RemoteWorkOrder[];
+  nextCursor: string | null;
 }

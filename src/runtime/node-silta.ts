@@ -1,9 +1,10 @@
+import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import cron from "node-cron";
 import { createOpen311CaseSystem } from "../../adapters/open311/client.ts";
 import { ConfigError, type SiltaConfig } from "../config/config.ts";
 import type { Database } from "../db/client.ts";
-import { migrateDatabase } from "../db/migrate-node.ts";
+import { MIGRATIONS_FOLDER, migrateDatabase } from "../db/migrate-node.ts";
 import { openDatabase } from "../db/open-node.ts";
 import {
   DEFAULT_ENGINE_SETTINGS,
@@ -14,11 +15,14 @@ import {
   type SiltaDeps,
 } from "../domain/deps.ts";
 import { type PollSummary, pollCaseSystem } from "../domain/poll.ts";
+import { startReconcileSchedule } from "../domain/reconcile/reconcile-schedule-node.ts";
+import { createTargetGuards } from "../domain/target-guard.ts";
 import { createApp } from "../http/app.ts";
 import { loadMappingsFromDir } from "../mappings/load-node.ts";
 import type { CaseSystem } from "../ports/case-system.ts";
 import type { WorkOrderSystem } from "../ports/work-order-system.ts";
 import { createNodeLogger } from "./logger-node.ts";
+import { createNodeMetrics } from "./metrics-node.ts";
 import { startHttpServer } from "./node-serve.ts";
 import { createTargetSystems } from "./targets.ts";
 import { startWorkLoop } from "./work-loop-runner.ts";
@@ -28,7 +32,10 @@ export interface RunningSilta {
   deps: SiltaDeps;
   /** Runs one intake poll now (the schedule keeps running). */
   pollNow(): Promise<PollSummary>;
-  /** Stops the schedule, the HTTP server and the work loop, then closes the database. */
+  /**
+   * Graceful stop: the schedule, then the HTTP server, then the work loop (jobs on the wire
+   * finish, claimed ones not started go back to pending), then the database.
+   */
   stop(): Promise<void>;
 }
 
@@ -41,6 +48,8 @@ export interface StartOverrides {
   settings?: Partial<EngineSettings>;
   /** Skip the cron schedule (the sandbox polls on its own rhythm). */
   schedule?: boolean;
+  /** Test hook at labelled steps (the chaos harness's child processes kill themselves there). */
+  crashPoint?: SiltaDeps["crashPoint"];
 }
 
 /**
@@ -63,6 +72,11 @@ export async function startSiltaNode(config: SiltaConfig, overrides: StartOverri
   const targets = overrides.targets ?? createTargetSystems(mappings, config.targets, config.httpTimeoutMs);
   const database = overrides.database ?? (await openDatabase(config.database));
   await migrateDatabase(database);
+  // /readyz is ready only when the database holds every migration this build ships.
+  const expectedMigrations = (
+    JSON.parse(readFileSync(`${MIGRATIONS_FOLDER}/meta/_journal.json`, "utf8")) as { entries: unknown[] }
+  ).entries.length;
+  const nodeMetrics = overrides.metrics ? null : createNodeMetrics(database);
 
   const deps: SiltaDeps = {
     database,
@@ -73,17 +87,28 @@ export async function startSiltaNode(config: SiltaConfig, overrides: StartOverri
       ...DEFAULT_ENGINE_SETTINGS,
       workerId: `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 6)}`,
       leaseMs: config.leaseMs,
+      callBudgetMs: config.httpTimeoutMs,
       pollLookbackMs: config.pollLookbackMs,
       retry: { ...DEFAULT_ENGINE_SETTINGS.retry, horizonMs: config.retryHorizonMs },
       ...overrides.settings,
     },
     log,
-    metrics: overrides.metrics ?? noopMetrics,
+    metrics: overrides.metrics ?? nodeMetrics?.metrics ?? noopMetrics,
     now: () => new Date(),
+    ...(overrides.crashPoint ? { crashPoint: overrides.crashPoint } : {}),
   };
+  // One breaker and budget per process, built once with the settings above.
+  deps.targetGuards = createTargetGuards(deps.settings.breaker, deps.settings.budget);
 
   const loop = startWorkLoop(deps, config.workerIdleMs);
-  const server = await startHttpServer(createApp(deps, { onInboxChanged: () => loop.kick() }), {
+  const app = createApp(deps, {
+    onInboxChanged: () => loop.kick(),
+    adminTokens: config.adminTokens,
+    handlerTokens: config.handlerTokens,
+    expectedMigrations,
+    ...(nodeMetrics ? { metrics: nodeMetrics } : {}),
+  });
+  const server = await startHttpServer(app, {
     port: config.port,
     hostname: config.host,
   });
@@ -109,12 +134,15 @@ export async function startSiltaNode(config: SiltaConfig, overrides: StartOverri
           },
           { name: "open311-poll", noOverlap: true },
         );
+  const reconcile =
+    overrides.schedule === false ? null : startReconcileSchedule(deps, config.reconcileCron, log, () => loop.kick());
   log.info({ url: server.url, database: database.kind, targets: [...targets.keys()] }, "silta started");
   return {
     url: server.url,
     deps,
     pollNow,
     async stop() {
+      await reconcile?.stop();
       await task?.stop();
       await server.close();
       await loop.stop();

@@ -4,7 +4,10 @@ import { runWorkOnce, wasIdle } from "../domain/work-loop.ts";
 export interface WorkLoop {
   /** Wakes the loop now (e.g. after a webhook stored events) instead of at the end of its idle wait. */
   kick(): void;
-  /** Finishes the round under way, then stops; claims not finished are released by their lease. */
+  /**
+   * Graceful stop: no new job starts, jobs on the wire finish (each call is bounded by its
+   * timeout), claimed jobs not started are handed back at once (not after the lease).
+   */
   stop(): Promise<void>;
 }
 
@@ -36,7 +39,7 @@ export function startWorkLoop(deps: SiltaDeps, idleMs: number): WorkLoop {
   const finished = (async () => {
     while (running) {
       try {
-        const summary = await runWorkOnce(deps);
+        const summary = await runWorkOnce(deps, { shouldStop: () => !running });
         if (wasIdle(summary)) await sleep();
       } catch (error) {
         deps.log.error(

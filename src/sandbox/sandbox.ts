@@ -71,7 +71,7 @@ async function ensureEmpty(database: Database, reset: boolean, label: string): P
     );
   }
   await database.rows(
-    sql`truncate ledger_entries, inbox_events, outbox_jobs, links, cases, poll_cursors, contractor_keys restart identity`,
+    sql`truncate reconciliation_findings, ledger_entries, inbox_events, outbox_jobs, links, cases, poll_cursors, contractor_keys restart identity`,
   );
 }
 

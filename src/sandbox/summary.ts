@@ -20,6 +20,8 @@ export interface SandboxSummary {
   personalDataLeaks: number;
   settled: boolean;
   seconds: number;
+  /** With `--inject-drift`: what was done to the simulators behind Silta's back, and what reconciliation made of it. */
+  drift?: { injected: number; detected: number; repaired: number; open: number; repairable: number };
 }
 
 const TERMINAL_WORKS = new Set([
@@ -35,7 +37,7 @@ const TERMINAL_WORKS = new Set([
  */
 export async function summarizeSandbox(
   sandbox: Sandbox,
-  extra: { seed: number; settled: boolean; seconds: number },
+  extra: { seed: number; settled: boolean; seconds: number; drift?: SandboxSummary["drift"] },
 ): Promise<SandboxSummary> {
   const { database, helsinki, stara, contractors } = sandbox;
   const cityCases = [...helsinki.sim.store.cases.keys()];
@@ -101,21 +103,26 @@ export async function summarizeSandbox(
     workOrdersCreated,
     duplicateWorkOrders,
     fieldStatusesWrittenBack: writtenBack.size,
-    lost: notTakenIn + missingAtTarget + balance.violations.length,
+    lost: notTakenIn + missingAtTarget + balance.violationCount,
     ledgerBalanced: balance.balanced,
     personalDataLeaks,
     settled: extra.settled,
     seconds: Math.round(extra.seconds * 10) / 10,
+    ...(extra.drift ? { drift: extra.drift } : {}),
   };
 }
 
-/** The run passed: nothing lost or duplicated, the ledger balances, and no personal data left. */
+/**
+ * The run passed: nothing lost or duplicated, the ledger balances, no personal data left, and
+ * (with drift injected) every drift was detected and every repairable one repaired.
+ */
 export function sandboxPassed(summary: SandboxSummary): boolean {
   return (
     summary.lost === 0 &&
     summary.duplicateWorkOrders === 0 &&
     summary.ledgerBalanced &&
     summary.personalDataLeaks === 0 &&
-    summary.settled
+    summary.settled &&
+    (!summary.drift || (summary.drift.detected === summary.drift.injected && summary.drift.repaired === summary.drift.repairable))
   );
 }

@@ -64,14 +64,16 @@ describe("sandbox round trip", () => {
 
   it("serves a handler's view of a case with its whole timeline", async () => {
     const [link] = await sandbox.database.db.select().from(links).where(eq(links.state, "forwarded")).limit(1);
-    const response = await fetch(`${sandbox.silta.url}/api/v1/cases/${link?.caseId}`);
+    const auth = { headers: { authorization: `Bearer ${sandbox.adminToken}` } };
+    const response = await fetch(`${sandbox.silta.url}/api/v1/cases/${link?.caseId}`, auth);
     expect(response.status).toBe(200);
     const body = (await response.json()) as { workOrders: { target: string }[]; timeline: { operation: string }[] };
     expect(body.workOrders[0]?.target).toBe(link?.target);
     expect(body.timeline.map((t) => t.operation)).toEqual(
       expect.arrayContaining(["intake", "route", "create_work_order", "field_status", "write_back"]),
     );
-    expect((await fetch(`${sandbox.silta.url}/api/v1/cases/nosuchcase`)).status).toBe(404);
+    expect((await fetch(`${sandbox.silta.url}/api/v1/cases/nosuchcase`, auth)).status).toBe(404);
+    expect((await fetch(`${sandbox.silta.url}/api/v1/cases/${link?.caseId}`)).status).toBe(401);
   });
 
   it("refuses a forged status webhook before writing anything", async () => {

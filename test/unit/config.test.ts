@@ -54,6 +54,12 @@ describe("parseConfig", () => {
     expect(problems({ ...COMPLETE, [name]: value })).toMatch(message);
   });
 
+  it("refuses an HTTP timeout that does not fit well inside the lease", () => {
+    expect(problems({ ...COMPLETE, SILTA_HTTP_TIMEOUT_MS: "40000", SILTA_LEASE_SECONDS: "60" })).toMatch(
+      /SILTA_HTTP_TIMEOUT_MS: 40000 ms must be at most half of SILTA_LEASE_SECONDS/,
+    );
+  });
+
   it("lists every problem at once, including missing target connections", () => {
     const { SILTA_TARGET_STARA_TOKEN: _token, SILTA_TARGET_CONTRACTOR_EAST_URL: _url, ...incomplete } = COMPLETE;
     const message = problems({ ...incomplete, SILTA_PORT: "-1" });

@@ -342,6 +342,7 @@ describe("contractor API routes", () => {
         doc.paths as Record<string, Record<string, { operationId: string; security: unknown }>>,
       ).flatMap(([path, item]) => Object.entries(item).map(([method, op]) => ({ route: `${method.toUpperCase()} ${path}`, op })));
       expect(operations.map(({ route, op }) => `${route} ${op.operationId}`).sort()).toEqual([
+        "GET /deliveries listDeliveries",
         "GET /work-orders listWorkOrderFeed",
         "GET /work-orders/{workOrderId} getWorkOrder",
         "POST /work-orders/{workOrderId}/events recordWorkOrderEvent",

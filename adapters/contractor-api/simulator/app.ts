@@ -3,8 +3,16 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { createRng } from "../../../src/lib/prng.ts";
 import { generateWebhookSecret, headerMap, verifyWebhookSignature } from "../../../src/lib/webhook-signature.ts";
+import { createWireFaults, type WireFaults } from "../../stara/simulator/wire-faults.ts";
 import type { ProtocolWorkOrder } from "../protocol.ts";
-import { applyKnobs, defaultKnobs, knobsUpdateSchema, type SimulatorKnobs, type TerminalStatus } from "./knobs.ts";
+import {
+  applyKnobs,
+  defaultKnobs,
+  knobsUpdateSchema,
+  type SimulatorKnobs,
+  TERMINAL_WEIGHTS,
+  type TerminalStatus,
+} from "./knobs.ts";
 import { createSiltaLink } from "./silta-link.ts";
 import { createSimulatorStore, type SimulatedOrder, type SimulatorStore } from "./store.ts";
 import { createTimerSet } from "./timers.ts";
@@ -21,6 +29,8 @@ export interface ContractorSimulatorOptions {
   mode?: "push" | "pull";
   progress?: { minDelayMs: number; maxDelayMs: number };
   pollIntervalMs?: number;
+  /** Attempts per status event posted to Silta (default 5); the chaos harness raises it to ride out Silta's restarts. */
+  eventAttempts?: number;
 }
 
 export interface ContractorSimulator {
@@ -29,6 +39,8 @@ export interface ContractorSimulator {
   store: SimulatorStore;
   /** Live knobs: mutate directly or `POST /__sim/knobs`. */
   knobs: SimulatorKnobs;
+  /** Wire pathologies on Silta's pushes and lookups; `/__sim/wire-faults`. */
+  wireFaults: WireFaults;
   readonly webhookSecrets: readonly string[];
   readonly mode: "push" | "pull";
   /** Points the simulator at Silta (status events, and the feed in pull mode). */
@@ -46,6 +58,8 @@ export interface ContractorSimulator {
 }
 
 const PULL_PAGE_SIZE = 100;
+/** Statuses after which the crew's work is done. */
+const FINISHED: ReadonlySet<string> = new Set(Object.keys(TERMINAL_WEIGHTS));
 const DEFAULT_POLL_INTERVAL_MS = 1_000;
 
 const messageSchema = z.discriminatedUnion("type", [
@@ -92,7 +106,9 @@ export function createContractorSimulator(options: ContractorSimulatorOptions = 
     timers,
     signal: lifetime.signal,
     duplicateEventRate: () => knobs.duplicateEventRate,
+    ...(options.eventAttempts ? { maxAttempts: options.eventAttempts } : {}),
   });
+  const wireFaults = createWireFaults(createRng((options.seed ?? 1) + 7), (method) => method === "POST");
   /** webhook-id → the answer given, for de-duplication of re-sent messages. */
   const answered = new Map<string, { contractorReference?: string }>();
   /** Per order, how many status events it has reported: part of each Idempotency-Key. */
@@ -180,8 +196,9 @@ export function createContractorSimulator(options: ContractorSimulatorOptions = 
   function cancel(workOrderId: string, reason: string | null): SimulatedOrder | undefined {
     const matching = store.orders().filter((order) => order.workOrderId === workOrderId);
     for (const order of matching) {
+      // Finished field work is not withdrawn (as Stara answers 409): the order keeps its outcome.
+      if (order.cancelled || FINISHED.has(order.status)) continue;
       timers.cancelGroup(order.contractorReference);
-      if (order.cancelled) continue;
       order.cancelled = true;
       order.cancelReason = reason;
       setStatus(order, "CANCELLED", false);
@@ -236,8 +253,14 @@ export function createContractorSimulator(options: ContractorSimulatorOptions = 
 
   const app = new Hono();
 
+  app.use("/silta/*", wireFaults.middleware);
+  /** Faults injected through the knobs, for harnesses' totals (`GET /__sim/faults`). */
+  const injected = { outage: 0, rateLimited: 0, unavailable: 0, commitThenFail: 0 };
   app.use("/silta/*", async (c, next) => {
-    if (knobs.outage) return c.json({ error: { code: "outage" } }, 503, retryAfter());
+    if (knobs.outage) {
+      injected.outage += 1;
+      return c.json({ error: { code: "outage" } }, 503, retryAfter());
+    }
     await simulateLatency();
     await next();
   });
@@ -246,8 +269,14 @@ export function createContractorSimulator(options: ContractorSimulatorOptions = 
     const body = await c.req.text();
     // S1: nothing is stored before the signature and timestamp check.
     if (!verified(c, body)) return c.json({ error: { code: "invalid_signature" } }, 401);
-    if (rng.chance(knobs.rateLimitRate)) return c.json({ error: { code: "rate_limited" } }, 429, retryAfter());
-    if (rng.chance(knobs.errorRate)) return c.json({ error: { code: "unavailable" } }, 503, retryAfter());
+    if (rng.chance(knobs.rateLimitRate)) {
+      injected.rateLimited += 1;
+      return c.json({ error: { code: "rate_limited" } }, 429, retryAfter());
+    }
+    if (rng.chance(knobs.errorRate)) {
+      injected.unavailable += 1;
+      return c.json({ error: { code: "unavailable" } }, 503, retryAfter());
+    }
     let message: z.output<typeof messageSchema>;
     try {
       const parsed = messageSchema.safeParse(JSON.parse(body));
@@ -270,7 +299,10 @@ export function createContractorSimulator(options: ContractorSimulatorOptions = 
       answer = order ? { contractorReference: order.contractorReference } : {};
     }
     answered.set(webhookId, answer);
-    if (rng.chance(knobs.commitThenFailRate)) return c.json({ error: { code: "unavailable" } }, 503, retryAfter());
+    if (rng.chance(knobs.commitThenFailRate)) {
+      injected.commitThenFail += 1;
+      return c.json({ error: { code: "unavailable" } }, 503, retryAfter());
+    }
     return c.json(answer, 200);
   });
 
@@ -281,6 +313,15 @@ export function createContractorSimulator(options: ContractorSimulatorOptions = 
     return c.json({ workOrderId: order.workOrderId, contractorReference: order.contractorReference, status: order.status }, 200);
   });
 
+  app.get("/__sim/faults", (c) => c.json(injected));
+  app.get("/__sim/wire-faults", (c) => c.json({ knobs: wireFaults.knobs, stats: wireFaults.stats }));
+  app.post("/__sim/wire-faults", async (c) => {
+    try {
+      return c.json(wireFaults.set(await c.req.json()));
+    } catch {
+      return c.json({ error: { code: "invalid_knobs" } }, 400);
+    }
+  });
   app.get("/__sim/knobs", (c) => c.json(knobs));
   app.post("/__sim/knobs", async (c) => {
     const parsed = knobsUpdateSchema.safeParse(await c.req.json().catch(() => null));
@@ -315,6 +356,7 @@ export function createContractorSimulator(options: ContractorSimulatorOptions = 
     app,
     store,
     knobs,
+    wireFaults,
     webhookSecrets,
     mode,
     setSilta(baseUrl, apiKey) {

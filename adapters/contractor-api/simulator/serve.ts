@@ -1,3 +1,4 @@
+import { parseArgs } from "node:util";
 import { type RunningServer, startHttpServer } from "../../../src/runtime/node-serve.ts";
 import { type ContractorSimulator, type ContractorSimulatorOptions, createContractorSimulator } from "./app.ts";
 
@@ -34,3 +35,49 @@ export async function startContractorSimulator(
     },
   };
 }
+
+/**
+ * Runs the contractor simulator as its own process (its store then survives Silta's crashes):
+ * `node adapters/contractor-api/simulator/serve.ts --port 0 --seed 7 --webhook-secret whsec_…
+ * [--silta-url … --api-key …] [--knobs '{…}'] [--event-attempts 30]`. Prints one JSON line
+ * `{"url", "endpointUrl"}` once it listens; Silta's URL and key can also be set later through
+ * `POST /__sim/silta`. Stops on SIGTERM.
+ */
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: "string", default: "0" },
+      seed: { type: "string", default: process.env.SEED ?? "1" },
+      "webhook-secret": { type: "string", multiple: true },
+      "silta-url": { type: "string" },
+      "api-key": { type: "string" },
+      "min-delay-ms": { type: "string", default: "500" },
+      "max-delay-ms": { type: "string", default: "3000" },
+      "event-attempts": { type: "string" },
+      knobs: { type: "string" },
+    },
+  });
+  const running = await startContractorSimulator({
+    port: Number(values.port),
+    seed: Number(values.seed),
+    progress: { minDelayMs: Number(values["min-delay-ms"]), maxDelayMs: Number(values["max-delay-ms"]) },
+    ...(values["webhook-secret"] ? { webhookSecrets: values["webhook-secret"] } : {}),
+    ...(values["silta-url"] && values["api-key"] ? { siltaBaseUrl: values["silta-url"], apiKey: values["api-key"] } : {}),
+    ...(values["event-attempts"] ? { eventAttempts: Number(values["event-attempts"]) } : {}),
+  });
+  if (values.knobs) {
+    const response = await running.sim.app.request("/__sim/knobs", { method: "POST", body: values.knobs });
+    if (!response.ok) throw new Error(`invalid --knobs: ${await response.text()}`);
+  }
+  process.stdout.write(`${JSON.stringify({ url: running.url, endpointUrl: running.endpointUrl })}\n`);
+  const shutdown = (): void => {
+    running.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once("SIGTERM", shutdown);
+  process.once("SIGINT", shutdown);
+}
+
+if (import.meta.main) await main();

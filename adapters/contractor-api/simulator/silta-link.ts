@@ -34,7 +34,10 @@ export function createSiltaLink(deps: {
   /** Aborted by `stop()`, so that nothing stays in flight. */
   signal: AbortSignal;
   duplicateEventRate: () => number;
+  /** Attempts per event; default 5. */
+  maxAttempts?: number;
 }) {
+  const maxAttempts = deps.maxAttempts ?? MAX_ATTEMPTS;
   let target: SiltaTarget | null = null;
 
   function requestSignal(): AbortSignal {
@@ -95,17 +98,17 @@ export function createSiltaLink(deps: {
     target: (): SiltaTarget | null => target,
 
     /**
-     * Posts one status event; retries network errors, 408, 429 and 5xx up to five attempts with
+     * Posts one status event; retries network errors, 408, 429 and 5xx (five attempts unless set) with
      * the same Idempotency-Key and body. Resolves true once Silta accepted it.
      */
     async postEvent(event: StatusEvent): Promise<boolean> {
-      for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      for (let attempt = 1; attempt <= maxAttempts; attempt++) {
         const result = await postOnce(event, attempt, false);
         if (result.ok) {
           if (deps.rng.chance(deps.duplicateEventRate())) await postOnce(event, attempt, true);
           return true;
         }
-        if (!result.retryable || attempt === MAX_ATTEMPTS || deps.signal.aborted) return false;
+        if (!result.retryable || attempt === maxAttempts || deps.signal.aborted) return false;
         const backoff = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (attempt - 1));
         await deps.timers.sleep(Math.min(BACKOFF_CAP_MS, Math.max(result.retryAfterMs ?? 0, deps.rng.int(backoff / 2, backoff))));
         if (deps.signal.aborted) return false;

@@ -1,3 +1,5 @@
+import { parseArgs } from "node:util";
+import { Hono } from "hono";
 import { startHttpServer } from "../../../src/runtime/node-serve.ts";
 import { createHelsinkiSimulator, type HelsinkiSimulator, type HelsinkiSimulatorOptions } from "./helsinki-simulator.ts";
 import { loadRecordsFromFile } from "./load-records.ts";
@@ -26,3 +28,74 @@ export async function startHelsinkiSimulator(options: StartHelsinkiSimulatorOpti
   const server = await startHttpServer(sim.app, port !== undefined ? { port } : {});
   return { url: server.url, close: () => server.close(), sim };
 }
+
+/**
+ * Runs the Helsinki simulator as its own process, as the chaos harness does:
+ * `node adapters/open311/simulator/serve.ts --port 0 --seed 7`. Prints one JSON line
+ * `{"url", "apiKey"}` once it listens; stops on SIGTERM. Besides the simulator's own routes it
+ * serves what a harness in another process needs: `POST /__sim/generate {n, fromMs, toMs}`,
+ * `POST /__sim/cases/:id/cancel`, and the ground truth `GET /__sim/cases` (ids and desk status),
+ * `GET /__sim/updates` and `GET /__sim/canaries` (planted personal data, to scan outputs for).
+ */
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: "string", default: "0" },
+      seed: { type: "string", default: process.env.SEED ?? "1" },
+    },
+  });
+  const sim = createHelsinkiSimulator({ seed: Number(values.seed) });
+  const root = new Hono();
+  root.post("/__sim/generate", async (c) => {
+    const body = (await c.req.json().catch(() => ({}))) as { n?: number; fromMs?: number; toMs?: number };
+    const now = Date.now();
+    const generated = sim.generateCases(Math.max(0, Math.min(100_000, Number(body.n ?? 0))), {
+      from: body.fromMs ?? now - 60_000,
+      to: body.toMs ?? now,
+      fieldStatusWeights: [
+        ["RECEIVED", 60],
+        ["IN_PROCESS", 35],
+        ["PROCESSED,PUBLIC_WORKS_NEW", 5],
+      ],
+    });
+    return c.json({ ids: generated.map((g) => g.record.service_request_id) });
+  });
+  root.post("/__sim/cases/:id/cancel", (c) =>
+    sim.cancelCase(c.req.param("id"), "Peruttu.") ? c.json({ ok: true }) : c.json({ error: "not_found" }, 404),
+  );
+  root.get("/__sim/cases", (c) =>
+    c.json({
+      cases: [...sim.store.cases.entries()].map(([id, stored]) => ({
+        id,
+        detailedStatus: (stored.record as { extended_attributes?: { detailed_status?: string } }).extended_attributes
+          ?.detailed_status,
+      })),
+    }),
+  );
+  root.get("/__sim/updates", (c) => c.json({ updates: [...sim.store.updates.values()] }));
+  root.get("/__sim/canaries", (c) => {
+    const values: string[] = [];
+    for (const stored of sim.store.cases.values()) {
+      const planted = stored.plantedPersonalData;
+      if (!planted) continue;
+      for (const person of [planted.inDescription, planted.reporter]) {
+        if (person) values.push(person.email, person.phone, `${person.firstName} ${person.lastName}`);
+      }
+      if (planted.inDescription) values.push(planted.inDescription.personalIdentityCode);
+    }
+    return c.json({ canaries: values });
+  });
+  root.route("/", sim.app);
+  const server = await startHttpServer(root, { port: Number(values.port) });
+  process.stdout.write(`${JSON.stringify({ url: server.url, apiKey: sim.apiKey })}\n`);
+  const shutdown = (): void => {
+    server.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once("SIGTERM", shutdown);
+  process.once("SIGINT", shutdown);
+}
+
+if (import.meta.main) await main();

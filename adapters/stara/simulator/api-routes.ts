@@ -94,6 +94,26 @@ export function staraApiRoutes(engine: StaraEngine): Hono {
     return c.json({ tyotilaukset: engine.store.findByExternalRef(ref).map((stored) => stored.order) }, 200);
   });
 
+  api.get("/tyotilausluettelo", (c) => {
+    requests.lookup += 1;
+    const after = c.req.query("jalkeen") ?? null;
+    const limitText = c.req.query("raja") ?? String(DEFAULT_PAGE);
+    const limit = /^\d{1,3}$/.test(limitText) ? Number(limitText) : Number.NaN;
+    if (!(limit >= 1 && limit <= MAX_PAGE)) return staraError(c, 400, "pyynto_virheellinen", `raja on 1–${MAX_PAGE}.`);
+    if (after !== null && (after.length === 0 || after.length > 100)) {
+      return staraError(c, 400, "pyynto_virheellinen", "Kursori jalkeen ei kelpaa.");
+    }
+    // Ids grow with creation (ST-<year>-<sequence>), so "after this id" survives a removed order.
+    const page = engine.store
+      .all()
+      .filter((order) => after === null || order.tunnus > after)
+      .slice(0, limit + 1);
+    const more = page.length > limit;
+    const items = page.slice(0, limit);
+    const last = items.at(-1);
+    return c.json({ tyotilaukset: items, seuraava: more && last ? last.tunnus : null }, 200);
+  });
+
   api.get("/tyotilaukset/:tunnus", (c) => {
     requests.get += 1;
     const stored = engine.store.get(c.req.param("tunnus"));

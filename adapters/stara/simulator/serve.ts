@@ -54,6 +54,8 @@ async function main(): Promise<void> {
       "webhook-secret": { type: "string", multiple: true },
       "min-delay-ms": { type: "string", default: "1000" },
       "max-delay-ms": { type: "string", default: "5000" },
+      /** A JSON knobs patch applied at start (e.g. the chaos harness's fault schedule). */
+      knobs: { type: "string" },
     },
   });
   const running = await startStaraSimulator({
@@ -64,6 +66,7 @@ async function main(): Promise<void> {
     ...(values["webhook-url"] ? { webhookUrl: values["webhook-url"] } : {}),
     ...(values["webhook-secret"] ? { webhookSecrets: values["webhook-secret"] } : {}),
   });
+  if (values.knobs) running.sim.setKnobs(JSON.parse(values.knobs));
   process.stdout.write(`${JSON.stringify({ url: running.url, token: running.sim.token })}\n`);
   const shutdown = (): void => {
     running.close().then(

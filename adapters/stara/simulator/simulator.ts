@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { createRng } from "../../../src/lib/prng.ts";
 import type { StaraStatus } from "../statuses.ts";
 import { staraApiRoutes } from "./api-routes.ts";
 import { simControlRoutes } from "./control-routes.ts";
@@ -6,6 +7,7 @@ import type { StaraEngine, StaraSimState, StaraSimulatorOptions } from "./engine
 import { createStaraEngine } from "./engine.ts";
 import type { StaraSimKnobs, StaraSimKnobsPatch } from "./knobs.ts";
 import type { StaraStore, StaraWorkOrder } from "./store.ts";
+import { createWireFaults, type WireFaults } from "./wire-faults.ts";
 
 export type { StaraSimState, StaraSimulatorOptions } from "./engine.ts";
 export type { StaraSimKnobs, StaraSimKnobsPatch } from "./knobs.ts";
@@ -21,6 +23,8 @@ export interface StaraSimulator {
   /** The bearer token the simulated Stara expects. */
   token: string;
   engine: StaraEngine;
+  /** Wire pathologies (commit then reset, hang, slow/huge body, redirect, dropped connection); `/__sim/wire-faults`. */
+  wireFaults: WireFaults;
   setKnobs(patch: StaraSimKnobsPatch): StaraSimKnobs;
   /** Points status webhooks at Silta (null: stop sending); new secrets replace the old when given. */
   setWebhookTarget(url: string | null, secrets?: string[]): void;
@@ -46,6 +50,17 @@ export interface StaraSimulator {
 export function createStaraSimulator(options: StaraSimulatorOptions = {}): StaraSimulator {
   const engine = createStaraEngine(options);
   const app = new Hono();
+  // Its own PRNG stream, so that turning wire faults on does not change the other fault draws.
+  const wireFaults = createWireFaults(createRng((options.seed ?? 1) + 3), (method) => method === "POST");
+  app.use("/api/v1/*", wireFaults.middleware);
+  app.get("/__sim/wire-faults", (c) => c.json({ knobs: wireFaults.knobs, stats: wireFaults.stats }));
+  app.post("/__sim/wire-faults", async (c) => {
+    try {
+      return c.json(wireFaults.set(await c.req.json()));
+    } catch {
+      return c.json({ error: { code: "invalid_knobs", message: "expected a partial wire-fault object" } }, 400);
+    }
+  });
   app.route("/api/v1", staraApiRoutes(engine));
   app.route("/__sim", simControlRoutes(engine));
   app.notFound((c) => c.json({ virhe: { koodi: "polkua_ei_loydy", viesti: "Polkua ei löydy." } }, 404));
@@ -57,6 +72,7 @@ export function createStaraSimulator(options: StaraSimulatorOptions = {}): Stara
     knobs: engine.knobs,
     token: engine.token,
     engine,
+    wireFaults,
     setKnobs: (patch) => engine.setKnobs(patch),
     setWebhookTarget: (url, secrets) => engine.setWebhookTarget(url, secrets),
     advance: (tunnus, tila) => engine.advance(tunnus, tila),

@@ -7,3 +7,4 @@ export * from "./links.ts";
 export * from "./outbox-jobs.ts";
 export * from "./poll-cursors.ts";
 export * from "./reconciliation-findings.ts";
+export * from "./status-code-overrides.ts";

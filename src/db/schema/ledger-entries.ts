@@ -11,7 +11,11 @@ export type LedgerOperation =
   | "field_status"
   | "write_back"
   | "park"
-  | "reroute";
+  | "reroute"
+  /** Reconciliation opened a finding about the case. */
+  | "reconcile"
+  /** The case's field work missed an SLA clock. */
+  | "sla_breach";
 
 /**
  * Append-only record of every sync operation and its outcome. Ids, codes and hashes only:
@@ -38,5 +42,9 @@ export const ledgerEntries = pgTable(
     /** A reason or status code; never free text from a citizen. */
     detail: text("detail"),
   },
-  (t) => [index("ledger_entries_case_idx").on(t.caseId, t.at)],
+  (t) => [
+    index("ledger_entries_case_idx").on(t.caseId, t.at),
+    // The balance check and the benchmarks look entries up per link and operation.
+    index("ledger_entries_link_operation_idx").on(t.linkId, t.operation),
+  ],
 );

@@ -8,7 +8,9 @@ import type { Context } from "hono";
 export const API_ERRORS = {
   invalid_request: 400,
   unauthorized: 401,
+  forbidden: 403,
   not_found: 404,
+  conflict: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   idempotency_conflict: 422,
@@ -45,7 +47,8 @@ export function codeForStatus(status: number): ApiErrorCode {
   return status >= 500 ? "internal_error" : "invalid_request";
 }
 
-function errorContent(description: string) {
+/** An error response entry for `createRoute`, with the shared body schema. */
+export function errorContent(description: string) {
   return { description, content: { "application/json": { schema: ErrorBodySchema } } };
 }
 

@@ -2,13 +2,15 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
+import type { DeliveryLogEntry, DeliveryLogState } from "../../domain/admin/delivery-log.ts";
 import { canonicalJson, sha256Hex } from "../../lib/hash.ts";
 import type { ContractorGateway } from "../../ports/contractor-gateway.ts";
 import type { FieldEvent } from "../../ports/work-order-system.ts";
+import { renderApiDocsPage } from "../api-docs-page.ts";
 import { codeForStatus, errorBody, errorResponse } from "./api-errors.ts";
 import { bearerAuth } from "./bearer-auth.ts";
 import type { ContractorApiEnv } from "./env.ts";
-import { getWorkOrderRoute, listWorkOrderFeedRoute, recordWorkOrderEventRoute } from "./routes.ts";
+import { getWorkOrderRoute, listDeliveriesRoute, listWorkOrderFeedRoute, recordWorkOrderEventRoute } from "./routes.ts";
 import { toFeedItem, toWorkOrderState } from "./work-order-view.ts";
 
 /** S4: bodies above this answer 413 before they are parsed. */
@@ -18,6 +20,8 @@ export const CONTRACTOR_API_BASE_PATH = "/api/contractor/v1";
 export interface ContractorApiOptions {
   /** Where the lead mounts the sub-app; written into the served document's `servers`. */
   basePath?: string;
+  /** The calling contractor's failed or pending deliveries (the self-service log); absent: always empty. */
+  deliveryLog?: (targetId: string, state: DeliveryLogState, limit: number) => Promise<DeliveryLogEntry[]>;
 }
 
 /**
@@ -40,7 +44,7 @@ export function createContractorApi(
 
   // Keep the id of an outer request-id middleware when the parent app has one.
   app.use(async (c, next) => (c.get("requestId") ? next() : requestId()(c, next)));
-  for (const path of ["/work-orders", "/work-orders/*"]) {
+  for (const path of ["/work-orders", "/work-orders/*", "/deliveries"]) {
     app.use(
       path,
       bearerAuth(gateway),
@@ -91,13 +95,19 @@ export function createContractorApi(
     }
   });
 
+  app.openapi(listDeliveriesRoute, async (c) => {
+    const { state, limit } = c.req.valid("query");
+    const items = options.deliveryLog ? await options.deliveryLog(c.get("targetId"), state, limit) : [];
+    return c.json({ items }, 200);
+  });
+
   app.openAPIRegistry.registerComponent("securitySchemes", "Bearer", {
     type: "http",
     scheme: "bearer",
     description: "The API key Silta issued to the contractor.",
   });
-  app.doc31("/openapi.json", {
-    openapi: "3.1.0",
+  const documentConfig = {
+    openapi: "3.1.0" as const,
     info: {
       title: "Silta contractor API",
       version: "1.0.0",
@@ -105,8 +115,17 @@ export function createContractorApi(
         "Pull feed of work orders, work-order reads and status events for contractors. Status codes: RECEIVED, IN_PROGRESS, COMPLETED, SCHEDULED_LATER, NO_ACTION, INTERRUPTED, WRONG_CONTRACTOR.",
     },
     servers: [{ url: options.basePath ?? CONTRACTOR_API_BASE_PATH }],
-    tags: [{ name: "work-orders", description: "The calling contractor's work orders." }],
-  });
+    tags: [
+      { name: "work-orders", description: "The calling contractor's work orders." },
+      { name: "deliveries", description: "What Silta could not deliver to the calling contractor yet." },
+    ],
+  };
+  app.doc31("/openapi.json", documentConfig);
+  app.get("/docs", (c) =>
+    c.html(
+      renderApiDocsPage(app.getOpenAPI31Document(documentConfig), `${options.basePath ?? CONTRACTOR_API_BASE_PATH}/openapi.json`),
+    ),
+  );
 
   app.notFound((c) => errorResponse(c, "not_found", "no such endpoint"));
   app.onError((error, c) => {

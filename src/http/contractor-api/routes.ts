@@ -1,6 +1,8 @@
 import { createRoute } from "@hono/zod-openapi";
 import { bodyErrorResponses, notFoundResponse, sharedErrorResponses } from "./api-errors.ts";
 import {
+  DeliveryLogSchema,
+  DeliveryQuerySchema,
   EventAcceptedSchema,
   FeedPageSchema,
   FeedQuerySchema,
@@ -79,5 +81,26 @@ export const recordWorkOrderEventRoute = createRoute({
   },
 });
 
+export const listDeliveriesRoute = createRoute({
+  method: "get",
+  path: "/deliveries",
+  operationId: "listDeliveries",
+  tags: ["deliveries"],
+  summary: "Your failed or pending deliveries",
+  description:
+    "Self-service delivery log: work orders Silta could not deliver to your endpoint (`failed`) or is still trying (`pending`). Only your own; ids, codes and times only.",
+  security: bearer,
+  request: { query: DeliveryQuerySchema },
+  responses: {
+    200: { description: "Newest change first.", content: { "application/json": { schema: DeliveryLogSchema } } },
+    ...sharedErrorResponses,
+  },
+});
+
 /** Every documented route, for the served document and its tests. */
-export const contractorApiRoutes = [listWorkOrderFeedRoute, getWorkOrderRoute, recordWorkOrderEventRoute] as const;
+export const contractorApiRoutes = [
+  listWorkOrderFeedRoute,
+  getWorkOrderRoute,
+  recordWorkOrderEventRoute,
+  listDeliveriesRoute,
+] as const;

@@ -105,3 +105,39 @@ export const EventAcceptedSchema = z
     status: z.literal("accepted"),
   })
   .openapi("EventAccepted");
+
+export const DeliveryQuerySchema = z.object({
+  state: z
+    .enum(["failed", "pending"])
+    .default("failed")
+    .openapi({
+      param: { name: "state", in: "query" },
+      example: "failed",
+      description: "`failed`: given up (dead-lettered); `pending`: still being tried.",
+    }),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(500)
+    .default(100)
+    .openapi({ param: { name: "limit", in: "query" }, example: 100 }),
+});
+
+export const DeliveryLogSchema = z
+  .object({
+    items: z.array(
+      z.object({
+        workOrderId: z.string().openapi({ example: EXAMPLE_ID }),
+        kind: z.enum(["create_work_order", "cancel_work_order"]).openapi({ example: "create_work_order" }),
+        state: z.enum(["dead", "pending", "running"]).openapi({ example: "dead" }),
+        attempts: z.number().int().openapi({ example: 9 }),
+        lastErrorCode: z.string().nullable().openapi({ example: "target_unavailable" }),
+        lastHttpStatus: z.number().int().nullable().openapi({ example: 503 }),
+        queuedAt: z.string().openapi({ example: "2026-11-20T08:16:02.120Z" }),
+        lastAttemptAt: z.string().nullable(),
+        nextAttemptAt: z.string().nullable(),
+      }),
+    ),
+  })
+  .openapi("DeliveryLog", { description: "Ids, codes and times only: no payloads." });

@@ -1,0 +1,1 @@
+CREATE INDEX "ledger_entries_link_operation_idx" ON "ledger_entries" USING btree ("link_id","operation");

@@ -1,0 +1,86 @@
+import type { Command } from "commander";
+import { createOpen311CaseSystem } from "../../adapters/open311/client.ts";
+import { parseConfig } from "../config/config.ts";
+import { migrateDatabase } from "../db/migrate-node.ts";
+import { openDatabase, parseDatabaseTarget } from "../db/open-node.ts";
+import { DEFAULT_ENGINE_SETTINGS, noopMetrics, type SiltaDeps } from "../domain/deps.ts";
+import { type ReconcileReport, reconcileOpenLinks } from "../domain/reconcile/reconcile.ts";
+import { loadMappingsFromDir } from "../mappings/load-node.ts";
+import { createNodeLogger } from "../runtime/logger-node.ts";
+import { createTargetSystems } from "../runtime/targets.ts";
+
+interface ReconcileFlags {
+  json?: boolean;
+  repair?: boolean;
+  db?: string;
+  mappings: string;
+  limit: number;
+}
+
+/** Prints a run for people: the counts, then each finding with what to do about it. */
+export function formatReconcileReport(report: ReconcileReport, limit: number): string[] {
+  const lines = [
+    `${report.links} open links · ${report.findings.seen} findings (${report.findings.opened} new, ${report.findings.resolved} resolved) · ${report.repairs.queued} repairs queued · ${(report.ms / 1000).toFixed(1)} s`,
+    `  by kind: ${Object.entries(report.findings.byKind)
+      .map(([kind, n]) => `${kind} ${n}`)
+      .join(", ")}`,
+  ];
+  for (const [target, code] of Object.entries(report.targets.unreadable))
+    lines.push(`  target ${target} could not be read: ${code}`);
+  if (report.caseSystem.unreadable) lines.push(`  case system could not be read: ${report.caseSystem.unreadable}`);
+  for (const finding of report.current.slice(0, limit)) {
+    lines.push(
+      `  #${finding.id} ${finding.kind} ${finding.subject}${finding.autoRepairable ? " (auto-repairable)" : ""}: ${finding.suggestedAction}`,
+    );
+  }
+  if (report.current.length > limit) lines.push(`  … and ${report.current.length - limit} more (--limit, or --json for all)`);
+  return lines;
+}
+
+export function registerReconcileCommand(program: Command): void {
+  program
+    .command("reconcile")
+    .description("Compare open links with the targets, the case system and the SLA clocks; store findings; optionally repair")
+    .option("--repair", "queue the safe repairs: re-send a lost create, re-pull a status, re-post a write-back")
+    .option("--json", "print the run as one JSON object on stdout (progress goes to stderr)")
+    .option("--db <url-or-path>", "a postgres:// URL or a PGlite data folder (default: DATABASE_URL or SILTA_DATA_DIR)")
+    .option("--mappings <dir>", "the mappings folder", process.env.SILTA_MAPPINGS_DIR ?? "mappings")
+    .option("--limit <n>", "findings to print without --json", (v) => Number.parseInt(v, 10), 50)
+    .addHelpText(
+      "after",
+      "\nReads the targets' and the case system's connection settings from the environment, as `silta start`.\nFindings close themselves when a later run no longer sees the drift; repairs are queued for the\nrunning Silta's work loop (outbox and inbox). Exit status: 0 when nothing is open, 1 when findings\nare open, 2 on a configuration error.\n\nExamples:\n  npx silta reconcile\n  npx silta reconcile --repair --json",
+    )
+    .action(async (flags: ReconcileFlags) => {
+      const mappings = loadMappingsFromDir(flags.mappings);
+      const config = parseConfig(process.env, [...mappings.targets.values()]);
+      const database = await openDatabase(flags.db ? parseDatabaseTarget(flags.db) : config.database);
+      const say = (line: string) => process.stderr.write(`${line}\n`);
+      try {
+        await migrateDatabase(database);
+        const deps: SiltaDeps = {
+          database,
+          mappings,
+          caseSystem: createOpen311CaseSystem({
+            baseUrl: config.open311.url,
+            ...(config.open311.apiKey ? { apiKey: config.open311.apiKey } : {}),
+            timeoutMs: config.httpTimeoutMs,
+          }),
+          targets: createTargetSystems(mappings, config.targets, config.httpTimeoutMs),
+          settings: { ...DEFAULT_ENGINE_SETTINGS, workerId: `reconcile:${process.pid}` },
+          log: createNodeLogger(config.logLevel === "info" ? "warn" : config.logLevel),
+          metrics: noopMetrics,
+          now: () => new Date(),
+        };
+        const started = performance.now();
+        const report = await reconcileOpenLinks(deps, {
+          repair: Boolean(flags.repair),
+          onProgress: (step) => say(`${((performance.now() - started) / 1000).toFixed(1).padStart(6)}s ${step}`),
+        });
+        if (flags.json) console.log(JSON.stringify(report));
+        else for (const line of formatReconcileReport(report, flags.limit)) console.log(line);
+        process.exitCode = report.current.length === 0 ? 0 : 1;
+      } finally {
+        await database.close();
+      }
+    });
+}

@@ -1,0 +1,121 @@
+import { asc, eq } from "drizzle-orm";
+import type { Database } from "../../db/client.ts";
+import { cases, ledgerEntries, links } from "../../db/schema/index.ts";
+import type { Mappings } from "../../mappings/mappings.ts";
+import type { CanonicalStatus } from "../status.ts";
+import { type SlaView, slaFor } from "./sla.ts";
+
+export interface CaseWorkOrderView {
+  target: string;
+  targetName: string | null;
+  workOrderId: string | null;
+  externalRef: string;
+  delivery: string;
+  fieldStatus: CanonicalStatus;
+  fieldStatusCode: string | null;
+  fieldStatusAt: string | null;
+  writtenBack: CanonicalStatus | null;
+  writtenBackAt: string | null;
+  parkedReason: string | null;
+  lastSyncedAt: string | null;
+  sla: SlaView;
+}
+
+export interface CaseTimelineEntry {
+  at: string;
+  direction: string;
+  operation: string;
+  target: string | null;
+  outcome: string;
+  errorCode: string | null;
+  httpStatus: number | null;
+  attempt: number | null;
+  latencyMs: number | null;
+  idempotencyKey: string | null;
+  /** Payloads are represented by their hash: the ledger never holds them. */
+  payloadHash: string | null;
+  detail: string | null;
+}
+
+export interface CaseView {
+  serviceRequestId: string;
+  serviceCode: string;
+  caseStatus: string;
+  disposition: string;
+  dispositionReason: string | null;
+  workOrders: CaseWorkOrderView[];
+  timeline: CaseTimelineEntry[];
+  lastSyncedAt: string | null;
+}
+
+function latest(...dates: (Date | null | undefined)[]): Date | null {
+  let best: Date | null = null;
+  for (const d of dates) if (d && (!best || d > best)) best = d;
+  return best;
+}
+
+/**
+ * What a case handler (and an admin) sees of a case: where it went, its field status on each
+ * side, its SLA state and every ledger entry in both directions with its time. Ids, codes,
+ * hashes and times only: no citizen data (the snapshot is read for the report time alone).
+ */
+export async function caseView(database: Database, mappings: Mappings, caseId: string, now: Date): Promise<CaseView | null> {
+  const { db } = database;
+  const [row] = await db.select().from(cases).where(eq(cases.id, caseId));
+  if (!row) return null;
+  const caseLinks = await db.select().from(links).where(eq(links.caseId, caseId)).orderBy(asc(links.id));
+  const entries = await db
+    .select()
+    .from(ledgerEntries)
+    .where(eq(ledgerEntries.caseId, caseId))
+    .orderBy(asc(ledgerEntries.at), asc(ledgerEntries.id));
+  const okByLink = new Map<number, Date>();
+  for (const e of entries) {
+    if (e.outcome !== "ok" || e.linkId == null || e.direction === "internal") continue;
+    const seen = okByLink.get(e.linkId);
+    if (!seen || e.at > seen) okByLink.set(e.linkId, e.at);
+  }
+  const workOrders = caseLinks.map((l): CaseWorkOrderView => {
+    const target = mappings.targets.get(l.target);
+    const synced = latest(okByLink.get(l.id), l.writtenBackAt);
+    return {
+      target: l.target,
+      targetName: target?.name ?? null,
+      workOrderId: l.workOrderId,
+      externalRef: l.externalRef,
+      delivery: l.state,
+      fieldStatus: l.fieldStatus,
+      fieldStatusCode: l.fieldStatusCode,
+      fieldStatusAt: l.fieldStatusAt?.toISOString() ?? null,
+      writtenBack: l.writtenBackStatus,
+      writtenBackAt: l.writtenBackAt?.toISOString() ?? null,
+      parkedReason: l.parkedReason,
+      lastSyncedAt: synced?.toISOString() ?? null,
+      sla: slaFor(target, l, row.snapshot.requestedAt, now),
+    };
+  });
+  const lastSynced = latest(...workOrders.map((w) => (w.lastSyncedAt ? new Date(w.lastSyncedAt) : null)));
+  return {
+    serviceRequestId: row.id,
+    serviceCode: row.serviceCode,
+    caseStatus: row.status,
+    disposition: row.disposition,
+    dispositionReason: row.dispositionReason,
+    workOrders,
+    timeline: entries.map((e) => ({
+      at: e.at.toISOString(),
+      direction: e.direction,
+      operation: e.operation,
+      target: e.target,
+      outcome: e.outcome,
+      errorCode: e.errorCode,
+      httpStatus: e.httpStatus,
+      attempt: e.attempt,
+      latencyMs: e.latencyMs,
+      idempotencyKey: e.idempotencyKey,
+      payloadHash: e.payloadHash,
+      detail: e.detail,
+    })),
+    lastSyncedAt: lastSynced?.toISOString() ?? null,
+  };
+}

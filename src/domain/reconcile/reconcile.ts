@@ -1,0 +1,192 @@
+import { sql } from "drizzle-orm";
+import type { FindingKind } from "../../db/schema/index.ts";
+import type { SiltaDeps } from "../deps.ts";
+import { checkCaseSystem } from "./check-case-system.ts";
+import { checkClocks, checkUnsentWriteBacks } from "./check-clocks.ts";
+import { checkTargets } from "./check-targets.ts";
+import type { Finding } from "./finding.ts";
+import { loadOpenLinks, type OpenLink } from "./open-links.ts";
+import { recordFindings, resolveUnseen } from "./record-findings.ts";
+import { repairFinding } from "./repair.ts";
+
+export interface ReconcileOptions {
+  /** Carry out the safe repairs (re-send a create, re-pull a status, re-post a write-back). */
+  repair: boolean;
+  /** Finished links stay under watch this long after they came to rest. Default 14 days. */
+  recentMs?: number;
+  /** A status not written back after this long (and with no job on it) is a missing write-back. Default 5 minutes. */
+  writeBackGraceMs?: number;
+  /** After this many repairs that did not help, a finding waits for an admin. Default 3. */
+  maxRepairAttempts?: number;
+  /** Told what the run is doing, for progress lines on long runs. */
+  onProgress?: (step: string) => void;
+}
+
+export interface ReconcileFindingView {
+  id: number;
+  kind: FindingKind;
+  subject: string;
+  caseId: string | null;
+  target: string | null;
+  state: "open" | "acknowledged";
+  autoRepairable: boolean;
+  opened: boolean;
+  suggestedAction: string;
+}
+
+export interface ReconcileReport {
+  links: number;
+  /** Work orders compared per target, and how (listing finds orders Silta does not know; lookups cannot). */
+  targets: { listed: string[]; lookedUp: number; unreadable: Record<string, string> };
+  caseSystem: { lookedUp: number; unreadable: string | null };
+  findings: { seen: number; opened: number; resolved: number; byKind: Record<FindingKind, number> };
+  repairs: { queued: number; skipped: number };
+  /** Every finding this run saw, open or acknowledged. */
+  current: ReconcileFindingView[];
+  ms: number;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Reconciliation (ARCHITECTURE.md, flow 6): compares the open links with both systems through
+ * the ports and with Silta's own clocks, stores each drift as a finding (opened once, then only
+ * seen again; closed when a later run no longer sees it), and with `repair` queues the safe
+ * repairs. Re-running changes nothing but the last-seen times. Nothing here calls a target to
+ * change anything: repairs go through the outbox and the inbox like any other work.
+ */
+export async function reconcileOpenLinks(deps: SiltaDeps, options: ReconcileOptions): Promise<ReconcileReport> {
+  const started = Date.now();
+  const progress = options.onProgress ?? (() => {});
+  const [clock] = await deps.database.rows<{ now: string }>(sql`select now()::text as now`);
+  if (!clock) throw new Error("the database did not tell the time");
+  const links = await loadOpenLinks(deps.database, options.recentMs ?? 14 * DAY_MS);
+  progress(`${links.length} open links`);
+
+  const targets = await checkTargets(deps, links);
+  progress(`targets compared (${targets.listed.length} listed, ${targets.lookedUp} looked up)`);
+  const caseSide = await checkCaseSystem(deps, links);
+  progress(`case system compared (${caseSide.lookedUp} cases)`);
+  const clocks = await checkClocks(deps);
+  const unsent = await checkUnsentWriteBacks(deps, options.writeBackGraceMs ?? 5 * 60_000);
+
+  const fresh = await dropMovedLinks(deps, links, [...targets.findings, ...caseSide.findings]);
+  const findings = dedupe([...fresh, ...clocks, ...unsent]);
+  const maxRepairAttempts = options.maxRepairAttempts ?? 3;
+  const stored = await recordFindings(deps.database, findings, maxRepairAttempts);
+  const resolved = await resolveUnseen(deps.database, clock.now, {
+    targets: [...targets.failedTargets.keys()],
+    caseSystem: caseSide.failed !== null,
+  });
+  progress(`${stored.length} findings recorded, ${resolved} resolved`);
+
+  const repairs = { queued: 0, skipped: 0 };
+  if (options.repair) {
+    const plans = new Map(findings.map((f) => [`${f.kind}\u0000${f.subject}`, f.repair]));
+    for (const finding of stored) {
+      const plan = plans.get(`${finding.kind}\u0000${finding.subject}`);
+      if (!plan || !finding.autoRepairable || finding.state !== "open") continue;
+      const outcome = await repairFinding(deps, finding, plan);
+      repairs[outcome]++;
+    }
+    progress(`${repairs.queued} repairs queued`);
+  }
+
+  const byKind: Record<FindingKind, number> = {
+    missing_in_target: 0,
+    missing_in_source: 0,
+    status_differs: 0,
+    stale: 0,
+    write_back_missing: 0,
+    sla_breach: 0,
+  };
+  for (const finding of stored) byKind[finding.kind]++;
+  const actions = new Map(findings.map((f) => [`${f.kind}\u0000${f.subject}`, f.suggestedAction]));
+  const report: ReconcileReport = {
+    links: links.length,
+    targets: {
+      listed: targets.listed,
+      lookedUp: targets.lookedUp,
+      unreadable: Object.fromEntries(targets.failedTargets),
+    },
+    caseSystem: { lookedUp: caseSide.lookedUp, unreadable: caseSide.failed },
+    findings: { seen: stored.length, opened: stored.filter((f) => f.opened).length, resolved, byKind },
+    repairs,
+    current: stored.map((f) => ({
+      id: f.id,
+      kind: f.kind,
+      subject: f.subject,
+      caseId: f.caseId,
+      target: f.target,
+      state: f.state,
+      autoRepairable: f.autoRepairable,
+      opened: f.opened,
+      suggestedAction: actions.get(`${f.kind}\u0000${f.subject}`) ?? "",
+    })),
+    ms: Date.now() - started,
+  };
+  deps.log.info(
+    {
+      links: report.links,
+      findings: report.findings.seen,
+      opened: report.findings.opened,
+      resolved,
+      repairs: repairs.queued,
+      ms: report.ms,
+    },
+    "reconciliation run",
+  );
+  return report;
+}
+
+/** One finding per (kind, subject): the same gap can be seen from Silta's side and the case system's. */
+function dedupe(findings: readonly Finding[]): Finding[] {
+  const seen = new Map<string, Finding>();
+  for (const finding of findings) {
+    const key = `${finding.kind}\u0000${finding.subject}`;
+    if (!seen.has(key)) seen.set(key, finding);
+  }
+  return [...seen.values()];
+}
+
+/**
+ * Target and case-system findings compare a link read before the other system was: an event that arrived meanwhile
+ * would look like drift. Links that moved since are left for the next run.
+ */
+async function dropMovedLinks(deps: SiltaDeps, links: readonly OpenLink[], findings: readonly Finding[]): Promise<Finding[]> {
+  const ids = [...new Set(findings.flatMap((f) => (f.linkId === null ? [] : [f.linkId])))];
+  if (ids.length === 0) return [...findings];
+  const before = new Map(links.map((link) => [link.id, link]));
+  const now = new Map<
+    number,
+    { state: string; field_status: string; work_order_id: string | null; written_back_status: string | null }
+  >();
+  for (let i = 0; i < ids.length; i += 1000) {
+    const rows = await deps.database.rows<{
+      id: number | string;
+      state: string;
+      field_status: string;
+      work_order_id: string | null;
+      written_back_status: string | null;
+    }>(
+      sql`select id, state, field_status, work_order_id, written_back_status from links where id in (${sql.join(
+        ids.slice(i, i + 1000).map((id) => sql`${id}`),
+        sql`, `,
+      )})`,
+    );
+    for (const row of rows) now.set(Number(row.id), row);
+  }
+  return findings.filter((f) => {
+    if (f.linkId === null) return true;
+    const old = before.get(f.linkId);
+    const cur = now.get(f.linkId);
+    return (
+      old !== undefined &&
+      cur !== undefined &&
+      old.state === cur.state &&
+      old.fieldStatus === cur.field_status &&
+      old.workOrderId === cur.work_order_id &&
+      old.writtenBackStatus === cur.written_back_status
+    );
+  });
+}

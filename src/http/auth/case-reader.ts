@@ -1,0 +1,23 @@
+import type { MiddlewareHandler } from "hono";
+import { errorResponse } from "../contractor-api/api-errors.ts";
+import { bearerToken, type TokenSet } from "./tokens.ts";
+
+/**
+ * Read access to case pages: a handler token or an admin token, as `Authorization: Bearer` or
+ * as `?token=` (for the case system to embed the page in an iframe). Both compared in constant time.
+ */
+export function caseReaderAuth(handlerTokens: TokenSet, adminTokens: TokenSet): MiddlewareHandler {
+  return async (c, next) => {
+    const token = bearerToken(c.req.header("authorization")) ?? c.req.query("token") ?? null;
+    if (!token) {
+      c.header("WWW-Authenticate", 'Bearer realm="silta-cases"');
+      return errorResponse(c, "unauthorized", "a handler token is required: Authorization: Bearer <token> or ?token=");
+    }
+    const [handler, admin] = await Promise.all([handlerTokens.match(token), adminTokens.match(token)]);
+    if (!handler && !admin) {
+      c.header("WWW-Authenticate", 'Bearer realm="silta-cases", error="invalid_token"');
+      return errorResponse(c, "unauthorized", "the token is not valid");
+    }
+    await next();
+  };
+}

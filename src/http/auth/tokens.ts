@@ -1,0 +1,51 @@
+import { sha256Hex } from "../../lib/hash.ts";
+
+/** Compares two equal-length hex digests without an early exit, so timing does not reveal how much matched. */
+export function constantTimeEqualHex(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
+}
+
+export interface TokenSet {
+  /** The fingerprint (`<first 8 hex of SHA-256>`) of the matching token, or null. Compares every token in constant time. */
+  match(candidate: string): Promise<string | null>;
+  /** Whether a fingerprint still names a configured token (sessions outlive nothing they were made from). */
+  hasFingerprint(fingerprint: string): Promise<boolean>;
+  readonly size: number;
+}
+
+/** Tokens longer than this are not tokens; they are not hashed. */
+const MAX_TOKEN_LENGTH = 512;
+
+/**
+ * A set of bearer tokens checked in constant time: the candidate's SHA-256 is compared with each
+ * configured token's SHA-256 (equal lengths, no early exit, every token visited).
+ */
+export function createTokenSet(tokens: readonly string[]): TokenSet {
+  let digests: Promise<string[]> | null = null;
+  const load = () => {
+    digests ??= Promise.all(tokens.map((t) => sha256Hex(t)));
+    return digests;
+  };
+  return {
+    size: tokens.length,
+    async match(candidate) {
+      if (!candidate || candidate.length > MAX_TOKEN_LENGTH || tokens.length === 0) return null;
+      const wanted = await sha256Hex(candidate);
+      let found: string | null = null;
+      for (const digest of await load()) if (constantTimeEqualHex(digest, wanted)) found = digest.slice(0, 8);
+      return found;
+    },
+    async hasFingerprint(fingerprint) {
+      return (await load()).some((d) => d.slice(0, 8) === fingerprint);
+    },
+  };
+}
+
+/** `Authorization: Bearer <token>` → the token, or null. */
+export function bearerToken(header: string | undefined): string | null {
+  const match = /^Bearer[ \t]+(\S+)\s*$/i.exec(header ?? "");
+  return match?.[1] ?? null;
+}

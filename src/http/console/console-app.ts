@@ -1,0 +1,224 @@
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import { listAuditEvents } from "../../domain/admin/audit.ts";
+import { caseView } from "../../domain/admin/case-view.ts";
+import { failureDetail } from "../../domain/admin/failure-detail.ts";
+import { deadLetterGroups, type FailureFilter, listFailures } from "../../domain/admin/failures.ts";
+import { listOpenFindings } from "../../domain/admin/findings.ts";
+import { acknowledgeJob, replayJob, replayJobs, retryJobNow, skipJob } from "../../domain/admin/job-actions.ts";
+import { readOverview } from "../../domain/admin/overview.ts";
+import { listQuarantinedCodes, mapQuarantinedCode } from "../../domain/admin/quarantine.ts";
+import type { SiltaDeps } from "../../domain/deps.ts";
+import { ERROR_CLASSES, type ErrorClass } from "../../domain/errors.ts";
+import { type AdminSession, SESSION_COOKIE, SESSION_TTL_MS, type SessionSigner } from "../auth/admin-session.ts";
+import type { TokenSet } from "../auth/tokens.ts";
+import { errorResponse } from "../contractor-api/api-errors.ts";
+import { renderAuditPage } from "./audit-page.ts";
+import { renderCaseTimelinePage } from "./case-timeline-page.ts";
+import { renderBulkReplayPage, renderFailureDetailPage, renderFailuresPage } from "./failures-page.ts";
+import { consolePage } from "./layout.ts";
+import { renderLoginPage } from "./login-page.ts";
+import { renderOverviewPage } from "./overview-page.ts";
+import { renderQuarantinePage } from "./quarantine-page.ts";
+
+interface ConsoleEnv {
+  Variables: { session: AdminSession; csrf: string; actor: string; requestId: string };
+}
+
+const FORM_LIMIT = 32 * 1024;
+
+/** Console pages are private and never framed, cached or allowed to run scripts. */
+const CONSOLE_HEADERS: Record<string, string> = {
+  "Content-Security-Policy":
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  "X-Frame-Options": "DENY",
+  "Referrer-Policy": "no-referrer",
+  "Cache-Control": "no-store",
+  "X-Content-Type-Options": "nosniff",
+};
+
+function text(value: unknown): string | undefined {
+  return typeof value === "string" && value.trim() !== "" ? value.trim() : undefined;
+}
+
+/** A failures filter from query or form fields; anything malformed is left out rather than refused. */
+function readFilter(fields: Record<string, unknown>): FailureFilter {
+  const filter: FailureFilter = {};
+  const target = text(fields.target);
+  if (target) filter.target = target.slice(0, 100);
+  const errorClass = text(fields.errorClass);
+  if (errorClass && (ERROR_CLASSES as readonly string[]).includes(errorClass)) filter.errorClass = errorClass as ErrorClass;
+  const errorCode = text(fields.errorCode);
+  if (errorCode) filter.errorCode = errorCode.slice(0, 100);
+  const state = text(fields.state);
+  if (state === "dead" || state === "retrying" || state === "skipped") filter.state = state;
+  const age = Number(text(fields.minAgeMinutes));
+  if (Number.isInteger(age) && age >= 0) filter.minAgeMinutes = age;
+  const q = text(fields.q);
+  if (q) filter.q = q.slice(0, 200);
+  return filter;
+}
+
+/**
+ * The integration admins' console at `/admin`: server-rendered pages over the same domain
+ * functions as the admin API. Login with an admin token sets an HttpOnly, SameSite=Strict
+ * session cookie signed with HMAC; every form post also carries the session's CSRF token.
+ */
+export function createConsoleApp(deps: SiltaDeps, tokens: TokenSet, signer: SessionSigner): Hono<ConsoleEnv> {
+  const app = new Hono<ConsoleEnv>();
+  app.use(async (c, next) => {
+    await next();
+    for (const [name, value] of Object.entries(CONSOLE_HEADERS)) c.res.headers.set(name, value);
+  });
+  app.use(
+    bodyLimit({
+      maxSize: FORM_LIMIT,
+      onError: (c) => errorResponse(c, "payload_too_large", `the form is larger than ${FORM_LIMIT} bytes`),
+    }),
+  );
+
+  app.get("/login", (c) => c.html(renderLoginPage(null)));
+  app.post("/login", async (c) => {
+    const form = await c.req.parseBody();
+    const fingerprint = tokens.size > 0 ? await tokens.match(text(form.token) ?? "") : null;
+    if (!fingerprint) {
+      deps.log.warn({ requestId: c.get("requestId") }, "console login refused");
+      return c.html(
+        renderLoginPage(tokens.size === 0 ? "The console is closed: no admin token is configured." : "That token is not valid."),
+        401,
+      );
+    }
+    const { value } = await signer.issue(fingerprint, Date.now());
+    setCookie(c, SESSION_COOKIE, value, {
+      httpOnly: true,
+      sameSite: "Strict",
+      secure: new URL(c.req.url).protocol === "https:",
+      path: "/admin",
+      maxAge: Math.floor(SESSION_TTL_MS / 1000),
+    });
+    return c.redirect("/admin", 303);
+  });
+
+  // Everything below needs a session; forms need its CSRF token too.
+  app.use(async (c, next) => {
+    const session = await signer.read(getCookie(c, SESSION_COOKIE), Date.now(), tokens);
+    if (!session) {
+      if (c.req.method === "GET") return c.redirect("/admin/login", 303);
+      return errorResponse(c, "unauthorized", "log in first");
+    }
+    c.set("session", session);
+    c.set("csrf", await signer.csrfToken(session));
+    c.set("actor", `admin:${session.fingerprint}`);
+    if (c.req.method === "POST") {
+      const form = await c.req.parseBody();
+      if (!(await signer.checkCsrf(session, form._csrf)))
+        return errorResponse(c, "forbidden", "the form's CSRF token is missing or wrong; reload the page");
+    }
+    await next();
+  });
+
+  app.post("/logout", (c) => {
+    deleteCookie(c, SESSION_COOKIE, { path: "/admin" });
+    return c.redirect("/admin/login", 303);
+  });
+
+  const flash = (done: string | undefined, error: string | undefined) =>
+    error ? { text: error, error: true } : done ? { text: `Done: ${done}` } : null;
+
+  app.get("/", async (c) => {
+    const overview = await readOverview(deps.database, deps.mappings, deps.now());
+    const findings = await listOpenFindings(deps.database, 50);
+    const causes = await deadLetterGroups(deps.database);
+    return c.html(renderOverviewPage(overview, findings, causes, c.get("csrf")));
+  });
+
+  app.get("/failures", async (c) => {
+    const filter = readFilter(c.req.query());
+    const items = await listFailures(deps.database, { ...filter, limit: 200 }, deps.now());
+    return c.html(
+      renderFailuresPage(
+        filter,
+        items,
+        [...deps.mappings.targets.keys()],
+        c.get("csrf"),
+        flash(c.req.query("done"), c.req.query("error")),
+      ),
+    );
+  });
+
+  app.post("/failures/replay", async (c) => {
+    const form = await c.req.parseBody();
+    const filter = readFilter(form);
+    const result = await replayJobs(deps, c.get("actor"), { filter, dryRun: form.dryRun !== "0" });
+    return c.html(renderBulkReplayPage(result, filter, c.get("csrf")));
+  });
+
+  app.get("/failures/:jobId{[0-9]+}", async (c) => {
+    const detail = await failureDetail(deps, Number(c.req.param("jobId")));
+    if (!detail) return c.html(consolePage("Not found", c.get("csrf"), "No such job."), 404);
+    return c.html(
+      renderFailureDetailPage(detail.failure, detail.payload, c.get("csrf"), flash(c.req.query("done"), c.req.query("error"))),
+    );
+  });
+
+  app.post("/failures/:jobId{[0-9]+}/:action{retry|replay|skip|acknowledge}", async (c) => {
+    const jobId = Number(c.req.param("jobId"));
+    const actor = c.get("actor");
+    const form = await c.req.parseBody();
+    const action = c.req.param("action");
+    const result =
+      action === "retry"
+        ? await retryJobNow(deps, actor, jobId)
+        : action === "replay"
+          ? await replayJob(deps, actor, jobId)
+          : action === "skip"
+            ? await skipJob(deps, actor, jobId, text(form.note) ?? null)
+            : await acknowledgeJob(deps, actor, jobId, { note: text(form.note) ?? "", until: parseLocalTime(text(form.until)) });
+    const query = result.ok ? `done=${encodeURIComponent(result.result)}` : `error=${encodeURIComponent(result.message)}`;
+    return c.redirect(`/admin/failures/${jobId}?${query}`, 303);
+  });
+
+  app.get("/cases", (c) => {
+    const id = text(c.req.query("id"));
+    return c.redirect(id ? `/admin/cases/${encodeURIComponent(id)}` : "/admin", 303);
+  });
+  app.get("/cases/:caseId", async (c) => {
+    const view = await caseView(deps.database, deps.mappings, c.req.param("caseId"), deps.now());
+    if (!view) return c.html(consolePage("Not found", c.get("csrf"), "Silta has no such case."), 404);
+    return c.html(renderCaseTimelinePage(view, c.get("csrf")));
+  });
+
+  app.get("/quarantine", async (c) =>
+    c.html(
+      renderQuarantinePage(
+        await listQuarantinedCodes(deps.database),
+        c.get("csrf"),
+        flash(c.req.query("done"), c.req.query("error")),
+      ),
+    ),
+  );
+  app.post("/quarantine/map", async (c) => {
+    const form = await c.req.parseBody();
+    const result = await mapQuarantinedCode(deps, c.get("actor"), {
+      target: text(form.target) ?? "",
+      code: text(form.code) ?? "",
+      canonical: text(form.canonical) ?? "",
+      redrive: true,
+    });
+    const query = result.ok ? `done=${encodeURIComponent(result.message)}` : `error=${encodeURIComponent(result.message)}`;
+    return c.redirect(`/admin/quarantine?${query}`, 303);
+  });
+
+  app.get("/audit", async (c) => c.html(renderAuditPage(await listAuditEvents(deps.database, { limit: 200 }), c.get("csrf"))));
+
+  app.notFound((c) => c.html(consolePage("Not found", c.get("csrf") ?? null, "No such page."), 404));
+  return app;
+}
+
+/** `datetime-local` input (Helsinki wall time is what admins type; treated as UTC when no zone is given). */
+function parseLocalTime(value: string | undefined): Date | null {
+  if (!value) return null;
+  const parsed = new Date(/[zZ]|[+-]\d\d:\d\d$/.test(value) ? value : `${value}Z`);
+  return Number.isNaN(parsed.getTime()) ? null : parsed;
+}

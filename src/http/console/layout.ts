@@ -1,0 +1,51 @@
+import { html } from "hono/html";
+import type { HtmlEscapedString } from "hono/utils/html";
+
+type Content = HtmlEscapedString | Promise<HtmlEscapedString> | string;
+
+const STYLE = `body{font:14px/1.45 system-ui,sans-serif;margin:0;color:#1a1a1a}
+header{background:#12355b;color:#fff;padding:.5rem 1rem;display:flex;gap:1.25rem;align-items:center}
+header a{color:#fff;text-decoration:none}header form{margin-left:auto}main{padding:1rem;max-width:80rem}
+table{border-collapse:collapse;width:100%;margin:.5rem 0 1rem}th,td{text-align:left;padding:.25rem .5rem;border-bottom:1px solid #ddd;vertical-align:top}
+th{background:#f4f6f8}pre{background:#f4f6f8;padding:.5rem;overflow:auto;max-height:30rem}
+.flash{background:#e7f6ec;border:1px solid #0a6;padding:.5rem;margin:.5rem 0}.error{background:#fdecee;border-color:#b00020}
+.pill{display:inline-block;padding:0 .4rem;border-radius:.6rem;background:#eee}.dead{background:#fdecee}.pending,.running{background:#fff4d6}.done{background:#e7f6ec}
+form.inline{display:inline}fieldset{border:1px solid #ddd;margin:.5rem 0}label{margin-right:.75rem}button{cursor:pointer}`;
+
+/** The console's page frame: navigation, the logout form (with its CSRF token) and the content. */
+export function consolePage(
+  title: string,
+  csrf: string | null,
+  content: Content,
+  flash?: { text: string; error?: boolean } | null,
+) {
+  return html`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title} – Silta console</title><style>${STYLE}</style></head>
+<body>
+<header><strong>Silta</strong>
+${
+  csrf
+    ? html`<a href="/admin">Overview</a><a href="/admin/failures">Failures</a><a href="/admin/quarantine">Quarantine</a><a href="/admin/audit">Audit</a><a href="/api/admin/v1/docs">API</a>
+<form method="post" action="/admin/logout">${csrfField(csrf)}<button type="submit">Log out</button></form>`
+    : ""
+}
+</header>
+<main><h1>${title}</h1>
+${flash ? html`<div class="flash${flash.error ? " error" : ""}" role="status">${flash.text}</div>` : ""}
+${content}
+</main></body></html>`;
+}
+
+/** The hidden CSRF field every console form carries. */
+export function csrfField(csrf: string) {
+  return html`<input type="hidden" name="_csrf" value="${csrf}">`;
+}
+
+/** `n seconds/minutes/hours/days`, for ages. */
+export function formatAge(seconds: number): string {
+  if (seconds < 120) return `${seconds} s`;
+  if (seconds < 7200) return `${Math.round(seconds / 60)} min`;
+  if (seconds < 172_800) return `${Math.round(seconds / 3600)} h`;
+  return `${Math.round(seconds / 86_400)} d`;
+}

@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { links } from "../../src/db/schema/index.ts";
+import { runDueJobs } from "../../src/domain/delivery.ts";
+import { ingestCases } from "../../src/domain/intake.ts";
+import { checkLedgerBalance } from "../../src/domain/ledger.ts";
+import type { RemoteWorkOrder, WorkOrderPayload } from "../../src/ports/work-order-system.ts";
+import type { TestDatabase } from "../support/database.ts";
+import { makeDeps } from "../support/deps.ts";
+import { FakeCaseSystem, FakeWorkOrderSystem, makeCase, PLACES } from "../support/fakes.ts";
+import { createServerDatabase } from "./reliability-support.ts";
+
+/** Records how many calls for one reference are on the wire at once. */
+class WatchedWorkOrderSystem extends FakeWorkOrderSystem {
+  inFlight = new Map<string, number>();
+  maxInFlight = 0;
+  override async createWorkOrder(payload: WorkOrderPayload, key: string): Promise<RemoteWorkOrder> {
+    const now = (this.inFlight.get(key) ?? 0) + 1;
+    this.inFlight.set(key, now);
+    this.maxInFlight = Math.max(this.maxInFlight, now);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 3));
+      return await super.createWorkOrder(payload, key);
+    } finally {
+      this.inFlight.set(key, (this.inFlight.get(key) ?? 1) - 1);
+    }
+  }
+}
+
+let database: TestDatabase;
+beforeAll(async () => {
+  database = await createServerDatabase();
+});
+afterAll(async () => database?.dispose());
+
+describe("race: several workers on one PostgreSQL server", () => {
+  it("4 workers claiming side by side never run one job twice, and every case is forwarded once", async () => {
+    expect(database.kind).toBe("postgres");
+    const caseSystem = new FakeCaseSystem();
+    const targets = [
+      new WatchedWorkOrderSystem("contractor-east"),
+      new WatchedWorkOrderSystem("contractor-west"),
+      new WatchedWorkOrderSystem("stara"),
+    ];
+    const workers = Array.from({ length: 4 }, () => makeDeps(database, caseSystem, targets, { batchSize: 7, concurrency: 3 }));
+    const places = [PLACES.east, PLACES.west, PLACES.centre];
+    const records = Array.from({ length: 90 }, (_, i) => makeCase({ ...places[i % 3] }));
+    const [first] = workers;
+    if (!first) throw new Error("unreachable");
+    await ingestCases(first, records);
+
+    let idleRounds = 0;
+    await Promise.all(
+      workers.map(async (worker) => {
+        for (let round = 0; round < 200 && idleRounds < 8; round++) {
+          const summary = await runDueJobs(worker);
+          if (summary.claimed === 0) idleRounds++;
+          else idleRounds = 0;
+        }
+      }),
+    );
+    for (const target of targets) {
+      expect(target.maxInFlight).toBe(1);
+      for (const order of target.orders.values()) expect(order.creates).toBe(1);
+    }
+    expect(targets.reduce((n, t) => n + t.calls.create, 0)).toBe(90);
+    const all = await database.db.select({ state: links.state }).from(links);
+    expect(all.every((l) => l.state === "forwarded")).toBe(true);
+    const balance = await checkLedgerBalance(database);
+    expect(balance).toMatchObject({ balanced: true, accounts: expect.objectContaining({ forwarded: 90 }) });
+  });
+});
