@@ -36,8 +36,21 @@ const { values } = parseArgs({
     soak: { type: "boolean", default: false },
     "kill-every-ms": { type: "string" },
     "settle-timeout-s": { type: "string" },
+    help: { type: "boolean", short: "h", default: false },
   },
 });
+if (values.help) {
+  process.stdout.write(`Usage: npm run chaos -- [--cases N] [--seed S] [--workers 1-4] [--json] [--kill-every-ms MS] [--settle-timeout-s S]
+       npm run soak                 (10,000 cases, everything on)
+
+Runs simulators and Silta as separate processes on a throwaway PostgreSQL cluster with seeded
+faults, kill -9 at crash points and at random, and one immediate PostgreSQL restart; then checks
+the simulators' ground truth and the ledger. Prints {cases, lost, duplicated, unexpected,
+converged, ledgerBalanced, kills, pgRestarts, faultsInjected, seconds, seed} and exits 1 on any
+violation. The same --seed (or SEED=) replays the fault schedule.
+`);
+  process.exit(0);
+}
 const soak = values.soak ?? false;
 const seed = Number(values.seed);
 const totalCases = Number(values.cases ?? (soak ? 10_000 : 200));
