@@ -1,8 +1,10 @@
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { links } from "../../src/db/schema/index.ts";
 import { runDueJobs } from "../../src/domain/delivery.ts";
 import { ingestCases } from "../../src/domain/intake.ts";
 import { checkLedgerBalance } from "../../src/domain/ledger.ts";
+import { claimDueJobs } from "../../src/domain/outbox.ts";
 import type { RemoteWorkOrder, WorkOrderPayload } from "../../src/ports/work-order-system.ts";
 import type { TestDatabase } from "../support/database.ts";
 import { makeDeps } from "../support/deps.ts";
@@ -68,4 +70,22 @@ describe("race: several workers on one PostgreSQL server", () => {
     const balance = await checkLedgerBalance(database);
     expect(balance).toMatchObject({ balanced: true, accounts: expect.objectContaining({ forwarded: 90 }) });
   });
+});
+
+describe("claims skip rows another worker holds", () => {
+  it("a claim passes over a locked job instead of waiting for it (FOR UPDATE SKIP LOCKED)", async () => {
+    const caseSystem = new FakeCaseSystem();
+    const deps = makeDeps(database, caseSystem, [new FakeWorkOrderSystem("contractor-east")]);
+    await ingestCases(deps, [makeCase(PLACES.east), makeCase(PLACES.east)]);
+    const due = await database.rows<{ id: number }>(sql`select id from outbox_jobs where state = 'pending' order by id`);
+    const [heldId, freeId] = due.map((r) => Number(r.id));
+    let claimed: number[] = [];
+    // Hold one job's row lock until the claim has answered. Without SKIP LOCKED the claim would
+    // wait for this lock, the transaction would wait for the claim, and the test would time out.
+    await database.db.transaction(async (tx) => {
+      await tx.execute(sql`select id from outbox_jobs where id = ${heldId} for update`);
+      claimed = (await claimDueJobs(database, "other-worker", 10, 10_000)).map((j) => j.id);
+    });
+    expect(claimed).toEqual([freeId]);
+  }, 20_000);
 });
