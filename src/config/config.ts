@@ -22,6 +22,19 @@ const cronExpression = z
   .string()
   .regex(/^(\S+\s+){4,5}\S+$/, "expected a cron expression with 5 or 6 fields, e.g. */30 * * * * *");
 
+/** A comma-separated list of bearer tokens, each long enough not to be guessed. */
+function tokenList(kind: string) {
+  return z
+    .string()
+    .transform((value) =>
+      value
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().min(24, `each ${kind} token must be at least 24 characters`)));
+}
+
 /** Environment settings and the defaults that make a first run work with nothing set. */
 const envSchema = z.object({
   DATABASE_URL: z
@@ -48,27 +61,9 @@ const envSchema = z.object({
   SILTA_LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   SILTA_RECONCILE_CRON: cronExpression.default("0 */15 * * * *"),
   /** Bearer tokens for the admin console and API, comma-separated (several during a rotation). */
-  SILTA_ADMIN_TOKENS: z
-    .string()
-    .transform((value) =>
-      value
-        .split(",")
-        .map((s) => s.trim())
-        .filter(Boolean),
-    )
-    .pipe(z.array(z.string().min(24, "each admin token must be at least 24 characters")))
-    .optional(),
+  SILTA_ADMIN_TOKENS: tokenList("admin").optional(),
   /** Read-only tokens for case handlers' field-status pages, comma-separated. */
-  SILTA_HANDLER_TOKENS: z
-    .string()
-    .transform((value) =>
-      value
-        .split(",")
-        .map((s) => s.trim())
-        .filter(Boolean),
-    )
-    .pipe(z.array(z.string().min(24, "each handler token must be at least 24 characters")))
-    .optional(),
+  SILTA_HANDLER_TOKENS: tokenList("handler").optional(),
 });
 
 export interface TargetConnection {

@@ -49,6 +49,12 @@ describe("parseConfig", () => {
     ["SILTA_OPEN311_URL", "asiointi.hel.fi", /SILTA_OPEN311_URL: /],
     ["DATABASE_URL", "mysql://x", /DATABASE_URL: expected postgres:\/\//],
     ["SILTA_LOG_LEVEL", "loud", /SILTA_LOG_LEVEL: .*"debug"/],
+    ["SILTA_ADMIN_TOKENS", "short", /SILTA_ADMIN_TOKENS.*: each admin token must be at least 24 characters/],
+    [
+      "SILTA_HANDLER_TOKENS",
+      `${"h".repeat(30)},tiny`,
+      /SILTA_HANDLER_TOKENS.*: each handler token must be at least 24 characters/,
+    ],
     ["SILTA_TARGET_STARA_WEBHOOK_SECRETS", "hunter2", /SILTA_TARGET_STARA_WEBHOOK_SECRETS: each secret must look like whsec_/],
   ])("names %s=%s and what is allowed", (name, value, message) => {
     expect(problems({ ...COMPLETE, [name]: value })).toMatch(message);
