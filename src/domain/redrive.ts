@@ -1,5 +1,5 @@
 import { and, eq, sql } from "drizzle-orm";
-import type { Database } from "../db/client.ts";
+import type { Database, Tx } from "../db/client.ts";
 import { links, type OutboxJobKind, outboxJobs } from "../db/schema/index.ts";
 import { appendLedger } from "./ledger.ts";
 
@@ -20,12 +20,73 @@ export interface RedriveFilter {
   limit?: number;
 }
 
+type Job = typeof outboxJobs.$inferSelect;
+
+export interface RequeueHow {
+  /**
+   * `reset`: attempts start again from 0, and a create that was ever attempted carries
+   * LOOKUP_FIRST_FLAG. `keep_at_least_one`: attempts stay ≥ 1, so the next claim makes them ≥ 2
+   * and the create looks up first by its attempt count. Either way no second work order.
+   */
+  attempts: "reset" | "keep_at_least_one";
+  /** Ledger outcome and detail for the requeue. */
+  outcome: string;
+  detail: string;
+}
+
 /**
- * Re-drives one dead-lettered job: it becomes due now with a fresh retry horizon, and a parked
- * link goes back to pending, with a ledger entry in the same transaction. A create that was
- * ever attempted keeps the knowledge that it may have reached the target, so the re-driven
- * attempt looks the order up first and never creates a second one. False when the job is not
- * dead (already re-driven, or never failed).
+ * Puts a stopped (dead or skipped) job back in the queue inside the caller's transaction: due
+ * now with a fresh retry horizon, lease and acknowledgement cleared (it is no longer a dead
+ * letter), a parked create's link back to pending, and a ledger entry. The update is guarded by
+ * the state the caller locked; false when another actor moved the job meanwhile.
+ */
+export async function requeueStoppedJob(tx: Tx, job: Job, how: RequeueHow): Promise<boolean> {
+  const mayHaveReached = job.attempts > 0 || job.payload[LOOKUP_FIRST_FLAG] === true;
+  const requeued = await tx
+    .update(outboxJobs)
+    .set({
+      state: "pending",
+      runAt: sql`now()`,
+      ...(how.attempts === "reset"
+        ? { attempts: 0, payload: mayHaveReached ? { ...job.payload, [LOOKUP_FIRST_FLAG]: true } : job.payload }
+        : { attempts: sql`greatest(${outboxJobs.attempts}, 1)` }),
+      firstAttemptAt: null,
+      finishedAt: null,
+      leaseOwner: null,
+      leaseUntil: null,
+      acknowledgedBy: null,
+      acknowledgeNote: null,
+      acknowledgedUntil: null,
+      updatedAt: sql`now()`,
+    })
+    .where(and(eq(outboxJobs.id, job.id), eq(outboxJobs.state, job.state)))
+    .returning({ id: outboxJobs.id });
+  if (requeued.length === 0) return false;
+  if (job.kind === "create_work_order") {
+    await tx
+      .update(links)
+      .set({ state: "pending", parkedCode: null, parkedReason: null, updatedAt: new Date() })
+      .where(and(eq(links.id, job.linkId), eq(links.state, "parked")));
+  }
+  await appendLedger(tx, {
+    caseId: job.caseId,
+    linkId: job.linkId,
+    target: job.target,
+    direction: "internal",
+    operation: job.kind,
+    outcome: how.outcome,
+    errorCode: job.lastErrorCode,
+    attempt: job.attempts,
+    detail: how.detail,
+  });
+  return true;
+}
+
+/**
+ * Re-drives one dead-lettered job (see requeueStoppedJob). A create that was ever attempted
+ * keeps the knowledge that it may have reached the target, so the re-driven attempt looks the
+ * order up first and never creates a second one. False when the job is not dead (already
+ * re-driven, or never failed).
  */
 export async function redriveJob(database: Database, jobId: number, by = "admin"): Promise<boolean> {
   return database.db.transaction(async (tx) => {
@@ -35,39 +96,7 @@ export async function redriveJob(database: Database, jobId: number, by = "admin"
       .where(and(eq(outboxJobs.id, jobId), eq(outboxJobs.state, "dead")))
       .for("update");
     if (!job) return false;
-    const mayHaveReached = job.attempts > 0 || job.payload[LOOKUP_FIRST_FLAG] === true;
-    await tx
-      .update(outboxJobs)
-      .set({
-        state: "pending",
-        runAt: sql`now()`,
-        attempts: 0,
-        firstAttemptAt: null,
-        finishedAt: null,
-        leaseOwner: null,
-        leaseUntil: null,
-        payload: mayHaveReached ? { ...job.payload, [LOOKUP_FIRST_FLAG]: true } : job.payload,
-        updatedAt: sql`now()`,
-      })
-      .where(and(eq(outboxJobs.id, job.id), eq(outboxJobs.state, "dead")));
-    if (job.kind === "create_work_order") {
-      await tx
-        .update(links)
-        .set({ state: "pending", parkedCode: null, parkedReason: null, updatedAt: new Date() })
-        .where(and(eq(links.id, job.linkId), eq(links.state, "parked")));
-    }
-    await appendLedger(tx, {
-      caseId: job.caseId,
-      linkId: job.linkId,
-      target: job.target,
-      direction: "internal",
-      operation: job.kind,
-      outcome: "redriven",
-      errorCode: job.lastErrorCode,
-      attempt: job.attempts,
-      detail: `re-driven by ${by.slice(0, 60)}`,
-    });
-    return true;
+    return requeueStoppedJob(tx, job, { attempts: "reset", outcome: "redriven", detail: `re-driven by ${by.slice(0, 60)}` });
   });
 }
 

@@ -3,6 +3,7 @@ import type { Tx } from "../../db/client.ts";
 import { links, outboxJobs } from "../../db/schema/index.ts";
 import type { SiltaDeps } from "../deps.ts";
 import { appendLedger } from "../ledger.ts";
+import { requeueStoppedJob } from "../redrive.ts";
 import { type ActionResult, type Actor, boundedNote } from "./actor.ts";
 import { writeAudit } from "./audit.ts";
 import { type FailureFilter, failureCondition } from "./failures.ts";
@@ -56,40 +57,13 @@ async function replayInTx(tx: Tx, actor: Actor, jobId: number): Promise<ActionRe
   if (job.state !== "dead" && job.state !== "skipped") {
     return refuse(tx, actor, "job.replay", subject, `the job is ${job.state}; only dead or skipped jobs are replayed`);
   }
-  await tx
-    .update(outboxJobs)
-    .set({
-      state: "pending",
-      runAt: sql`now()`,
-      attempts: sql`greatest(${outboxJobs.attempts}, 1)`,
-      // The retry horizon starts again: the admin decided this is worth another 72 hours.
-      firstAttemptAt: null,
-      finishedAt: null,
-      leaseOwner: null,
-      leaseUntil: null,
-      acknowledgedBy: null,
-      acknowledgeNote: null,
-      acknowledgedUntil: null,
-      updatedAt: sql`now()`,
-    })
-    .where(and(eq(outboxJobs.id, jobId), inArray(outboxJobs.state, ["dead", "skipped"])));
-  if (job.kind === "create_work_order") {
-    await tx
-      .update(links)
-      .set({ state: "pending", parkedCode: null, parkedReason: null, updatedAt: new Date() })
-      .where(and(eq(links.id, job.linkId), eq(links.state, "parked")));
-  }
-  await appendLedger(tx, {
-    caseId: job.caseId,
-    linkId: job.linkId,
-    target: job.target,
-    direction: "internal",
-    operation: job.kind === "write_back" ? "write_back" : job.kind,
+  // The retry horizon starts again: the admin decided this is worth another 72 hours.
+  const requeued = await requeueStoppedJob(tx, job, {
+    attempts: "keep_at_least_one",
     outcome: "requeued",
-    errorCode: job.lastErrorCode,
-    attempt: job.attempts,
     detail: "replayed by an admin",
   });
+  if (!requeued) return refuse(tx, actor, "job.replay", subject, "the job changed meanwhile; look again");
   await writeAudit(tx, {
     actor,
     action: "job.replay",
