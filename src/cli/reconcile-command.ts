@@ -1,11 +1,11 @@
 import type { Command } from "commander";
-import { createOpen311CaseSystem } from "../../adapters/open311/client.ts";
 import { parseConfig } from "../config/config.ts";
 import { migrateDatabase } from "../db/migrate-node.ts";
 import { openDatabase, parseDatabaseTarget } from "../db/open-node.ts";
 import { DEFAULT_ENGINE_SETTINGS, noopMetrics, type SiltaDeps } from "../domain/deps.ts";
 import { type ReconcileReport, reconcileOpenLinks } from "../domain/reconcile/reconcile.ts";
 import { loadMappingsFromDir } from "../mappings/load-node.ts";
+import { createCaseSystem } from "../runtime/case-system.ts";
 import { createNodeLogger } from "../runtime/logger-node.ts";
 import { createTargetSystems } from "../runtime/targets.ts";
 
@@ -60,11 +60,7 @@ export function registerReconcileCommand(program: Command): void {
         const deps: SiltaDeps = {
           database,
           mappings,
-          caseSystem: createOpen311CaseSystem({
-            baseUrl: config.open311.url,
-            ...(config.open311.apiKey ? { apiKey: config.open311.apiKey } : {}),
-            timeoutMs: config.httpTimeoutMs,
-          }),
+          caseSystem: createCaseSystem(config),
           targets: createTargetSystems(mappings, config.targets, config.httpTimeoutMs),
           settings: { ...DEFAULT_ENGINE_SETTINGS, workerId: `reconcile:${process.pid}` },
           log: createNodeLogger(config.logLevel === "info" ? "warn" : config.logLevel),

@@ -8,15 +8,17 @@ export class ConfigError extends Error {
   }
 }
 
-const secretList = z
-  .string()
-  .transform((value) =>
-    value
-      .split(",")
-      .map((s) => s.trim())
-      .filter(Boolean),
-  )
-  .pipe(z.array(z.string().regex(/^whsec_[A-Za-z0-9+/=]+$/, "each secret must look like whsec_<base64>")).min(1));
+/** A comma-separated setting as a list of its trimmed, non-empty items. */
+const commaSeparated = z.string().transform((value) =>
+  value
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
+
+const secretList = commaSeparated.pipe(
+  z.array(z.string().regex(/^whsec_[A-Za-z0-9+/=]+$/, "each secret must look like whsec_<base64>")).min(1),
+);
 
 const cronExpression = z
   .string()
@@ -24,15 +26,7 @@ const cronExpression = z
 
 /** A comma-separated list of bearer tokens, each long enough not to be guessed. */
 function tokenList(kind: string) {
-  return z
-    .string()
-    .transform((value) =>
-      value
-        .split(",")
-        .map((s) => s.trim())
-        .filter(Boolean),
-    )
-    .pipe(z.array(z.string().min(24, `each ${kind} token must be at least 24 characters`)));
+  return commaSeparated.pipe(z.array(z.string().min(24, `each ${kind} token must be at least 24 characters`)));
 }
 
 /** Environment settings and the defaults that make a first run work with nothing set. */

@@ -1,7 +1,6 @@
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import cron from "node-cron";
-import { createOpen311CaseSystem } from "../../adapters/open311/client.ts";
 import { ConfigError, type SiltaConfig } from "../config/config.ts";
 import type { Database } from "../db/client.ts";
 import { MIGRATIONS_FOLDER, migrateDatabase } from "../db/migrate-node.ts";
@@ -21,6 +20,7 @@ import { createApp } from "../http/app.ts";
 import { loadMappingsFromDir } from "../mappings/load-node.ts";
 import type { CaseSystem } from "../ports/case-system.ts";
 import type { WorkOrderSystem } from "../ports/work-order-system.ts";
+import { createCaseSystem } from "./case-system.ts";
 import { createNodeLogger } from "./logger-node.ts";
 import { createNodeMetrics } from "./metrics-node.ts";
 import { startHttpServer } from "./node-serve.ts";
@@ -62,13 +62,7 @@ export async function startSiltaNode(config: SiltaConfig, overrides: StartOverri
     throw new ConfigError(`SILTA_POLL_CRON: "${config.pollCron}" is not a valid cron expression`);
   const log = overrides.log ?? createNodeLogger(config.logLevel);
   const mappings = loadMappingsFromDir(config.mappingsDir);
-  const caseSystem =
-    overrides.caseSystem ??
-    createOpen311CaseSystem({
-      baseUrl: config.open311.url,
-      ...(config.open311.apiKey ? { apiKey: config.open311.apiKey } : {}),
-      timeoutMs: config.httpTimeoutMs,
-    });
+  const caseSystem = overrides.caseSystem ?? createCaseSystem(config);
   const targets = overrides.targets ?? createTargetSystems(mappings, config.targets, config.httpTimeoutMs);
   const database = overrides.database ?? (await openDatabase(config.database));
   await migrateDatabase(database);

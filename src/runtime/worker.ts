@@ -4,7 +4,6 @@
  * round of background work. PostgreSQL is reached through Hyperdrive with postgres.js (PGlite
  * does not run in workerd); migrations are a deploy step (`silta migrate`), never run here.
  */
-import { createOpen311CaseSystem } from "../../adapters/open311/client.ts";
 import areas from "../../mappings/areas.geojson";
 import routing from "../../mappings/routing.yaml";
 import contractorStatus from "../../mappings/status/contractor-api.yaml";
@@ -18,6 +17,7 @@ import { pollCaseSystem } from "../domain/poll.ts";
 import { runWorkOnce } from "../domain/work-loop.ts";
 import { createApp } from "../http/app.ts";
 import { loadMappings } from "../mappings/mappings.ts";
+import { createCaseSystem } from "./case-system.ts";
 import { createTargetSystems } from "./targets.ts";
 
 interface WorkerEnv extends Record<string, unknown> {
@@ -53,11 +53,7 @@ function buildDeps(env: WorkerEnv): SiltaDeps {
   return {
     database: openPostgres(config.database.url, { maxConnections: 5 }),
     mappings,
-    caseSystem: createOpen311CaseSystem({
-      baseUrl: config.open311.url,
-      ...(config.open311.apiKey ? { apiKey: config.open311.apiKey } : {}),
-      timeoutMs: config.httpTimeoutMs,
-    }),
+    caseSystem: createCaseSystem(config),
     targets: createTargetSystems(mappings, config.targets, config.httpTimeoutMs),
     settings: {
       ...DEFAULT_ENGINE_SETTINGS,
