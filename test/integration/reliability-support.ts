@@ -1,8 +1,5 @@
 import postgres from "postgres";
-import { migrateDatabase } from "../../src/db/migrate-node.ts";
-import { openDatabase } from "../../src/db/open-node.ts";
-import { createTestDatabase, type TestDatabase } from "../support/database.ts";
-import { withDatabase } from "../support/global-setup.ts";
+import { createServerDatabase as createDatabaseOnServer, createTestDatabase, type TestDatabase } from "../support/database.ts";
 
 /** The machine's and CI's PostgreSQL service, used for concurrency tests when DATABASE_URL is unset. */
 export const DEFAULT_SERVER_URL = "postgres://postgres@127.0.0.1:5432/test";
@@ -30,19 +27,5 @@ export async function createServerDatabase(): Promise<TestDatabase> {
   if (process.env.DATABASE_URL) return createTestDatabase();
   const url = await findServerUrl();
   if (!url) throw new Error(`concurrency tests need PostgreSQL: set DATABASE_URL or run the server at ${DEFAULT_SERVER_URL}`);
-  const name = `silta_r_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
-  const admin = postgres(url, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
-  await admin.end();
-  const database = await openDatabase({ url: withDatabase(url, name) });
-  await migrateDatabase(database);
-  return {
-    ...database,
-    dispose: async () => {
-      await database.close();
-      const cleanup = postgres(url, { max: 1, onnotice: () => {} });
-      await cleanup.unsafe(`drop database if exists ${name} with (force)`);
-      await cleanup.end();
-    },
-  };
+  return createDatabaseOnServer(url);
 }

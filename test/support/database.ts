@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import postgres from "postgres";
 import type { Database } from "../../src/db/client.ts";
+import { migrateDatabase } from "../../src/db/migrate-node.ts";
 import { openDatabase } from "../../src/db/open-node.ts";
 import { withDatabase } from "./global-setup.ts";
 import { PG_TEMPLATE_DATABASE, PGLITE_TEMPLATE_PATH } from "./paths.ts";
@@ -22,11 +23,20 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     const database = await openDatabase({ memory: true, loadDataDir: dump });
     return { ...database, dispose: () => database.close() };
   }
+  return createServerDatabase(url, { template: PG_TEMPLATE_DATABASE });
+}
+
+/**
+ * A fresh database on the server at `url`, dropped on dispose: copied from a migrated template
+ * when one is given, else created empty and migrated here.
+ */
+export async function createServerDatabase(url: string, options: { template?: string } = {}): Promise<TestDatabase> {
   const name = `silta_t_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
   const admin = postgres(url, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name} template ${PG_TEMPLATE_DATABASE}`);
+  await admin.unsafe(options.template ? `create database ${name} template ${options.template}` : `create database ${name}`);
   await admin.end();
   const database = await openDatabase({ url: withDatabase(url, name) });
+  if (!options.template) await migrateDatabase(database);
   return {
     ...database,
     dispose: async () => {
