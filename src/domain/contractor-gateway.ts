@@ -3,6 +3,7 @@ import type { Database } from "../db/client.ts";
 import { cases, contractorKeys, inboxEvents, links } from "../db/schema/index.ts";
 import { sha256Hex } from "../lib/hash.ts";
 import type { Mappings } from "../mappings/mappings.ts";
+import type { CaseRecord } from "../ports/case-system.ts";
 import type { ContractorFeedItem, ContractorGateway, ContractorWorkOrderView } from "../ports/contractor-gateway.ts";
 import { recordFieldEvents } from "./field-status.ts";
 import { buildWorkOrderPayload } from "./work-order-payload.ts";
@@ -36,16 +37,16 @@ function decodeCursor(cursor: string | null): { at: Date; id: number } | null {
 export function createContractorGateway(database: Database, mappings: Mappings): ContractorGateway {
   const { db } = database;
 
-  async function view(link: LinkRow): Promise<ContractorWorkOrderView | null> {
+  /** The contractor's view of a link, from the case snapshot read with it (one query per page, not per row). */
+  function view(link: LinkRow, snapshot: CaseRecord): ContractorWorkOrderView | null {
     const mapping = mappings.targets.get(link.target);
-    const [row] = await db.select({ snapshot: cases.snapshot }).from(cases).where(eq(cases.id, link.caseId));
-    if (!mapping || !row) return null;
+    if (!mapping) return null;
     return {
       workOrderId: link.externalRef,
       serviceRequestId: link.caseId,
       targetId: link.target,
       status: link.fieldStatus,
-      payload: buildWorkOrderPayload(row.snapshot, mapping, link.externalRef),
+      payload: buildWorkOrderPayload(snapshot, mapping, link.externalRef),
       cancelled: link.state === "cancelled" || link.desired === "cancelled",
       createdAt: link.createdAt.toISOString(),
       updatedAt: link.updatedAt.toISOString(),
@@ -64,8 +65,9 @@ export function createContractorGateway(database: Database, mappings: Mappings):
     async listFeed(targetId, cursor, limit) {
       const after = decodeCursor(cursor);
       const rows = await db
-        .select()
+        .select({ link: links, snapshot: cases.snapshot })
         .from(links)
+        .innerJoin(cases, eq(cases.id, links.caseId))
         .where(
           and(
             eq(links.target, targetId),
@@ -76,23 +78,24 @@ export function createContractorGateway(database: Database, mappings: Mappings):
         .orderBy(links.updatedAt, links.id)
         .limit(limit);
       const items: ContractorFeedItem[] = [];
-      for (const row of rows) {
-        const workOrder = await view(row);
+      for (const { link, snapshot } of rows) {
+        const workOrder = view(link, snapshot);
         if (!workOrder) continue;
         items.push({
-          cursor: encodeCursor(row),
+          cursor: encodeCursor(link),
           type: workOrder.cancelled ? "work_order.cancelled" : "work_order.created",
           workOrder,
         });
       }
-      const last = rows.at(-1);
+      const last = rows.at(-1)?.link;
       return { items, nextCursor: last ? encodeCursor(last) : cursor };
     },
 
     async getWorkOrder(targetId, workOrderId) {
       const [row] = await db
-        .select()
+        .select({ link: links, snapshot: cases.snapshot })
         .from(links)
+        .innerJoin(cases, eq(cases.id, links.caseId))
         .where(
           and(
             eq(links.externalRef, workOrderId),
@@ -100,7 +103,7 @@ export function createContractorGateway(database: Database, mappings: Mappings):
             inArray(links.state, ["forwarded", "cancelled", "pending"]),
           ),
         );
-      return row ? view(row) : null;
+      return row ? view(row.link, row.snapshot) : null;
     },
 
     async recordEvent(targetId, event, idempotency) {
