@@ -68,12 +68,14 @@ export async function writeBackLinkStatus(
   );
   deps.crashPoint?.("before_write_back_commit");
   await deps.database.db.transaction(async (tx) => {
-    await finish(tx, { state: "done" });
+    // Link first, then the job: applying a field event locks them in this order too, and the
+    // opposite order deadlocks against it (PostgreSQL then aborts one side after a second).
     const [current] = await tx
       .update(links)
       .set({ writtenBackStatus: status, writtenBackAt: new Date(), updatedAt: new Date() })
       .where(eq(links.id, link.id))
       .returning({ fieldStatus: links.fieldStatus });
+    await finish(tx, { state: "done" });
     await appendLedger(tx, {
       caseId: link.caseId,
       linkId: link.id,

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { links } from "../../src/db/schema/index.ts";
-import { runDueJobs } from "../../src/domain/delivery.ts";
+import { runDueJobs, runJob } from "../../src/domain/delivery.ts";
 import { ingestCases } from "../../src/domain/intake.ts";
 import { checkLedgerBalance } from "../../src/domain/ledger.ts";
 import { claimDueJobs } from "../../src/domain/outbox.ts";
@@ -88,4 +88,34 @@ describe("claims skip rows another worker holds", () => {
     });
     expect(claimed).toEqual([freeId]);
   }, 20_000);
+});
+
+describe("lock order between the inbox and write-backs", () => {
+  it("a write-back committing while a field event holds its link does not deadlock", async () => {
+    const caseSystem = new FakeCaseSystem();
+    const deps = makeDeps(database, caseSystem, [new FakeWorkOrderSystem("contractor-east")]);
+    await ingestCases(deps, [makeCase(PLACES.east)]);
+    await runDueJobs(deps); // the create: forwarded, and the write-back job is queued
+    const [link] = await database.db.select().from(links);
+    if (!link) throw new Error("no link");
+    await database.db.update(links).set({ fieldStatus: "in_progress" }).where(sql`id = ${link.id}`);
+    const [writeBack] = await claimDueJobs(database, deps.settings.workerId, 10, deps.settings.leaseMs);
+    expect(writeBack?.kind).toBe("write_back");
+    if (!writeBack) throw new Error("no write-back job");
+
+    // Like applying a field event: the link first, then the link's write-back job (re-arm).
+    let outcome: Promise<string> | null = null;
+    await database.db.transaction(async (tx) => {
+      await tx.execute(sql`select id from links where id = ${link.id} for update`);
+      outcome = runJob(deps, writeBack);
+      // Let the write-back reach its commit and wait there on the link.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await tx.execute(sql`
+        update outbox_jobs set run_at = now() where id = ${writeBack.id}`);
+    });
+    // The opposite order (job, then link) makes PostgreSQL abort one side as a deadlock.
+    expect(await outcome).toBe("done");
+    const [after] = await database.db.select().from(links);
+    expect(after?.writtenBackStatus).toBe("in_progress");
+  });
 });
