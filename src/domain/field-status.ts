@@ -1,10 +1,10 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Database, Tx } from "../db/client.ts";
 import { cases, type InboxState, inboxEvents, links } from "../db/schema/index.ts";
 import type { FieldEvent } from "../ports/work-order-system.ts";
 import type { SiltaDeps } from "./deps.ts";
-import { appendLedger } from "./ledger.ts";
-import { enqueueJob, enqueueOrRearmJob } from "./outbox.ts";
+import { appendLedger, type LedgerEntryInput } from "./ledger.ts";
+import { enqueueJob, enqueueOrRearmJob, enqueueOrRearmJobs } from "./outbox.ts";
 import { routeCase } from "./routing.ts";
 import { scrubOptional } from "./scrub.ts";
 import { judgeTransition } from "./status.ts";
@@ -164,31 +164,139 @@ async function applyOne(deps: SiltaDeps, tx: Tx, event: InboxRow): Promise<Inbox
 
 export type ApplySummary = Record<Exclude<InboxState, "pending">, number>;
 
-/** Events taken per transaction: one scan of the pending inbox serves a handful of events. */
-const APPLY_CHUNK = 20;
+/** Events taken per transaction: one scan of the pending inbox and one write of each kind serve them all. */
+const APPLY_CHUNK = 100;
+
+interface Settled {
+  event: InboxRow;
+  state: InboxState;
+  reason: string | null;
+}
+
+/**
+ * Applies one chunk with a fixed number of statements, whatever its size: the chunk's links are
+ * locked in one query (in reference order), each event is judged in memory against the link as
+ * the events before it left it, and then links, inbox rows, ledger entries and write-back jobs
+ * are each written in one statement. Returns null, having written nothing, when an event needs
+ * the one-by-one path (a hand-back to reroute).
+ */
+async function applyChunk(deps: SiltaDeps, tx: Tx, events: readonly InboxRow[]): Promise<Settled[] | null> {
+  const refs = [...new Set(events.map((event) => event.externalRef))].sort();
+  const locked = await tx.select().from(links).where(inArray(links.externalRef, refs)).orderBy(links.externalRef).for("update");
+  const byRef = new Map(locked.map((link) => [link.externalRef, { ...link }]));
+  const changed = new Map<number, (typeof locked)[number]>();
+  const settled: Settled[] = [];
+  const ledger: LedgerEntryInput[] = [];
+  for (const event of events) {
+    const link = byRef.get(event.externalRef);
+    // A target may only move its own work orders (S3).
+    if (!link || link.target !== event.source) {
+      settled.push({ event, state: "unknown_work_order", reason: `no work order ${event.externalRef} for ${event.source}` });
+      continue;
+    }
+    const base = {
+      caseId: link.caseId,
+      linkId: link.id,
+      target: link.target,
+      direction: "target_in" as const,
+      operation: "field_status" as const,
+      idempotencyKey: event.eventId,
+    };
+    const canonical =
+      deps.mappings.targets.get(link.target)?.inbound.get(event.statusCode) ??
+      (await findStatusOverride(tx, link.target, event.statusCode));
+    if (!canonical) {
+      settled.push({ event, state: "quarantined", reason: `unknown status code ${event.statusCode}` });
+      ledger.push({ ...base, outcome: "quarantined", errorCode: "status_unmapped", detail: event.statusCode });
+      continue;
+    }
+    const verdict = judgeTransition(link.fieldStatus, canonical);
+    if (!verdict.apply) {
+      settled.push({ event, state: "stale", reason: `${verdict.reason}: ${link.fieldStatus} then ${canonical}` });
+      ledger.push({ ...base, outcome: "stale", detail: `${event.statusCode} → ${canonical} (${verdict.reason})` });
+      continue;
+    }
+    if (canonical === "wrong_contractor") return null;
+    link.fieldStatus = canonical;
+    link.fieldStatusCode = event.statusCode;
+    link.fieldStatusAt = event.occurredAt;
+    link.workOrderId = link.workOrderId ?? event.workOrderId;
+    changed.set(link.id, link);
+    settled.push({ event, state: "applied", reason: null });
+    ledger.push({ ...base, outcome: "ok", detail: `${event.statusCode} → ${canonical}` });
+  }
+  if (changed.size > 0) {
+    const rows = [...changed.values()].map((l) => ({
+      id: l.id,
+      field_status: l.fieldStatus,
+      code: l.fieldStatusCode,
+      at: l.fieldStatusAt?.toISOString() ?? null,
+      work_order_id: l.workOrderId,
+    }));
+    await tx.execute(sql`
+      update links set field_status = v.field_status, field_status_code = v.code, field_status_at = v.at,
+        work_order_id = coalesce(links.work_order_id, v.work_order_id), updated_at = now()
+      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+        as v(id bigint, field_status text, code text, at timestamptz, work_order_id text)
+      where links.id = v.id`);
+    await enqueueOrRearmJobs(
+      tx,
+      [...changed.values()].map((link) => ({
+        kind: "write_back" as const,
+        dedupeKey: `writeback:${link.id}`,
+        linkId: link.id,
+        caseId: link.caseId,
+        target: "case-system",
+      })),
+    );
+  }
+  const outcomes = settled.map((s) => ({ id: s.event.id, state: s.state, reason: s.reason }));
+  await tx.execute(sql`
+    update inbox_events set state = v.state, reason = v.reason, processed_at = now()
+    from jsonb_to_recordset(${JSON.stringify(outcomes)}::jsonb) as v(id bigint, state text, reason text)
+    where inbox_events.id = v.id`);
+  await appendLedger(tx, ledger);
+  return settled;
+}
 
 /**
  * Applies pending inbox events, oldest first, with their links locked. Statuses only move
  * forward: a stale or repeated status is recorded and ignored, an unknown code is quarantined.
- * Rows are claimed with SKIP LOCKED so several workers can share the inbox; each chunk of events
- * is one transaction, with one savepoint per event, and takes its links' locks in reference order
- * so that two workers never wait on each other in a circle.
+ * Rows are claimed with SKIP LOCKED so several workers can share the inbox; each chunk is one
+ * transaction that takes its links' locks in reference order (link before job, as write-backs
+ * do), so that two workers never wait on each other in a circle. A chunk is written in a few
+ * statements (`applyChunk`); a chunk with a hand-back, or one whose batch failed, is applied one
+ * event at a time, each in its own savepoint.
  */
 export async function applyPendingFieldEvents(deps: SiltaDeps, limit = deps.settings.batchSize): Promise<ApplySummary> {
   const summary: ApplySummary = { applied: 0, stale: 0, quarantined: 0, unknown_work_order: 0 };
   let taken = 0;
   while (taken < limit) {
+    const take = Math.min(APPLY_CHUNK, limit - taken);
     const settled = await deps.database.db.transaction(async (tx) => {
       const events = await tx
         .select()
         .from(inboxEvents)
         .where(eq(inboxEvents.state, "pending"))
         .orderBy(inboxEvents.occurredAt, inboxEvents.id)
-        .limit(Math.min(APPLY_CHUNK, limit - taken))
+        .limit(take)
         .for("update", { skipLocked: true });
       events.sort(
         (a, b) => a.externalRef.localeCompare(b.externalRef) || a.occurredAt.getTime() - b.occurredAt.getTime() || a.id - b.id,
       );
+      const batched =
+        events.length > 1
+          ? await tx
+              .transaction((savepoint) => applyChunk(deps, savepoint, events))
+              .catch((error: unknown) => {
+                deps.log.warn(
+                  { err: error instanceof Error ? error.message : String(error), events: events.length },
+                  "applying field events as one batch failed; applying them one by one",
+                );
+                return null;
+              })
+          : null;
+      if (batched) return batched.map((s) => ({ state: s.state, source: s.event.source }));
       const results: { state: InboxState; source: string }[] = [];
       for (const event of events) {
         results.push({ state: await tx.transaction((savepoint) => applyOne(deps, savepoint, event)), source: event.source });
@@ -201,6 +309,7 @@ export async function applyPendingFieldEvents(deps: SiltaDeps, limit = deps.sett
       summary[result.state as keyof ApplySummary]++;
       deps.metrics.fieldEvent({ target: result.source, state: result.state });
     }
+    if (settled.length < take) break;
   }
   return summary;
 }

@@ -28,9 +28,15 @@ export async function enqueueJob(tx: Tx, job: NewJob): Promise<void> {
  * re-arms itself on completion when the status moved meanwhile.
  */
 export async function enqueueOrRearmJob(tx: Tx, job: NewJob): Promise<void> {
+  await enqueueOrRearmJobs(tx, [job]);
+}
+
+/** `enqueueOrRearmJob` for several jobs in one statement (dedupe keys must differ). */
+export async function enqueueOrRearmJobs(tx: Tx, jobs: readonly NewJob[]): Promise<void> {
+  if (jobs.length === 0) return;
   await tx
     .insert(outboxJobs)
-    .values({ ...job, payload: job.payload ?? {}, runAt: job.runAt ?? new Date() })
+    .values(jobs.map((job) => ({ ...job, payload: job.payload ?? {}, runAt: job.runAt ?? new Date() })))
     .onConflictDoUpdate({
       target: outboxJobs.dedupeKey,
       set: {
