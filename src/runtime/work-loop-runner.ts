@@ -1,22 +1,26 @@
 import type { SiltaDeps } from "../domain/deps.ts";
-import { runWorkOnce, wasIdle } from "../domain/work-loop.ts";
+import { applyPendingFieldEvents } from "../domain/field-status.ts";
+import { startJobPump } from "../domain/job-pump.ts";
 
 export interface WorkLoop {
-  /** Wakes the loop now (e.g. after a webhook stored events) instead of at the end of its idle wait. */
+  /** Wakes the loops now (e.g. after a webhook stored events) instead of at the end of their idle wait. */
   kick(): void;
   /**
    * Graceful stop: no new job starts, jobs on the wire finish (each call is bounded by its
-   * timeout), claimed jobs not started are handed back at once (not after the lease).
+   * timeout); nothing stays claimed.
    */
   stop(): Promise<void>;
 }
 
 /**
- * Runs background work continuously: back to back while there is work, waiting `idleMs` (or a
- * kick) when a round finds none. A failing round (database down) is logged and retried after
- * the idle wait, so the loop recovers by itself when the database comes back.
+ * Runs background work continuously, as two independent loops so that neither waits for the
+ * other: the inbox loop applies received field events (and wakes the job pump when they re-armed
+ * write-backs), the job pump (`src/domain/job-pump.ts`) keeps the outbox lanes busy. Each waits
+ * `idleMs` (or a kick) when it finds nothing to do. A failing round (database down) is logged
+ * and retried after the idle wait, so the loops recover by themselves.
  */
 export function startWorkLoop(deps: SiltaDeps, idleMs: number): WorkLoop {
+  const pump = startJobPump(deps, idleMs);
   let running = true;
   let wake: (() => void) | null = null;
   let kicked = false;
@@ -36,15 +40,17 @@ export function startWorkLoop(deps: SiltaDeps, idleMs: number): WorkLoop {
       }
       wake = done;
     });
-  const finished = (async () => {
+  const inbox = (async () => {
     while (running) {
       try {
-        const summary = await runWorkOnce(deps, { shouldStop: () => !running });
-        if (wasIdle(summary)) await sleep();
+        const s = await applyPendingFieldEvents(deps);
+        const settled = s.applied + s.stale + s.quarantined + s.unknown_work_order;
+        if (s.applied > 0) pump.kick();
+        if (settled === 0) await sleep();
       } catch (error) {
         deps.log.error(
           { err: error instanceof Error ? error.message : String(error) },
-          "work round failed; retrying after the idle wait",
+          "applying field events failed; retrying after the idle wait",
         );
         await sleep();
       }
@@ -54,11 +60,12 @@ export function startWorkLoop(deps: SiltaDeps, idleMs: number): WorkLoop {
     kick() {
       kicked = true;
       wake?.();
+      pump.kick();
     },
     async stop() {
       running = false;
       wake?.();
-      await finished;
+      await Promise.all([inbox, pump.stop()]);
     },
   };
 }
