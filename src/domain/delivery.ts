@@ -7,7 +7,15 @@ import { fullJitterDelay } from "./backoff.ts";
 import type { SiltaDeps } from "./deps.ts";
 import { ERROR_CODES, SiltaError, toSiltaError } from "./errors.ts";
 import { appendLedger } from "./ledger.ts";
-import { claimDueJobs, enqueueOrRearmJob, finishJob, heartbeatJob, type OutboxJob, releaseJobs } from "./outbox.ts";
+import {
+  claimDueJobs,
+  enqueueOrRearmJob,
+  finishJob,
+  heartbeatJob,
+  leaseRemainingMs,
+  type OutboxJob,
+  releaseJobs,
+} from "./outbox.ts";
 import { withQuickRetry } from "./quick-retry.ts";
 import { LOOKUP_FIRST_FLAG } from "./redrive.ts";
 import { isTerminal, TERMINAL_STATUSES } from "./status.ts";
@@ -113,12 +121,15 @@ function targetSystem(deps: SiltaDeps, targetId: string) {
  * overloaded host) must not send while another may already have taken the job over and sent it.
  */
 async function fenceCall(deps: SiltaDeps, job: OutboxJob): Promise<void> {
-  const asked = Date.now();
+  const budget = deps.settings.callBudgetMs ?? Math.floor(deps.settings.leaseMs / 3);
+  const needed = budget + Math.min(500, budget / 2);
+  // Just claimed (or just extended): the lease already outlasts the call, and no other worker
+  // can take the job before it runs out. Saves a round trip on nearly every first attempt.
+  if (leaseRemainingMs(job, deps.settings.leaseMs) >= needed + budget) return;
   const held = await heartbeatJob(deps.database, job, deps.settings.workerId, deps.settings.leaseMs);
   if (!held) throw new LeaseLostError(job.id);
-  const remaining = deps.settings.leaseMs - (Date.now() - asked);
-  const budget = deps.settings.callBudgetMs ?? Math.floor(deps.settings.leaseMs / 3);
-  if (remaining < budget + Math.min(500, budget / 2)) {
+  const remaining = leaseRemainingMs(job, deps.settings.leaseMs);
+  if (remaining < needed) {
     // The lease would run out while the call is out: hand the job back instead of racing.
     throw new DeferJobError("lease_too_short_for_call", deps.now().getTime());
   }

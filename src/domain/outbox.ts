@@ -83,6 +83,7 @@ export async function claimDueJobs(
         )})`
       : sql``;
   const perTarget = options.perTargetLimit ?? limit;
+  const sentAt = Date.now();
   const rows = await database.rows<Record<string, unknown>>(sql`
     update outbox_jobs set
       state = 'running',
@@ -109,10 +110,25 @@ export async function claimDueJobs(
   `);
   if (rows.length === 0) return [];
   const ids = rows.map((r) => Number(r.id));
-  return database.db
+  const jobs = await database.db
     .select()
     .from(outboxJobs)
     .where(sql`${outboxJobs.id} in (${sql.join(ids, sql`, `)})`);
+  for (const job of jobs) leaseStarts.set(job, sentAt);
+  return jobs;
+}
+
+/**
+ * When this process last asked for each claimed job's lease (claim or heartbeat), by its own
+ * clock: the database set the lease to expire `leaseMs` after it ran the statement, which is no
+ * earlier than this. A local time, so no clock agreement with the database server is needed.
+ */
+const leaseStarts = new WeakMap<OutboxJob, number>();
+
+/** How long this worker's lease on the job surely still runs, in ms (0 when unknown). */
+export function leaseRemainingMs(job: OutboxJob, leaseMs: number, now = Date.now()): number {
+  const from = leaseStarts.get(job);
+  return from === undefined ? 0 : Math.max(0, leaseMs - (now - from));
 }
 
 /**
@@ -153,11 +169,13 @@ export async function releaseJobs(
 
 /** Extends this worker's lease on a job that is still being worked on. */
 export async function heartbeatJob(database: Database, job: OutboxJob, workerId: string, leaseMs: number): Promise<boolean> {
+  const sentAt = Date.now();
   const rows = await database.db
     .update(outboxJobs)
     .set({ leaseUntil: sql`now() + (${leaseMs} * interval '1 millisecond')` })
     .where(and(eq(outboxJobs.id, job.id), eq(outboxJobs.state, "running"), eq(outboxJobs.leaseOwner, workerId)))
     .returning({ id: outboxJobs.id });
+  if (rows.length > 0) leaseStarts.set(job, sentAt);
   return rows.length > 0;
 }
 

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { links } from "../../src/db/schema/index.ts";
 import { runDueJobs, runJob } from "../../src/domain/delivery.ts";
 import { ingestCases } from "../../src/domain/intake.ts";
@@ -92,6 +92,9 @@ describe("claims skip rows another worker holds", () => {
 
 describe("lock order between the inbox and write-backs", () => {
   it("a write-back committing while a field event holds its link does not deadlock", async () => {
+    // A database of its own: the jobs and links of the tests above must not be claimed here.
+    const database = await createServerDatabase();
+    onTestFinished(() => database.dispose());
     const caseSystem = new FakeCaseSystem();
     const deps = makeDeps(database, caseSystem, [new FakeWorkOrderSystem("contractor-east")]);
     await ingestCases(deps, [makeCase(PLACES.east)]);
