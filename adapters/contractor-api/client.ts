@@ -1,6 +1,7 @@
 import createClient from "openapi-fetch";
 import type { z } from "zod";
 import { SiltaError } from "../../src/domain/errors.ts";
+import { cappedFetch } from "../../src/lib/capped-response.ts";
 import { failureFromFetchError, failureFromResponse } from "../../src/lib/http-failure.ts";
 import { signWebhook, verifyWebhookSignature } from "../../src/lib/webhook-signature.ts";
 import type {
@@ -27,11 +28,16 @@ export interface ContractorApiOptions {
   timeoutMs?: number;
   /** Message ids for one-off signed requests (lookups); pushes derive theirs from the work order. */
   newMessageId?: () => string;
+  /**
+   * How requests leave (the Node runtime passes its guarded fetch: S5). Default: `globalThis.fetch`,
+   * looked up on every call.
+   */
+  fetch?: (request: Request) => Promise<Response>;
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
-/** A work-order answer is a few hundred bytes; anything far larger is not one. */
-const MAX_ANSWER_CHARS = 64 * 1024;
+/** A work-order answer is a few hundred bytes; anything far larger is not one (read no further than this). */
+const MAX_ANSWER_BYTES = 64 * 1024;
 /** The status Silta reports for an order the contractor holds but has not acknowledged. */
 const SENT_STATUS_CODE = "SENT";
 
@@ -47,9 +53,11 @@ export function createContractorApiWorkOrderSystem(options: ContractorApiOptions
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const newMessageId = options.newMessageId ?? randomMessageId;
   // Resolve fetch per call: msw (and any other patcher) replaces globalThis.fetch after start-up.
+  // The answer is read as a stream and abandoned past the cap, so a huge body never sits in memory.
+  const send = options.fetch;
   const client = createClient<paths>({
     baseUrl: options.endpointUrl,
-    fetch: (request) => globalThis.fetch(request),
+    fetch: cappedFetch(MAX_ANSWER_BYTES, `contractor ${targetId}`, () => send ?? ((request) => globalThis.fetch(request))),
     redirect: "manual",
   });
 
@@ -192,7 +200,7 @@ function parseAnswer<S extends z.ZodType>(
 ): z.output<S> {
   const bad = (reason: string, cause?: unknown): SiltaError =>
     new SiltaError("target_bad_response", `${what} answered HTTP ${status} with ${reason}`, { httpStatus: status, cause });
-  if (text.length > MAX_ANSWER_CHARS) throw bad("an oversized body");
+  if (text.length > MAX_ANSWER_BYTES) throw bad("an oversized body");
   let json: unknown = {};
   if (text.trim() !== "") {
     try {

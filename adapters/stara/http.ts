@@ -1,12 +1,18 @@
 import type { Client } from "openapi-fetch";
 import createClient from "openapi-fetch";
 import { SiltaError } from "../../src/domain/errors.ts";
+import { cappedFetch } from "../../src/lib/capped-response.ts";
 import { failureFromFetchError, failureFromResponse } from "../../src/lib/http-failure.ts";
 import type { paths } from "./openapi.d.ts";
 import { staraErrorCode } from "./wire.ts";
 
 /** How long one call to Stara may take, end to end, unless configured. */
 export const STARA_DEFAULT_TIMEOUT_MS = 10_000;
+/**
+ * The largest answer read from Stara: a list page of 500 work orders is far below it. Past it the
+ * call is aborted as a bad response, so that a runaway body cannot fill memory.
+ */
+export const STARA_MAX_ANSWER_BYTES = 2 * 1024 * 1024;
 
 /** Connection settings shared by the work-order client and the change feed. */
 export interface StaraConnectionOptions {
@@ -15,6 +21,11 @@ export interface StaraConnectionOptions {
   token: string;
   /** Total time allowed per call, in milliseconds (default 10 s). */
   timeoutMs?: number;
+  /**
+   * How requests leave (the Node runtime passes its guarded fetch: S5). Default: `globalThis.fetch`,
+   * looked up on every call.
+   */
+  fetch?: (request: Request) => Promise<Response>;
 }
 
 export type StaraApi = Client<paths>;
@@ -23,11 +34,13 @@ export type StaraApi = Client<paths>;
  * The typed openapi-fetch client for Stara. `fetch` is looked up on every call (so msw and other
  * interceptors installed later still see it) and redirects are not followed: a redirect from a
  * work-order API is a misconfiguration, and following it could send the token elsewhere.
+ * Answers are read up to `STARA_MAX_ANSWER_BYTES`.
  */
 export function createStaraApi(options: StaraConnectionOptions): StaraApi {
+  const send = options.fetch;
   return createClient<paths>({
     baseUrl: options.baseUrl.replace(/\/+$/, ""),
-    fetch: (request) => globalThis.fetch(request),
+    fetch: cappedFetch(STARA_MAX_ANSWER_BYTES, "Stara", () => send ?? ((request) => globalThis.fetch(request))),
     headers: { Authorization: `Bearer ${options.token}`, Accept: "application/json" },
     redirect: "manual",
   });

@@ -172,6 +172,7 @@ export async function runRoundTrip(options: RoundTripOptions): Promise<RoundTrip
   const contractorSims = new Map<string, ReturnType<typeof createContractorSimulator>>();
   for (const t of mappings.targets.values()) {
     const prefix = targetEnvPrefix(t.id);
+    env[`${prefix}ALLOW_PRIVATE`] = "true"; // the simulators listen on loopback
     if (t.kind === "stara") {
       env[`${prefix}URL`] = await serve(stara.app);
       env[`${prefix}TOKEN`] = stara.token;

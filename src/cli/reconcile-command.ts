@@ -7,6 +7,7 @@ import { type ReconcileReport, reconcileOpenLinks } from "../domain/reconcile/re
 import { loadMappingsFromDir } from "../mappings/load-node.ts";
 import { createCaseSystem } from "../runtime/case-system.ts";
 import { createNodeLogger } from "../runtime/logger-node.ts";
+import { guardedFetchFactory } from "../runtime/outbound-fetch-node.ts";
 import { createTargetSystems } from "../runtime/targets.ts";
 
 interface ReconcileFlags {
@@ -61,7 +62,7 @@ export function registerReconcileCommand(program: Command): void {
           database,
           mappings,
           caseSystem: createCaseSystem(config),
-          targets: createTargetSystems(mappings, config.targets, config.httpTimeoutMs),
+          targets: createTargetSystems(mappings, config.targets, config.httpTimeoutMs, guardedFetchFactory()),
           settings: { ...DEFAULT_ENGINE_SETTINGS, workerId: `reconcile:${process.pid}` },
           log: createNodeLogger(config.logLevel === "info" ? "warn" : config.logLevel),
           metrics: noopMetrics,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { checkOutboundUrl, DEFAULT_MEDIA_HOSTS, targetPolicy } from "../lib/outbound-guard.ts";
 
 /** A configuration value was wrong: names the setting and what is allowed. Start-up stops. */
 export class ConfigError extends Error {
@@ -58,6 +59,18 @@ const envSchema = z.object({
   SILTA_ADMIN_TOKENS: tokenList("admin").optional(),
   /** Read-only tokens for case handlers' field-status pages, comma-separated. */
   SILTA_HANDLER_TOKENS: tokenList("handler").optional(),
+  /** Hosts whose media URLs are forwarded to targets (`name` or `*.suffix`), comma-separated (S5). */
+  SILTA_MEDIA_HOSTS: commaSeparated
+    .pipe(
+      z
+        .array(
+          z
+            .string()
+            .regex(/^(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/, "each host must be a name like asiointi.hel.fi or *.hel.fi"),
+        )
+        .min(1),
+    )
+    .optional(),
 });
 
 export interface TargetConnection {
@@ -68,6 +81,8 @@ export interface TargetConnection {
   webhookSecrets: string[];
   /** Secrets the target signs its inbound webhooks with. */
   inboundSecrets: string[];
+  /** The operator's opt-in (SILTA_TARGET_<ID>_ALLOW_PRIVATE=true) for a target on loopback or a private network. */
+  allowPrivate: boolean;
 }
 
 export interface SiltaConfig {
@@ -89,6 +104,8 @@ export interface SiltaConfig {
   adminTokens: string[];
   /** Read-only handler tokens for case pages; empty: only admins can read them. */
   handlerTokens: string[];
+  /** Hosts whose media URLs work orders may carry (SILTA_MEDIA_HOSTS). */
+  mediaHosts: string[];
   /** Connection per target id, from SILTA_TARGET_<ID>_* (id upper-cased, hyphens as underscores). */
   targets: Record<string, TargetConnection>;
 }
@@ -128,13 +145,31 @@ export function parseConfig(
       return result.data;
     };
     const url = read("URL");
+    const allowPrivateText = read("ALLOW_PRIVATE");
+    if (allowPrivateText !== null && allowPrivateText !== "true" && allowPrivateText !== "false")
+      problems.push(`${prefix}ALLOW_PRIVATE: expected true or false`);
+    const allowPrivate = allowPrivateText === "true";
     if (!url) problems.push(`${prefix}URL: required for target "${id}" (${kind})`);
     else if (!z.url().safeParse(url).success) problems.push(`${prefix}URL: expected an http(s) URL, got "${url}"`);
+    else {
+      // S5 at the URL level; names are checked again, resolved, on every connection.
+      const checked = checkOutboundUrl(url, targetPolicy(url, allowPrivate));
+      if (!checked.ok)
+        problems.push(
+          `${prefix}URL: refused (${checked.reason}); https to a public host, or set ${prefix}ALLOW_PRIVATE=true for a target on loopback or a private network`,
+        );
+    }
     if (kind === "stara" && !read("TOKEN")) problems.push(`${prefix}TOKEN: required for target "${id}" (${kind})`);
     const webhookSecrets = parseSecrets("WEBHOOK_SECRETS");
     if (!read("WEBHOOK_SECRETS"))
       problems.push(`${prefix}WEBHOOK_SECRETS: required for target "${id}" (whsec_… secrets, comma-separated)`);
-    connections[id] = { url, token: read("TOKEN"), webhookSecrets, inboundSecrets: parseSecrets("INBOUND_SECRETS") };
+    connections[id] = {
+      url,
+      token: read("TOKEN"),
+      webhookSecrets,
+      inboundSecrets: parseSecrets("INBOUND_SECRETS"),
+      allowPrivate,
+    };
   }
   if (parsed.success && parsed.data.SILTA_HTTP_TIMEOUT_MS * 2 > parsed.data.SILTA_LEASE_SECONDS * 1000) {
     // A call must end well inside the lease that fences it, or every create would wait for a longer lease.
@@ -165,6 +200,7 @@ export function parseConfig(
     reconcileCron: e.SILTA_RECONCILE_CRON,
     adminTokens: e.SILTA_ADMIN_TOKENS ?? [],
     handlerTokens: e.SILTA_HANDLER_TOKENS ?? [],
+    mediaHosts: e.SILTA_MEDIA_HOSTS ?? [...DEFAULT_MEDIA_HOSTS],
     targets: connections,
   };
 }

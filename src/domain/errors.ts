@@ -29,6 +29,7 @@ export const ERROR_CODES = {
   webhook_signature_invalid: "permanent",
   webhook_malformed: "permanent",
   config_invalid: "permanent",
+  outbound_refused: "permanent", // S5: the destination is not allowed (scheme, host, private address, redirect target)
   mapping_invalid: "permanent",
   internal: "transient",
 } as const satisfies Record<string, ErrorClass>;

@@ -24,6 +24,7 @@ import { createCaseSystem } from "./case-system.ts";
 import { createNodeLogger } from "./logger-node.ts";
 import { createNodeMetrics } from "./metrics-node.ts";
 import { startHttpServer } from "./node-serve.ts";
+import { guardedFetchFactory } from "./outbound-fetch-node.ts";
 import { createTargetSystems } from "./targets.ts";
 import { startWorkLoop } from "./work-loop-runner.ts";
 
@@ -63,7 +64,8 @@ export async function startSiltaNode(config: SiltaConfig, overrides: StartOverri
   const log = overrides.log ?? createNodeLogger(config.logLevel);
   const mappings = loadMappingsFromDir(config.mappingsDir);
   const caseSystem = overrides.caseSystem ?? createCaseSystem(config);
-  const targets = overrides.targets ?? createTargetSystems(mappings, config.targets, config.httpTimeoutMs);
+  // Outbound calls resolve, check and pin addresses (S5, outbound-fetch-node.ts).
+  const targets = overrides.targets ?? createTargetSystems(mappings, config.targets, config.httpTimeoutMs, guardedFetchFactory());
   const database = overrides.database ?? (await openDatabase(config.database));
   await migrateDatabase(database);
   // /readyz is ready only when the database holds every migration this build ships.

@@ -123,6 +123,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   let offset = 2;
   for (const target of mappings.targets.values()) {
     const prefix = targetEnvPrefix(target.id);
+    // The simulators listen on loopback: the operator's opt-in the outbound guard asks for (S5).
+    env[`${prefix}ALLOW_PRIVATE`] = "true";
     if (target.kind === "stara") {
       env[`${prefix}URL`] = stara.url;
       env[`${prefix}TOKEN`] = stara.sim.token;

@@ -7,13 +7,17 @@
  * SILTA_CRASH_AFTER (die at that label's n-th hit, default 1); SILTA_CHAOS_KEY_TARGETS (targets
  * that de-duplicate creates by key); SILTA_CHAOS_POLL (0: this process does not poll).
  */
-import { parseConfig } from "../../src/config/config.ts";
+import { parseConfig, targetEnvPrefix } from "../../src/config/config.ts";
 import { type CrashPointLabel, isCrashPointLabel } from "../../src/domain/crash-points.ts";
 import { loadMappingsFromDir } from "../../src/mappings/load-node.ts";
 import { startSiltaNode } from "../../src/runtime/node-silta.ts";
 
 const mappings = loadMappingsFromDir(process.env.SILTA_MAPPINGS_DIR ?? "mappings");
-const config = parseConfig(process.env, [...mappings.targets.values()]);
+// The simulators listen on loopback: every target is opted into private addresses (S5's guard).
+const allowPrivate = Object.fromEntries(
+  [...mappings.targets.keys()].map((id) => [`${targetEnvPrefix(id)}ALLOW_PRIVATE`, "true"]),
+);
+const config = parseConfig({ ...allowPrivate, ...process.env }, [...mappings.targets.values()]);
 const crashAt = process.env.SILTA_CRASH_AT ?? "";
 if (crashAt && !isCrashPointLabel(crashAt)) throw new Error(`SILTA_CRASH_AT: unknown label ${crashAt}`);
 const crashAfter = Number(process.env.SILTA_CRASH_AFTER ?? "1");

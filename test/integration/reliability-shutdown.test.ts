@@ -31,6 +31,9 @@ describe("graceful shutdown of `silta start`", () => {
         SILTA_TARGET_CONTRACTOR_EAST_WEBHOOK_SECRETS: secret,
         SILTA_TARGET_CONTRACTOR_WEST_URL: "http://127.0.0.1:9",
         SILTA_TARGET_CONTRACTOR_WEST_WEBHOOK_SECRETS: secret,
+        SILTA_TARGET_STARA_ALLOW_PRIVATE: "true",
+        SILTA_TARGET_CONTRACTOR_EAST_ALLOW_PRIVATE: "true",
+        SILTA_TARGET_CONTRACTOR_WEST_ALLOW_PRIVATE: "true",
       },
       stdio: ["ignore", "ignore", "pipe"],
     });

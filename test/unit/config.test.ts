@@ -13,6 +13,9 @@ const COMPLETE = {
   SILTA_TARGET_STARA_WEBHOOK_SECRETS: SECRET,
   SILTA_TARGET_CONTRACTOR_EAST_URL: "http://127.0.0.1:9002/silta",
   SILTA_TARGET_CONTRACTOR_EAST_WEBHOOK_SECRETS: `${SECRET}, ${SECRET}`,
+  // Loopback targets need the operator's opt-in (S5; test/security/outbound-guard-config.test.ts).
+  SILTA_TARGET_STARA_ALLOW_PRIVATE: "true",
+  SILTA_TARGET_CONTRACTOR_EAST_ALLOW_PRIVATE: "true",
 };
 
 function problems(env: Record<string, string>): string {

@@ -1,0 +1,138 @@
+import { lookup } from "node:dns/promises";
+import { isIP } from "node:net";
+import { Agent, buildConnector, fetch as undiciFetch } from "undici";
+import { SiltaError } from "../domain/errors.ts";
+import { readCappedResponse } from "../lib/capped-response.ts";
+import { failureFromResponse } from "../lib/http-failure.ts";
+import { assertOutboundUrl, type OutboundPolicy, outboundRefused, refusedAddressRange } from "../lib/outbound-guard.ts";
+
+/** Resolves a host name to every address it has (`dns.lookup` with `all: true` by default). */
+export type Resolver = (hostname: string) => Promise<{ address: string; family: number }[]>;
+
+/** Where a connection is about to go; a test hook may record it, and throwing from it stops the connection. */
+export interface ConnectAttempt {
+  hostname: string;
+  address: string;
+  port: number;
+}
+
+export interface GuardedFetchOptions {
+  policy: OutboundPolicy;
+  /** Names the destination in errors, e.g. `target stara`. */
+  what: string;
+  /** Total time of one call, answer body included. */
+  timeoutMs: number;
+  /** The largest answer body read; past it the call is aborted. */
+  maxResponseBytes: number;
+  resolver?: Resolver;
+  /** Called right before every connection, with the checked address it will use. */
+  onConnect?: (attempt: ConnectAttempt) => void;
+}
+
+export interface GuardedFetch {
+  (request: Request): Promise<Response>;
+  /** Closes the pooled connections. */
+  close(): Promise<void>;
+}
+
+const systemResolver: Resolver = (hostname) => lookup(hostname, { all: true });
+
+/**
+ * A fetch for the Node runtime that keeps S5 on the wire, not only on the URL:
+ *
+ * - the URL is checked against the policy first (scheme, host, port, no credentials, address hosts);
+ * - the connection is made by a connector that resolves the name itself, refuses it when any
+ *   address is refused by the policy, and connects to the checked address only (pinned: a DNS
+ *   answer that changes between check and connect cannot redirect it; TLS still verifies the name);
+ * - redirects are never followed: a 3xx is an error (`target_rejected`, as the clients classify it);
+ * - the whole call, body included, is bounded by `timeoutMs`, and the body is read up to
+ *   `maxResponseBytes`, then aborted (`target_bad_response`).
+ *
+ * A refusal is `outbound_refused` (permanent) and no connection is attempted.
+ */
+export function createGuardedFetch(options: GuardedFetchOptions): GuardedFetch {
+  const { policy, what } = options;
+  const resolver = options.resolver ?? systemResolver;
+  const connectDirect = buildConnector({ timeout: options.timeoutMs });
+
+  /** The one address this connection may use, after every address of the name passed the policy. */
+  async function pinnedAddress(hostname: string): Promise<string> {
+    const host = hostname.replace(/^\[(.*)\]$/, "$1");
+    const addresses = isIP(host) ? [{ address: host, family: isIP(host) }] : await resolver(host);
+    if (addresses.length === 0) throw new SiltaError("target_unavailable", `${what}: the host name has no address`);
+    for (const { address } of addresses) {
+      const refused = refusedAddressRange(address);
+      if (refused && !policy.allowPrivate) throw outboundRefused(what, `the host resolves to a ${refused} address`);
+      if (refused === "not an address") throw outboundRefused(what, "the resolver answered something that is not an address");
+    }
+    return (addresses[0] as { address: string }).address;
+  }
+
+  const agent = new Agent({
+    connect(connectOptions, callback) {
+      pinnedAddress(connectOptions.hostname).then(
+        (address) => {
+          const port = Number(connectOptions.port) || (connectOptions.protocol === "https:" ? 443 : 80);
+          try {
+            options.onConnect?.({ hostname: connectOptions.hostname, address, port });
+          } catch (error) {
+            callback(error instanceof Error ? error : new Error(String(error)), null);
+            return;
+          }
+          const servername = isIP(connectOptions.hostname.replace(/^\[(.*)\]$/, "$1")) ? undefined : connectOptions.hostname;
+          connectDirect({ ...connectOptions, hostname: address, ...(servername ? { servername } : {}) }, callback);
+        },
+        (error: unknown) => callback(error instanceof Error ? error : new Error(String(error)), null),
+      );
+    },
+  });
+
+  const guarded = async (request: Request): Promise<Response> => {
+    assertOutboundUrl(request.url, policy, what);
+    const signal = AbortSignal.any([request.signal, AbortSignal.timeout(options.timeoutMs)]);
+    try {
+      const hasBody = request.body !== null && request.method !== "GET" && request.method !== "HEAD";
+      const response = await undiciFetch(request.url, {
+        method: request.method,
+        headers: [...request.headers],
+        ...(hasBody ? { body: new Uint8Array(await request.arrayBuffer()) } : {}),
+        redirect: "manual",
+        signal,
+        dispatcher: agent,
+      });
+      if (response.status >= 300 && response.status < 400) {
+        await response.body?.cancel().catch(() => {});
+        // The Location is not followed and not echoed: it is the attacker's text.
+        throw failureFromResponse(response.status, new Headers(), `${what} redirected`);
+      }
+      return await readCappedResponse(response as unknown as Response, options.maxResponseBytes, what);
+    } catch (error) {
+      throw siltaCause(error) ?? error;
+    }
+  };
+  return Object.assign(guarded, { close: () => agent.close() });
+}
+
+/** undici wraps a connector's error as `TypeError: fetch failed` with the error as its cause. */
+function siltaCause(error: unknown): SiltaError | null {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current; depth++) {
+    if (current instanceof SiltaError) return current;
+    current = current instanceof Error ? current.cause : null;
+  }
+  return null;
+}
+
+/** Answers from targets are capped by their clients; this is the outer bound for any of them. */
+const TARGET_MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The Node runtime's way out for targets (`createTargetSystems`' factory): one guarded fetch,
+ * with its own connection pool, per target.
+ */
+export function guardedFetchFactory(
+  hooks: { resolver?: Resolver; onConnect?: (attempt: ConnectAttempt) => void } = {},
+): (targetId: string, policy: OutboundPolicy, timeoutMs: number) => GuardedFetch {
+  return (targetId, policy, timeoutMs) =>
+    createGuardedFetch({ policy, what: `target ${targetId}`, timeoutMs, maxResponseBytes: TARGET_MAX_RESPONSE_BYTES, ...hooks });
+}
