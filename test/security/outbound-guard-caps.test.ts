@@ -15,7 +15,7 @@ import { isSiltaError, type SiltaError } from "../../src/domain/errors.ts";
 const server = setupServer();
 let pulled = 0;
 
-beforeAll(() => server.listen({ onUnhandledRequest: "error" }));
+beforeAll(() => server.listen({ onUnhandledFrame: "error" }));
 afterEach(() => {
   server.resetHandlers();
   pulled = 0;
