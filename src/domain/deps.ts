@@ -4,6 +4,7 @@ import type { CaseSystem } from "../ports/case-system.ts";
 import type { WorkOrderSystem } from "../ports/work-order-system.ts";
 import type { CrashPointLabel } from "./crash-points.ts";
 import type { BreakerSettings, BudgetSettings, TargetGuards } from "./target-guard.ts";
+import type { MediaFilter } from "./work-order-payload.ts";
 
 /** Structured logger (pino's shape). Fields carry ids and codes, never personal data. */
 export interface Logger {
@@ -26,6 +27,8 @@ export interface Metrics {
   fieldEvent(event: { target: string; state: string }): void;
   /** Cases seen by one intake round. */
   intake(event: { new: number; updated: number; routed: number; excluded: number }): void;
+  /** Media URLs left out of one work order by the outbound guard (S5); a count, never the URLs. */
+  mediaUrlsDropped?(event: { target: string; count: number }): void;
 }
 
 export const noopMetrics: Metrics = { jobAttempt() {}, fieldEvent() {}, intake() {} };
@@ -103,4 +106,6 @@ export interface SiltaDeps {
   crashPoint?: (label: CrashPointLabel) => void;
   /** Per-target breaker, budget and Retry-After state; one per process (created on first use when absent). */
   targetGuards?: TargetGuards;
+  /** Which media URLs work orders may carry (SILTA_MEDIA_HOSTS); absent: the default, asiointi.hel.fi only. */
+  media?: MediaFilter;
 }

@@ -1,3 +1,4 @@
+import { filterMediaUrls, mediaPolicy, type OutboundPolicy } from "../lib/outbound-guard.ts";
 import type { TargetMapping } from "../mappings/mappings.ts";
 import type { CaseRecord } from "../ports/case-system.ts";
 import type { WorkOrderPayload } from "../ports/work-order-system.ts";
@@ -17,11 +18,28 @@ export function dueAtFor(record: CaseRecord, target: TargetMapping): string | nu
 }
 
 /**
+ * Which media URLs a work order may carry (S5): contractors fetch them, so only https URLs on the
+ * allowed hosts (`SILTA_MEDIA_HOSTS`, default the city's `asiointi.hel.fi`) are forwarded.
+ */
+export interface MediaFilter {
+  policy: OutboundPolicy;
+  /** Told how many media URLs one payload dropped (a metric: a count per target, never the URLs). */
+  onDropped?: (targetId: string, count: number) => void;
+}
+
+export const DEFAULT_MEDIA_FILTER: MediaFilter = { policy: mediaPolicy() };
+
+/**
  * Builds the work order a target receives, from its allowlist only: a field absent from the
  * allowlist is absent from the payload, and free text is scrubbed of e-mails, phone numbers and
- * personal identity codes even where the field is allowed.
+ * personal identity codes even where the field is allowed. Media URLs pass the media filter.
  */
-export function buildWorkOrderPayload(record: CaseRecord, target: TargetMapping, externalRef: string): WorkOrderPayload {
+export function buildWorkOrderPayload(
+  record: CaseRecord,
+  target: TargetMapping,
+  externalRef: string,
+  media: MediaFilter = DEFAULT_MEDIA_FILTER,
+): WorkOrderPayload {
   const allow = target.allowlist;
   // The reporter's own names are removed from free text wherever they stand.
   const knownNames = record.reporter ? [record.reporter.firstName, record.reporter.lastName] : [];
@@ -38,7 +56,11 @@ export function buildWorkOrderPayload(record: CaseRecord, target: TargetMapping,
     payload.lat = record.lat;
     payload.long = record.long;
   }
-  if (allow.has("mediaUrls")) payload.mediaUrls = [...record.mediaUrls];
+  if (allow.has("mediaUrls")) {
+    const { kept, dropped } = filterMediaUrls(record.mediaUrls, media.policy);
+    payload.mediaUrls = kept;
+    if (dropped > 0) media.onDropped?.(target.id, dropped);
+  }
   if (allow.has("requestedAt")) payload.requestedAt = record.requestedAt;
   if (allow.has("dueAt")) payload.dueAt = dueAtFor(record, target);
   const reporter = record.reporter;

@@ -57,6 +57,13 @@ export function createNodeMetrics(database: Database | null, options: { defaultM
     registers: [registry],
   });
 
+  const mediaDropped = new Counter({
+    name: "silta_media_urls_dropped_total",
+    help: "Media URLs left out of work orders by the outbound guard (not https on an allowed host), by target.",
+    labelNames: ["target"] as const,
+    registers: [registry],
+  });
+
   if (database) {
     new Gauge({
       name: "silta_backlog_age_seconds",
@@ -106,6 +113,9 @@ export function createNodeMetrics(database: Database | null, options: { defaultM
       for (const outcome of ["new", "updated", "routed", "excluded"] as const) {
         if (event[outcome] > 0) intake.inc({ outcome }, event[outcome]);
       }
+    },
+    mediaUrlsDropped({ target, count }) {
+      mediaDropped.inc({ target }, count);
     },
   };
   return {

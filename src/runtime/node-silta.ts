@@ -17,6 +17,7 @@ import { type PollSummary, pollCaseSystem } from "../domain/poll.ts";
 import { startReconcileSchedule } from "../domain/reconcile/reconcile-schedule-node.ts";
 import { createTargetGuards } from "../domain/target-guard.ts";
 import { createApp } from "../http/app.ts";
+import { mediaPolicy } from "../lib/outbound-guard.ts";
 import { loadMappingsFromDir } from "../mappings/load-node.ts";
 import type { CaseSystem } from "../ports/case-system.ts";
 import type { WorkOrderSystem } from "../ports/work-order-system.ts";
@@ -91,6 +92,10 @@ export async function startSiltaNode(config: SiltaConfig, overrides: StartOverri
     log,
     metrics: overrides.metrics ?? nodeMetrics?.metrics ?? noopMetrics,
     now: () => new Date(),
+    media: {
+      policy: mediaPolicy(config.mediaHosts),
+      onDropped: (target, count) => deps.metrics.mediaUrlsDropped?.({ target, count }),
+    },
     ...(overrides.crashPoint ? { crashPoint: overrides.crashPoint } : {}),
   };
   // One breaker and budget per process, built once with the settings above.

@@ -16,6 +16,7 @@ import { DEFAULT_ENGINE_SETTINGS, type Logger, noopMetrics, type SiltaDeps } fro
 import { pollCaseSystem } from "../domain/poll.ts";
 import { runWorkOnce } from "../domain/work-loop.ts";
 import { createApp } from "../http/app.ts";
+import { mediaPolicy } from "../lib/outbound-guard.ts";
 import { loadMappings } from "../mappings/mappings.ts";
 import { createCaseSystem } from "./case-system.ts";
 import { createTargetSystems } from "./targets.ts";
@@ -64,6 +65,7 @@ function buildDeps(env: WorkerEnv): SiltaDeps {
     log: consoleLogger,
     metrics: noopMetrics,
     now: () => new Date(),
+    media: { policy: mediaPolicy(config.mediaHosts) },
   };
 }
 

@@ -118,6 +118,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     SILTA_WORKER_IDLE_MS: "50",
     SILTA_HTTP_TIMEOUT_MS: "5000",
     SILTA_ADMIN_TOKENS: adminToken,
+    // The simulated cases' photos live on the simulator's attachment host (S5's media allow-list).
+    SILTA_MEDIA_HOSTS: "asiointi.hel.fi,attachments.open311-sim.example",
   };
   const staraInbound = generateWebhookSecret();
   let offset = 2;

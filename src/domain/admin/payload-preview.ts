@@ -33,7 +33,9 @@ export async function previewJobPayload(
     const mapping = deps.mappings.targets.get(link.target);
     const [row] = await db.select({ snapshot: cases.snapshot }).from(cases).where(eq(cases.id, link.caseId));
     if (!mapping || !row) return { kind: job.kind, destination: link.target, body: null, note: "target or case missing" };
-    const payload: Record<string, unknown> = { ...buildWorkOrderPayload(row.snapshot, mapping, link.externalRef) };
+    // The same media filter as delivery, without counting: a preview sends nothing.
+    const media = deps.media ? { policy: deps.media.policy } : undefined;
+    const payload: Record<string, unknown> = { ...buildWorkOrderPayload(row.snapshot, mapping, link.externalRef, media) };
     for (const field of REPORTER_FIELDS) if (field in payload && payload[field] != null) payload[field] = "[redacted]";
     const note = link.desired === "cancelled" ? "the city withdrew the case: the create would not be sent" : null;
     return { kind: job.kind, destination: link.target, body: payload, note };
