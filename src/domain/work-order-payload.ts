@@ -51,7 +51,8 @@ export function buildWorkOrderPayload(
   if (allow.has("serviceName")) payload.serviceName = record.serviceName;
   if (allow.has("title")) payload.title = scrubOptional(record.title, knownNames);
   if (allow.has("description")) payload.description = scrubOptional(record.description, knownNames);
-  if (allow.has("address")) payload.address = record.address;
+  // Citizens type the address too ("…, yhteyshenkilö: <name> puh. …"): it is free text like the rest.
+  if (allow.has("address")) payload.address = scrubOptional(record.address, knownNames);
   if (allow.has("location")) {
     payload.lat = record.lat;
     payload.long = record.long;
