@@ -21,6 +21,8 @@ export const cases = pgTable(
     /** `routed` (has links) or `excluded` (with `dispositionReason`). */
     disposition: text("disposition").$type<"routed" | "excluded">().notNull(),
     dispositionReason: text("disposition_reason"),
+    /** When retention (`src/domain/retention.ts`) emptied the snapshot of personal data and free text. */
+    purgedAt: at("purged_at"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

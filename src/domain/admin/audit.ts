@@ -1,14 +1,15 @@
 import { desc, sql } from "drizzle-orm";
 import type { Database, Tx } from "../../db/client.ts";
 import { auditEvents } from "../../db/schema/index.ts";
-import { canonicalJson, sha256Hex } from "../../lib/hash.ts";
+import { canonicalJson } from "../../lib/hash.ts";
+import type { SiltaDeps } from "../deps.ts";
 
 export interface AuditInput {
   /** `admin:<fingerprint>`, `contractor:<target>`, `system`. */
   actor: string;
   action: string;
   subject: string;
-  /** Ids, codes, counts and outcomes; never personal data. */
+  /** Ids, codes, counts, field names and outcomes; never personal data or values. */
   detail?: Record<string, unknown>;
   result: string;
 }
@@ -16,20 +17,99 @@ export interface AuditInput {
 /** Serialises writers of the hash chain (any constant works; it only has to be the same everywhere). */
 const AUDIT_CHAIN_LOCK = 5_117_311;
 
+/** `hash_version` of rows written since the chain was numbered: the hash covers seq and time. */
+export const AUDIT_HASH_VERSION = 2;
+
+/** The hashed content of a row (version 2): everything but its id, seq and the hashes. */
+export function auditContent(row: {
+  at: Date;
+  actor: string;
+  action: string;
+  subject: string;
+  detail: Record<string, unknown>;
+  result: string;
+}): string {
+  return canonicalJson({
+    at: row.at.toISOString(),
+    actor: row.actor,
+    action: row.action,
+    subject: row.subject,
+    detail: row.detail,
+    result: row.result,
+  });
+}
+
 /**
- * Appends one audit row inside the caller's transaction, chained to the previous row by hash
- * (S7): the row commits or rolls back with the change it records. A transaction-scoped advisory
- * lock keeps two writers from chaining onto the same predecessor.
+ * Appends one audit row inside the caller's transaction, chained to the previous row (S7): the
+ * row commits or rolls back with the change it records. A transaction-scoped advisory lock keeps
+ * two writers from chaining onto the same predecessor; call this last in the transaction, so the
+ * lock is held only until commit. Two round trips: the lock, then one insert that reads the
+ * predecessor, numbers the row and computes its hash in SQL, i.e.
+ * `sha256(prev_hash + "\n" + seq + "\n" + auditContent(row))`, which `verifyAuditChain` recomputes.
  */
 export async function writeAudit(tx: Tx, input: AuditInput): Promise<void> {
   await tx.execute(sql`select pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK})`);
-  const [previous] = await tx.select({ hash: auditEvents.hash }).from(auditEvents).orderBy(desc(auditEvents.id)).limit(1);
-  const prevHash = previous?.hash ?? null;
+  const at = new Date();
   const detail = input.detail ?? {};
-  const hash = await sha256Hex(
-    `${prevHash ?? ""}\n${canonicalJson({ actor: input.actor, action: input.action, subject: input.subject, detail, result: input.result })}`,
-  );
-  await tx.insert(auditEvents).values({ ...input, detail, prevHash, hash });
+  const content = auditContent({ ...input, at, detail });
+  await tx.execute(sql`
+    insert into audit_events (seq, at, actor, action, subject, detail, result, prev_hash, hash, hash_version)
+    select next.seq, ${at.toISOString()}::timestamptz, ${input.actor}, ${input.action}, ${input.subject},
+           ${JSON.stringify(detail)}::jsonb, ${input.result}, prev.hash,
+           encode(sha256(convert_to(coalesce(prev.hash, '') || chr(10) || next.seq::text || chr(10) || ${content}, 'UTF8')), 'hex'),
+           ${AUDIT_HASH_VERSION}
+    from (select 1) as one
+    left join lateral (select seq, hash from audit_events order by seq desc limit 1) as prev on true
+    cross join lateral (select coalesce(prev.seq, 0) + 1 as seq) as next`);
+}
+
+/** A disclosure of case data to a contractor (S7): who received which fields of which work orders. */
+export interface Disclosure {
+  target: string;
+  /** `create`, `cancel` (delivery calls), `feed`, `read` (the contractor API). */
+  operation: "create" | "cancel" | "feed" | "read";
+  /** The work order (external ref) or, for a feed page, `feed:<target>`. */
+  subject: string;
+  /** Field names disclosed, never their values. */
+  fields: readonly string[];
+  /** Case ids and work-order ids concerned (a feed page lists every item's). */
+  caseIds: readonly string[];
+  workOrderIds?: readonly string[];
+  result: string;
+}
+
+/** What a cancel call carries: the order's ids and a fixed reason, no case data. */
+const CANCEL_FIELDS = ["externalRef", "workOrderId", "reason"] as const;
+
+/**
+ * The disclosure a delivery call made, from the target's allowlist (the payload's possible
+ * fields; values are never recorded). For `delivery.ts`, one line inside the outcome's transaction.
+ */
+export function deliveryDisclosure(
+  deps: Pick<SiltaDeps, "mappings">,
+  link: { target: string; caseId: string; externalRef: string },
+  operation: "create" | "cancel",
+  result: string,
+): Disclosure {
+  const allowlist = deps.mappings.targets.get(link.target)?.allowlist ?? new Set<string>();
+  const fields =
+    operation === "create" ? ["externalRef", "serviceRequestId", "serviceCode", ...[...allowlist].sort()] : [...CANCEL_FIELDS];
+  return { target: link.target, operation, subject: link.externalRef, fields, caseIds: [link.caseId], result };
+}
+
+/** Appends the audit row of one disclosure, in the caller's transaction (call it last there). */
+export async function recordDisclosure(tx: Tx, disclosure: Disclosure): Promise<void> {
+  await writeAudit(tx, {
+    actor: `contractor:${disclosure.target}`,
+    action: `disclosure.${disclosure.operation}`,
+    subject: disclosure.subject,
+    detail: {
+      fields: [...disclosure.fields],
+      caseIds: [...disclosure.caseIds],
+      ...(disclosure.workOrderIds ? { workOrderIds: [...disclosure.workOrderIds] } : {}),
+    },
+    result: disclosure.result,
+  });
 }
 
 export interface AuditRow {
