@@ -1,5 +1,5 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { bodyLimit } from "hono/body-limit";
+import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
 import { listContractorDeliveries } from "../domain/admin/delivery-log.ts";
@@ -19,10 +19,12 @@ import { renderCasePage } from "./cases/case-page.ts";
 import { createConsoleApp } from "./console/console-app.ts";
 import { errorResponse } from "./contractor-api/api-errors.ts";
 import { CONTRACTOR_API_BASE_PATH, createContractorApi } from "./contractor-api/app.ts";
+import { INBOUND_LIMITS, limitedBody, pathIdLimit } from "./limits/inbound-limits.ts";
+import { createRateLimiter, type RateLimitSettings } from "./limits/rate-limit.ts";
 import { type OpsOptions, registerOpsRoutes } from "./ops-routes.ts";
 
 /** Webhook bodies above this answer 413 before they are read (S4). */
-export const WEBHOOK_BODY_LIMIT = 256 * 1024;
+export const WEBHOOK_BODY_LIMIT = INBOUND_LIMITS.webhookBodyBytes;
 
 export interface AppOptions extends OpsOptions {
   /** Called after a webhook stored new events, so the worker can apply them at once instead of at its next idle tick. */
@@ -31,6 +33,15 @@ export interface AppOptions extends OpsOptions {
   adminTokens?: readonly string[];
   /** Read-only tokens for handlers' case pages (config.handlerTokens); admin tokens work there too. */
   handlerTokens?: readonly string[];
+  /**
+   * Token buckets per contractor key, admin token or session, login address and webhook target
+   * (config.rateLimits). Absent: no rate limits (tests; the Worker, whose app lives for one request).
+   */
+  rateLimits?: RateLimitSettings;
+  /** The caller's network address, for the login limit; absent or null: every caller shares one bucket. */
+  clientAddress?: (c: Context) => string | null;
+  /** How long a body may take to arrive (default INBOUND_LIMITS.bodyReadTimeoutMs). */
+  bodyReadTimeoutMs?: number;
 }
 
 /**
@@ -43,6 +54,16 @@ export function createApp(deps: SiltaDeps, options: AppOptions = {}): OpenAPIHon
   const adminTokens = createTokenSet(options.adminTokens ?? []);
   const handlerTokens = createTokenSet(options.handlerTokens ?? []);
   const gateway = createContractorGateway(deps.database, deps.mappings);
+  // Limiter state is created with the app and dies with it.
+  const limiters = options.rateLimits
+    ? {
+        contractor: createRateLimiter(options.rateLimits.contractor),
+        admin: createRateLimiter(options.rateLimits.admin),
+        login: createRateLimiter(options.rateLimits.login),
+        webhook: createRateLimiter(options.rateLimits.webhook),
+      }
+    : null;
+  const readTimeoutMs = options.bodyReadTimeoutMs ?? INBOUND_LIMITS.bodyReadTimeoutMs;
 
   app.use(requestId());
   app.use(async (c, next) => {
@@ -78,10 +99,9 @@ export function createApp(deps: SiltaDeps, options: AppOptions = {}): OpenAPIHon
 
   app.post(
     "/webhooks/:target",
-    bodyLimit({
-      maxSize: WEBHOOK_BODY_LIMIT,
-      onError: (c) => errorResponse(c, "payload_too_large", `the body is larger than ${WEBHOOK_BODY_LIMIT} bytes`),
-    }),
+    async (c, next) =>
+      deps.targets.has(c.req.param("target")) ? next() : errorResponse(c, "not_found", `no target "${c.req.param("target")}"`),
+    limitedBody({ maxBytes: WEBHOOK_BODY_LIMIT, maxJsonDepth: INBOUND_LIMITS.jsonMaxDepth, readTimeoutMs }),
     async (c) => {
       const targetId = c.req.param("target");
       const system = deps.targets.get(targetId);
@@ -89,6 +109,12 @@ export function createApp(deps: SiltaDeps, options: AppOptions = {}): OpenAPIHon
       const body = await c.req.text();
       // Verification comes before any write: an invalid signature leaves no trace but the log line (S1).
       const events = await system.verifyWebhook(headerMap(c.req.raw.headers), body);
+      // Limited per target after verification: an unsigned flood cannot use up Stara's allowance.
+      const taken = limiters?.webhook.take(targetId) ?? { ok: true };
+      if (!taken.ok) {
+        c.header("Retry-After", String(taken.retryAfterSeconds));
+        return errorResponse(c, "rate_limited", `too many webhooks for target ${targetId}; try again later`);
+      }
       const result = await recordFieldEvents(deps.database, targetId, events, await sha256Hex(body));
       deps.crashPoint?.("after_inbox_insert");
       if (result.accepted > 0) options.onInboxChanged?.();
@@ -100,21 +126,33 @@ export function createApp(deps: SiltaDeps, options: AppOptions = {}): OpenAPIHon
     CONTRACTOR_API_BASE_PATH,
     createContractorApi(gateway, {
       deliveryLog: (targetId, state, limit) => listContractorDeliveries(deps.database, targetId, state, limit),
+      bodyReadTimeoutMs: readTimeoutMs,
+      ...(limiters ? { rateLimiter: limiters.contractor } : {}),
     }),
   );
 
   const isContractorKey = async (token: string) => (await gateway.authenticate(token)) !== null;
-  app.route(ADMIN_API_BASE_PATH, createAdminApi(deps, adminTokens, isContractorKey));
-  const consoleApp = createConsoleApp(deps, adminTokens, createSessionSigner(options.adminTokens ?? []));
+  app.route(
+    ADMIN_API_BASE_PATH,
+    createAdminApi(deps, adminTokens, isContractorKey, {
+      bodyReadTimeoutMs: readTimeoutMs,
+      ...(limiters ? { rateLimiter: limiters.admin } : {}),
+    }),
+  );
+  const consoleApp = createConsoleApp(deps, adminTokens, createSessionSigner(options.adminTokens ?? []), {
+    bodyReadTimeoutMs: readTimeoutMs,
+    ...(limiters ? { sessionLimiter: limiters.admin, loginLimiter: limiters.login } : {}),
+    ...(options.clientAddress ? { clientAddress: options.clientAddress } : {}),
+  });
   app.route("/admin", consoleApp);
 
   const caseReader = caseReaderAuth(handlerTokens, adminTokens);
-  app.get("/api/v1/cases/:id", caseReader, async (c) => {
+  app.get("/api/v1/cases/:id", pathIdLimit("id"), caseReader, async (c) => {
     const status = await caseFieldStatus(deps, c.req.param("id"));
     c.header("Cache-Control", "no-store");
     return status ? c.json(status) : errorResponse(c, "not_found", `Silta has no case ${c.req.param("id")}`);
   });
-  app.get("/cases/:id", caseReader, async (c) => {
+  app.get("/cases/:id", pathIdLimit("id"), caseReader, async (c) => {
     const lang = parseLang(c.req.query("lang"));
     const view = await caseFieldStatus(deps, c.req.param("id"));
     if (!view) return errorResponse(c, "not_found", `Silta has no case ${c.req.param("id")}`);

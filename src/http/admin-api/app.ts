@@ -1,5 +1,4 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { ActionResult } from "../../domain/admin/actor.ts";
 import { listAuditEvents } from "../../domain/admin/audit.ts";
@@ -14,12 +13,21 @@ import { listQuarantinedCodes, mapQuarantinedCode } from "../../domain/admin/qua
 import type { SiltaDeps } from "../../domain/deps.ts";
 import { renderApiDocsPage } from "../api-docs-page.ts";
 import { type AdminApiEnv, adminBearerAuth } from "../auth/admin-bearer.ts";
-import type { TokenSet } from "../auth/tokens.ts";
+import { bearerToken, type TokenSet } from "../auth/tokens.ts";
 import { codeForStatus, errorBody, errorResponse } from "../contractor-api/api-errors.ts";
+import { INBOUND_LIMITS, limitedBody } from "../limits/inbound-limits.ts";
+import { credentialFingerprint, type RateLimiter, rateLimit } from "../limits/rate-limit.ts";
 import * as routes from "./routes.ts";
 
 export const ADMIN_API_BASE_PATH = "/api/admin/v1";
-const ADMIN_BODY_LIMIT = 64 * 1024;
+const ADMIN_BODY_LIMIT = INBOUND_LIMITS.adminBodyBytes;
+
+export interface AdminApiOptions {
+  /** Token bucket per admin token (by fingerprint), taken before the token is checked; absent: no limit. */
+  rateLimiter?: RateLimiter;
+  /** How long a body may take to arrive. */
+  bodyReadTimeoutMs?: number;
+}
 
 /** Maps an action's outcome to its HTTP answer: 200 when done, 404/409/400 when nothing changed. */
 function actionStatus(result: ActionResult): 200 | 404 | 409 | 400 {
@@ -38,6 +46,7 @@ export function createAdminApi(
   deps: SiltaDeps,
   tokens: TokenSet,
   isContractorKey: (token: string) => Promise<boolean>,
+  options: AdminApiOptions = {},
 ): OpenAPIHono<AdminApiEnv> {
   const app = new OpenAPIHono<AdminApiEnv>({
     defaultHook: (result, c) => {
@@ -51,10 +60,22 @@ export function createAdminApi(
     },
   });
   const auth = adminBearerAuth(tokens, isContractorKey);
-  const limit = bodyLimit({
-    maxSize: ADMIN_BODY_LIMIT,
-    onError: (c) => errorResponse(c, "payload_too_large", `the body is larger than ${ADMIN_BODY_LIMIT} bytes`),
+  const limit = limitedBody({
+    maxBytes: ADMIN_BODY_LIMIT,
+    maxJsonDepth: INBOUND_LIMITS.jsonMaxDepth,
+    ...(options.bodyReadTimeoutMs ? { readTimeoutMs: options.bodyReadTimeoutMs } : {}),
   });
+  const { rateLimiter } = options;
+  const limitPerToken = rateLimiter
+    ? rateLimit(
+        rateLimiter,
+        async (c) => {
+          const token = bearerToken(c.req.header("authorization"));
+          return token ? `token:${await credentialFingerprint(token)}` : null;
+        },
+        "with this admin token",
+      )
+    : null;
   for (const path of [
     "/overview",
     "/failures",
@@ -66,6 +87,7 @@ export function createAdminApi(
     "/contractors/*",
     "/audit",
   ]) {
+    if (limitPerToken) app.use(path, limitPerToken);
     app.use(path, auth, limit);
   }
 

@@ -36,6 +36,12 @@ const adminErrors = {
     headers: { "WWW-Authenticate": { schema: { type: "string" as const }, description: "`Bearer`" } },
   },
   403: errorContent("The token is valid but not an admin's (e.g. a contractor's API key)."),
+  408: errorContent("The body did not arrive within the read deadline."),
+  413: errorContent("The body is larger than 64 KiB."),
+  429: {
+    ...errorContent("Too many requests with this token; wait `Retry-After` seconds."),
+    headers: { "Retry-After": { schema: { type: "integer" as const }, description: "Seconds to wait before trying again." } },
+  },
   500: errorContent("Silta failed; the request id is in the logs."),
 };
 const notFound = { 404: errorContent("No such subject.") };

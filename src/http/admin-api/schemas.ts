@@ -4,6 +4,8 @@ import { CANONICAL_STATUSES } from "../../domain/status.ts";
 
 const iso = z.string().openapi({ example: "2026-11-20T08:16:02.120Z" });
 const isoOrNull = iso.nullable();
+/** Database ids are 32-bit: a larger number is not an id (and must not reach SQL as one). */
+const MAX_ID = 2_147_483_647;
 const jobKind = z.enum(["create_work_order", "cancel_work_order", "write_back"]).openapi({ example: "create_work_order" });
 
 export const ActionResultSchema = z
@@ -100,6 +102,7 @@ export const JobParamsSchema = z.object({
     .number()
     .int()
     .positive()
+    .max(MAX_ID)
     .openapi({ param: { name: "jobId", in: "path" }, example: 42 }),
 });
 
@@ -122,7 +125,7 @@ export const BulkReplayBodySchema = z
   .object({
     dryRun: z.boolean().default(true).openapi({ description: "Show what would be sent; change nothing. Defaults to true." }),
     jobIds: z
-      .array(z.number().int().positive())
+      .array(z.number().int().positive().max(MAX_ID))
       .max(1000)
       .optional()
       .openapi({ example: [42, 43] }),
@@ -132,7 +135,7 @@ export const BulkReplayBodySchema = z
         errorClass: z.enum(ERROR_CLASSES).optional(),
         errorCode: z.string().max(100).optional(),
         kind: jobKind.optional(),
-        minAgeMinutes: z.number().int().min(0).optional(),
+        minAgeMinutes: z.number().int().min(0).max(525_600).optional(),
         q: z.string().max(200).optional(),
       })
       .optional()
@@ -307,6 +310,7 @@ export const KeyParamsSchema = ContractorParamsSchema.extend({
     .number()
     .int()
     .positive()
+    .max(MAX_ID)
     .openapi({ param: { name: "keyId", in: "path" }, example: 3 }),
 });
 

@@ -1,5 +1,4 @@
-import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
+import { type Context, Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { listAuditEvents } from "../../domain/admin/audit.ts";
 import { caseView } from "../../domain/admin/case-view.ts";
@@ -14,6 +13,8 @@ import { ERROR_CLASSES, type ErrorClass } from "../../domain/errors.ts";
 import { type AdminSession, SESSION_COOKIE, SESSION_TTL_MS, type SessionSigner } from "../auth/admin-session.ts";
 import type { TokenSet } from "../auth/tokens.ts";
 import { errorResponse } from "../contractor-api/api-errors.ts";
+import { INBOUND_LIMITS, limitedBody } from "../limits/inbound-limits.ts";
+import type { RateLimiter } from "../limits/rate-limit.ts";
 import { renderAuditPage } from "./audit-page.ts";
 import { renderCaseTimelinePage } from "./case-timeline-page.ts";
 import { renderBulkReplayPage, renderFailureDetailPage, renderFailuresPage } from "./failures-page.ts";
@@ -26,7 +27,20 @@ interface ConsoleEnv {
   Variables: { session: AdminSession; csrf: string; actor: string; requestId: string };
 }
 
-const FORM_LIMIT = 32 * 1024;
+const FORM_LIMIT = INBOUND_LIMITS.consoleFormBytes;
+/** Longest code or target id a quarantine form may name (the admin API's cap too). */
+const CODE_CHARS = 100;
+
+export interface ConsoleOptions {
+  /** Token bucket per console session; absent: no limit. */
+  sessionLimiter?: RateLimiter;
+  /** Token bucket per client address for login attempts (brute force); absent: no limit. */
+  loginLimiter?: RateLimiter;
+  /** The caller's address for the login limit; null or absent: one shared bucket. */
+  clientAddress?: (c: Context) => string | null;
+  /** How long a form may take to arrive. */
+  bodyReadTimeoutMs?: number;
+}
 
 /** Console pages are private and never framed, cached or allowed to run scripts. */
 const CONSOLE_HEADERS: Record<string, string> = {
@@ -65,16 +79,33 @@ function readFilter(fields: Record<string, unknown>): FailureFilter {
  * functions as the admin API. Login with an admin token sets an HttpOnly, SameSite=Strict
  * session cookie signed with HMAC; every form post also carries the session's CSRF token.
  */
-export function createConsoleApp(deps: SiltaDeps, tokens: TokenSet, signer: SessionSigner): Hono<ConsoleEnv> {
+export function createConsoleApp(
+  deps: SiltaDeps,
+  tokens: TokenSet,
+  signer: SessionSigner,
+  options: ConsoleOptions = {},
+): Hono<ConsoleEnv> {
   const app = new Hono<ConsoleEnv>();
   app.use(async (c, next) => {
     await next();
     for (const [name, value] of Object.entries(CONSOLE_HEADERS)) c.res.headers.set(name, value);
   });
+  // Login attempts are counted per address before the form is even read.
+  const { loginLimiter, sessionLimiter } = options;
+  if (loginLimiter) {
+    app.post("/login", async (c, next) => {
+      const taken = loginLimiter.take(`login:${options.clientAddress?.(c) ?? "unknown"}`);
+      if (taken.ok) return next();
+      deps.log.warn({ requestId: c.get("requestId") }, "console login rate-limited");
+      c.header("Retry-After", String(taken.retryAfterSeconds));
+      return c.html(renderLoginPage(`Too many login attempts; try again in ${taken.retryAfterSeconds} s.`), 429);
+    });
+  }
   app.use(
-    bodyLimit({
-      maxSize: FORM_LIMIT,
-      onError: (c) => errorResponse(c, "payload_too_large", `the form is larger than ${FORM_LIMIT} bytes`),
+    limitedBody({
+      maxBytes: FORM_LIMIT,
+      noun: "form",
+      ...(options.bodyReadTimeoutMs ? { readTimeoutMs: options.bodyReadTimeoutMs } : {}),
     }),
   );
 
@@ -108,6 +139,11 @@ export function createConsoleApp(deps: SiltaDeps, tokens: TokenSet, signer: Sess
       return errorResponse(c, "unauthorized", "log in first");
     }
     c.set("session", session);
+    const taken = sessionLimiter?.take(`session:${session.nonce}`) ?? { ok: true };
+    if (!taken.ok) {
+      c.header("Retry-After", String(taken.retryAfterSeconds));
+      return errorResponse(c, "rate_limited", `too many requests in this session; try again in ${taken.retryAfterSeconds} s`);
+    }
     c.set("csrf", await signer.csrfToken(session));
     c.set("actor", `admin:${session.fingerprint}`);
     if (c.req.method === "POST") {
@@ -154,7 +190,7 @@ export function createConsoleApp(deps: SiltaDeps, tokens: TokenSet, signer: Sess
     return c.html(renderBulkReplayPage(result, filter, c.get("csrf")));
   });
 
-  app.get("/failures/:jobId{[0-9]+}", async (c) => {
+  app.get("/failures/:jobId{[0-9]{1,9}}", async (c) => {
     const detail = await failureDetail(deps, Number(c.req.param("jobId")));
     if (!detail) return c.html(consolePage("Not found", c.get("csrf"), "No such job."), 404);
     return c.html(
@@ -162,7 +198,7 @@ export function createConsoleApp(deps: SiltaDeps, tokens: TokenSet, signer: Sess
     );
   });
 
-  app.post("/failures/:jobId{[0-9]+}/:action{retry|replay|skip|acknowledge}", async (c) => {
+  app.post("/failures/:jobId{[0-9]{1,9}}/:action{retry|replay|skip|acknowledge}", async (c) => {
     const jobId = Number(c.req.param("jobId"));
     const actor = c.get("actor");
     const form = await c.req.parseBody();
@@ -184,6 +220,8 @@ export function createConsoleApp(deps: SiltaDeps, tokens: TokenSet, signer: Sess
     return c.redirect(id ? `/admin/cases/${encodeURIComponent(id)}` : "/admin", 303);
   });
   app.get("/cases/:caseId", async (c) => {
+    if (c.req.param("caseId").length > INBOUND_LIMITS.pathIdChars)
+      return c.html(consolePage("Not found", c.get("csrf"), "Silta has no such case."), 404);
     const view = await caseView(deps.database, deps.mappings, c.req.param("caseId"), deps.now());
     if (!view) return c.html(consolePage("Not found", c.get("csrf"), "Silta has no such case."), 404);
     return c.html(renderCaseTimelinePage(view, c.get("csrf")));
@@ -200,6 +238,11 @@ export function createConsoleApp(deps: SiltaDeps, tokens: TokenSet, signer: Sess
   );
   app.post("/quarantine/map", async (c) => {
     const form = await c.req.parseBody();
+    if ((text(form.target) ?? "").length > CODE_CHARS || (text(form.code) ?? "").length > CODE_CHARS)
+      return c.redirect(
+        `/admin/quarantine?error=${encodeURIComponent(`target and code are at most ${CODE_CHARS} characters`)}`,
+        303,
+      );
     const result = await mapQuarantinedCode(deps, c.get("actor"), {
       target: text(form.target) ?? "",
       code: text(form.code) ?? "",

@@ -10,10 +10,13 @@ export const API_ERRORS = {
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
+  request_timeout: 408,
   conflict: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   idempotency_conflict: 422,
+  rate_limited: 429,
+  header_too_large: 431,
   internal_error: 500,
 } as const;
 export type ApiErrorCode = keyof typeof API_ERRORS;
@@ -59,6 +62,10 @@ export const sharedErrorResponses = {
     ...errorContent("Missing or invalid API key."),
     headers: { "WWW-Authenticate": { schema: { type: "string" as const }, description: "`Bearer`" } },
   },
+  429: {
+    ...errorContent("Too many requests with this key; wait `Retry-After` seconds."),
+    headers: { "Retry-After": { schema: { type: "integer" as const }, description: "Seconds to wait before trying again." } },
+  },
   500: errorContent("Silta failed; retry later with the same Idempotency-Key."),
 };
 
@@ -67,6 +74,8 @@ export const notFoundResponse = {
 };
 
 export const bodyErrorResponses = {
+  400: errorContent("The request is invalid (parameters, headers or body), or its JSON is nested deeper than 32 levels."),
+  408: errorContent("The body did not arrive within the read deadline."),
   413: errorContent("The body is larger than 256 KiB."),
   415: errorContent("The body is not `application/json`."),
   422: errorContent("This Idempotency-Key was already used with a different body."),

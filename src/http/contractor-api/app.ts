@@ -1,5 +1,4 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
 import type { DeliveryLogEntry, DeliveryLogState } from "../../domain/admin/delivery-log.ts";
@@ -7,6 +6,9 @@ import { canonicalJson, sha256Hex } from "../../lib/hash.ts";
 import type { ContractorGateway } from "../../ports/contractor-gateway.ts";
 import type { FieldEvent } from "../../ports/work-order-system.ts";
 import { renderApiDocsPage } from "../api-docs-page.ts";
+import { bearerToken } from "../auth/tokens.ts";
+import { INBOUND_LIMITS, limitedBody } from "../limits/inbound-limits.ts";
+import { credentialFingerprint, type RateLimiter, rateLimit } from "../limits/rate-limit.ts";
 import { codeForStatus, errorBody, errorResponse } from "./api-errors.ts";
 import { bearerAuth } from "./bearer-auth.ts";
 import type { ContractorApiEnv } from "./env.ts";
@@ -14,7 +16,7 @@ import { getWorkOrderRoute, listDeliveriesRoute, listWorkOrderFeedRoute, recordW
 import { toFeedItem, toWorkOrderState } from "./work-order-view.ts";
 
 /** S4: bodies above this answer 413 before they are parsed. */
-export const CONTRACTOR_API_BODY_LIMIT = 256 * 1024;
+export const CONTRACTOR_API_BODY_LIMIT = INBOUND_LIMITS.contractorBodyBytes;
 export const CONTRACTOR_API_BASE_PATH = "/api/contractor/v1";
 
 export interface ContractorApiOptions {
@@ -22,6 +24,10 @@ export interface ContractorApiOptions {
   basePath?: string;
   /** The calling contractor's failed or pending deliveries (the self-service log); absent: always empty. */
   deliveryLog?: (targetId: string, state: DeliveryLogState, limit: number) => Promise<DeliveryLogEntry[]>;
+  /** Token bucket per API key (by fingerprint), taken before the key is looked up; absent: no limit. */
+  rateLimiter?: RateLimiter;
+  /** How long a body may take to arrive. */
+  bodyReadTimeoutMs?: number;
 }
 
 /**
@@ -44,15 +50,26 @@ export function createContractorApi(
 
   // Keep the id of an outer request-id middleware when the parent app has one.
   app.use(async (c, next) => (c.get("requestId") ? next() : requestId()(c, next)));
+  const { rateLimiter } = options;
+  // One key's flood is answered 429 before its key is hashed against the database, so it costs others nothing.
+  const limitPerKey = rateLimiter
+    ? rateLimit(
+        rateLimiter,
+        async (c) => {
+          const key = bearerToken(c.req.header("authorization"));
+          return key ? credentialFingerprint(key) : null;
+        },
+        "with this API key",
+      )
+    : null;
+  const body = limitedBody({
+    maxBytes: CONTRACTOR_API_BODY_LIMIT,
+    maxJsonDepth: INBOUND_LIMITS.jsonMaxDepth,
+    ...(options.bodyReadTimeoutMs ? { readTimeoutMs: options.bodyReadTimeoutMs } : {}),
+  });
   for (const path of ["/work-orders", "/work-orders/*", "/deliveries"]) {
-    app.use(
-      path,
-      bearerAuth(gateway),
-      bodyLimit({
-        maxSize: CONTRACTOR_API_BODY_LIMIT,
-        onError: (c) => errorResponse(c, "payload_too_large", `the body is larger than ${CONTRACTOR_API_BODY_LIMIT} bytes`),
-      }),
-    );
+    if (limitPerKey) app.use(path, limitPerKey);
+    app.use(path, bearerAuth(gateway), body);
   }
 
   app.openapi(listWorkOrderFeedRoute, async (c) => {

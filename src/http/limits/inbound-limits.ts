@@ -1,0 +1,153 @@
+import type { Context, MiddlewareHandler } from "hono";
+import { errorResponse } from "../contractor-api/api-errors.ts";
+
+/**
+ * Inbound limits per surface (S4), in one place. Bodies are read through `limitedBody`, which
+ * refuses them before they reach a parser; the Node server adds header size and slow-request
+ * limits (`node-serve.ts`). README "Security limits" lists each one.
+ */
+export const INBOUND_LIMITS = {
+  /** `/webhooks/:target`: Stara's batches hold at most 100 events. */
+  webhookBodyBytes: 256 * 1024,
+  /** `/api/contractor/v1/…`: one status event per request. */
+  contractorBodyBytes: 256 * 1024,
+  /** `/api/admin/v1/…`: small JSON actions (bulk replay lists at most 1,000 ids). */
+  adminBodyBytes: 64 * 1024,
+  /** `/admin` console forms. */
+  consoleFormBytes: 32 * 1024,
+  /** JSON nested deeper than this is refused before it is parsed. */
+  jsonMaxDepth: 32,
+  /** A body must have arrived completely this long after its handler started reading it. */
+  bodyReadTimeoutMs: 10_000,
+  /** Path ids (case ids, work-order ids) longer than this are not ids. */
+  pathIdChars: 200,
+} as const;
+
+export interface LimitedBodyOptions {
+  /** Largest body accepted, in bytes; larger → 413. */
+  maxBytes: number;
+  /** Deepest JSON nesting accepted; deeper → 400. Absent: the body is not JSON (forms) and is not scanned. */
+  maxJsonDepth?: number;
+  /** The whole body must arrive within this; slower → 408. */
+  readTimeoutMs?: number;
+  /** Names the body in error messages ("body", "form"). */
+  noun?: string;
+}
+
+/**
+ * Reads the request body under a byte cap and a deadline, before anything parses it: a declared
+ * `Content-Length` above the cap is refused unread; a chunked or lying body is counted as it
+ * streams and abandoned at the first byte over the cap. JSON bodies are then scanned for their
+ * nesting depth (a counter over the raw bytes, outside strings) so that `JSON.parse` never sees
+ * a deeply nested document. The buffered body replaces the request's, so later readers get it.
+ */
+export function limitedBody(options: LimitedBodyOptions): MiddlewareHandler {
+  const noun = options.noun ?? "body";
+  const readTimeoutMs = options.readTimeoutMs ?? INBOUND_LIMITS.bodyReadTimeoutMs;
+  return async (c, next) => {
+    const stream = c.req.raw.body;
+    if (!stream) return next();
+    const declared = c.req.header("content-length");
+    if (declared !== undefined && !c.req.header("transfer-encoding") && Number(declared) > options.maxBytes) {
+      return tooLarge(c, noun, options.maxBytes);
+    }
+    const read = await readCapped(stream, options.maxBytes, readTimeoutMs);
+    if (read.outcome === "too_large") return tooLarge(c, noun, options.maxBytes);
+    if (read.outcome === "timeout")
+      return errorResponse(c, "request_timeout", `the ${noun} did not arrive within ${readTimeoutMs} ms`);
+    if (read.outcome === "failed") return errorResponse(c, "invalid_request", `the ${noun} could not be read`);
+    if (options.maxJsonDepth !== undefined && jsonNestingExceeds(read.bytes, options.maxJsonDepth)) {
+      return errorResponse(c, "invalid_request", `the JSON ${noun} is nested deeper than ${options.maxJsonDepth} levels`);
+    }
+    c.req.raw = new Request(c.req.raw, { body: read.bytes });
+    return next();
+  };
+}
+
+function tooLarge(c: Context, noun: string, maxBytes: number): Response {
+  return errorResponse(c, "payload_too_large", `the ${noun} is larger than ${maxBytes} bytes`);
+}
+
+type ReadResult =
+  | { outcome: "ok"; bytes: Uint8Array<ArrayBuffer> }
+  | { outcome: "too_large" }
+  | { outcome: "timeout" }
+  | { outcome: "failed" };
+
+/** Reads a stream into one buffer, stopping (and cancelling the stream) at the cap or the deadline. */
+async function readCapped(stream: ReadableStream<Uint8Array>, maxBytes: number, timeoutMs: number): Promise<ReadResult> {
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<"timeout">((resolve) => {
+    timer = setTimeout(() => resolve("timeout"), timeoutMs);
+  });
+  const stop = (result: ReadResult): ReadResult => {
+    reader.cancel().catch(() => {});
+    return result;
+  };
+  try {
+    for (;;) {
+      const step = await Promise.race([reader.read(), deadline]);
+      if (step === "timeout") return stop({ outcome: "timeout" });
+      if (step.done) break;
+      size += step.value.byteLength;
+      if (size > maxBytes) return stop({ outcome: "too_large" });
+      chunks.push(step.value);
+    }
+  } catch {
+    return stop({ outcome: "failed" });
+  } finally {
+    clearTimeout(timer);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return { outcome: "ok", bytes };
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_BRACE = 0x7b;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACE = 0x7d;
+const CLOSE_BRACKET = 0x5d;
+
+/**
+ * Whether JSON text (as UTF-8 bytes or a string) nests objects and arrays deeper than `maxDepth`.
+ * Counts brackets outside strings, honouring backslash escapes; it does not validate the JSON
+ * (the parser does that afterwards, on a document known to be shallow). UTF-8 continuation
+ * bytes never equal these ASCII codes, so bytes and characters scan alike.
+ */
+export function jsonNestingExceeds(text: Uint8Array | string, maxDepth: number): boolean {
+  const at = typeof text === "string" ? (i: number) => text.charCodeAt(i) : (i: number) => text[i] as number;
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const code = at(i);
+    if (inString) {
+      if (code === BACKSLASH) i++;
+      else if (code === QUOTE) inString = false;
+    } else if (code === QUOTE) inString = true;
+    else if (code === OPEN_BRACE || code === OPEN_BRACKET) {
+      if (++depth > maxDepth) return true;
+    } else if (code === CLOSE_BRACE || code === CLOSE_BRACKET) depth--;
+  }
+  return false;
+}
+
+/** Refuses path parameters longer than an id can be (400), before any lookup. */
+export function pathIdLimit(...names: string[]): MiddlewareHandler {
+  return async (c, next) => {
+    for (const name of names) {
+      const value = c.req.param(name);
+      if (value !== undefined && value.length > INBOUND_LIMITS.pathIdChars)
+        return errorResponse(c, "invalid_request", `${name} is longer than ${INBOUND_LIMITS.pathIdChars} characters`);
+    }
+    return next();
+  };
+}
