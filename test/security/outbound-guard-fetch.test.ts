@@ -6,7 +6,15 @@ import { createContractorApiWorkOrderSystem } from "../../adapters/contractor-ap
 import { isSiltaError, type SiltaError } from "../../src/domain/errors.ts";
 import { failureFromFetchError } from "../../src/lib/http-failure.ts";
 import { type OutboundPolicy, targetPolicy } from "../../src/lib/outbound-guard.ts";
-import { type ConnectAttempt, createGuardedFetch, type GuardedFetch } from "../../src/runtime/outbound-fetch-node.ts";
+import { loadMappingsFromDir } from "../../src/mappings/load-node.ts";
+import {
+  type ConnectAttempt,
+  createGuardedFetch,
+  type GuardedFetch,
+  guardedFetchFactory,
+} from "../../src/runtime/outbound-fetch-node.ts";
+import { createTargetSystems } from "../../src/runtime/targets.ts";
+import { MAPPINGS_DIR } from "../support/deps.ts";
 
 /**
  * The guarded fetch against the SSRF corpus, with a stubbed resolver and a connect hook: every
@@ -228,6 +236,52 @@ describe("guarded fetch (S5)", () => {
       client("https://erp.attacker.example/silta", guarded(PUBLIC_ONLY)).findByExternalRef("helsinki:1:contractor-test"),
     );
     expect(error.code).toBe("outbound_refused");
+    expect(connects.map((c) => c.address)).toEqual(["127.0.0.1"]);
+  });
+
+  it("is how the Node runtime builds targets: each reaches only its own host, private only when opted in", async () => {
+    answers["api.stara.example"] = ["10.0.0.7"];
+    answers["erp.test"] = ["127.0.0.1"];
+    const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    const made: GuardedFetch[] = [];
+    const factory = guardedFetchFactory({ resolver, onConnect });
+    const systems = createTargetSystems(
+      loadMappingsFromDir(MAPPINGS_DIR),
+      {
+        stara: {
+          url: "https://api.stara.example",
+          token: "t",
+          webhookSecrets: [secret],
+          inboundSecrets: [],
+          allowPrivate: false,
+        },
+        "contractor-east": {
+          url: `http://erp.test:${port}/silta`,
+          token: null,
+          webhookSecrets: [secret],
+          inboundSecrets: [],
+          allowPrivate: true,
+        },
+        "contractor-west": {
+          url: "https://erp.west.example/silta",
+          token: null,
+          webhookSecrets: [secret],
+          inboundSecrets: [],
+          allowPrivate: false,
+        },
+      },
+      2_000,
+      (targetId, policy, timeoutMs) => {
+        const fetch = factory(targetId, policy, timeoutMs);
+        made.push(fetch);
+        return fetch;
+      },
+    );
+    open.push(...made);
+    const order = { externalRef: "helsinki:1:x", serviceRequestId: "1", serviceCode: "171" };
+    const refused = await siltaFailure(systems.get("stara")?.createWorkOrder(order, order.externalRef) ?? Promise.resolve());
+    expect(refused.code).toBe("outbound_refused");
+    await systems.get("contractor-east")?.createWorkOrder(order, order.externalRef);
     expect(connects.map((c) => c.address)).toEqual(["127.0.0.1"]);
   });
 
