@@ -1,4 +1,4 @@
-import { runJob, targetGuardsOf } from "./delivery.ts";
+import { type JobContext, loadJobContexts, runJob, targetGuardsOf } from "./delivery.ts";
 import type { SiltaDeps } from "./deps.ts";
 import { claimDueJobs } from "./outbox.ts";
 
@@ -50,10 +50,10 @@ export function startJobPump(deps: SiltaDeps, idleMs: number): JobPump {
       wake = done;
     });
 
-  const start = (job: Awaited<ReturnType<typeof claimDueJobs>>[number]) => {
+  const start = (job: Awaited<ReturnType<typeof claimDueJobs>>[number], context: JobContext | undefined) => {
     running++;
     inFlight.set(job.target, (inFlight.get(job.target) ?? 0) + 1);
-    runJob(deps, job)
+    runJob(deps, job, context)
       .catch((error: unknown) => {
         // runJob records every failure it can; this is the database failing under it. The
         // lease runs out and the job is claimed again, by us or another worker.
@@ -81,7 +81,11 @@ export function startJobPump(deps: SiltaDeps, idleMs: number): JobPump {
           perTargetLimit: perTarget,
         });
         if (jobs.length > 0) deps.crashPoint?.("after_claim");
-        for (const job of jobs) start(job);
+        // Links and snapshots for the whole claim in one query; the jobs start at once, so they
+        // are as fresh as a read inside each job would be.
+        // If that read fails, each job reads its own (and meets the same failure in its normal path).
+        const contexts = await loadJobContexts(deps, jobs).catch(() => new Map<number, JobContext>());
+        for (const job of jobs) start(job, contexts.get(job.id));
         // A full claim means more may be due: go round again at once.
         if (jobs.length === free && !stopping) continue;
       } catch (error) {
