@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DEFAULT_RATE_LIMITS, type RateLimitSettings } from "../http/limits/rate-limit.ts";
 import { checkOutboundUrl, DEFAULT_MEDIA_HOSTS, targetPolicy } from "../lib/outbound-guard.ts";
 
 /** A configuration value was wrong: names the setting and what is allowed. Start-up stops. */
@@ -71,7 +72,23 @@ const envSchema = z.object({
         .min(1),
     )
     .optional(),
+  /** Token buckets (S4): requests per second (0 = off) and burst, per contractor key, admin token or session, webhook target. */
+  SILTA_RATE_LIMIT_CONTRACTOR_PER_SECOND: rate(DEFAULT_RATE_LIMITS.contractor.perSecond),
+  SILTA_RATE_LIMIT_CONTRACTOR_BURST: burst(DEFAULT_RATE_LIMITS.contractor.burst),
+  SILTA_RATE_LIMIT_ADMIN_PER_SECOND: rate(DEFAULT_RATE_LIMITS.admin.perSecond),
+  SILTA_RATE_LIMIT_ADMIN_BURST: burst(DEFAULT_RATE_LIMITS.admin.burst),
+  SILTA_RATE_LIMIT_WEBHOOK_PER_SECOND: rate(DEFAULT_RATE_LIMITS.webhook.perSecond),
+  SILTA_RATE_LIMIT_WEBHOOK_BURST: burst(DEFAULT_RATE_LIMITS.webhook.burst),
+  /** Console login attempts per client address per minute (0 = off). */
+  SILTA_RATE_LIMIT_LOGIN_PER_MINUTE: z.coerce.number().int().min(0).max(10_000).default(DEFAULT_RATE_LIMITS.login.burst),
 });
+
+function rate(fallback: number) {
+  return z.coerce.number().min(0).max(100_000).default(fallback);
+}
+function burst(fallback: number) {
+  return z.coerce.number().int().min(1).max(1_000_000).default(fallback);
+}
 
 export interface TargetConnection {
   /** Base URL of the target's API (Stara) or the contractor's webhook endpoint; absent = pull-only contractor. */
@@ -106,6 +123,8 @@ export interface SiltaConfig {
   handlerTokens: string[];
   /** Hosts whose media URLs work orders may carry (SILTA_MEDIA_HOSTS). */
   mediaHosts: string[];
+  /** Token buckets per client (SILTA_RATE_LIMIT_*). */
+  rateLimits: RateLimitSettings;
   /** Connection per target id, from SILTA_TARGET_<ID>_* (id upper-cased, hyphens as underscores). */
   targets: Record<string, TargetConnection>;
 }
@@ -201,6 +220,12 @@ export function parseConfig(
     adminTokens: e.SILTA_ADMIN_TOKENS ?? [],
     handlerTokens: e.SILTA_HANDLER_TOKENS ?? [],
     mediaHosts: e.SILTA_MEDIA_HOSTS ?? [...DEFAULT_MEDIA_HOSTS],
+    rateLimits: {
+      contractor: { perSecond: e.SILTA_RATE_LIMIT_CONTRACTOR_PER_SECOND, burst: e.SILTA_RATE_LIMIT_CONTRACTOR_BURST },
+      admin: { perSecond: e.SILTA_RATE_LIMIT_ADMIN_PER_SECOND, burst: e.SILTA_RATE_LIMIT_ADMIN_BURST },
+      webhook: { perSecond: e.SILTA_RATE_LIMIT_WEBHOOK_PER_SECOND, burst: e.SILTA_RATE_LIMIT_WEBHOOK_BURST },
+      login: { perSecond: e.SILTA_RATE_LIMIT_LOGIN_PER_MINUTE / 60, burst: Math.max(1, e.SILTA_RATE_LIMIT_LOGIN_PER_MINUTE) },
+    },
     targets: connections,
   };
 }

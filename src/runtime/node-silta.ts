@@ -24,7 +24,7 @@ import type { WorkOrderSystem } from "../ports/work-order-system.ts";
 import { createCaseSystem } from "./case-system.ts";
 import { createNodeLogger } from "./logger-node.ts";
 import { createNodeMetrics } from "./metrics-node.ts";
-import { startHttpServer } from "./node-serve.ts";
+import { nodeClientAddress, startHttpServer } from "./node-serve.ts";
 import { guardedFetchFactory } from "./outbound-fetch-node.ts";
 import { createTargetSystems } from "./targets.ts";
 import { startWorkLoop } from "./work-loop-runner.ts";
@@ -106,6 +106,8 @@ export async function startSiltaNode(config: SiltaConfig, overrides: StartOverri
     onInboxChanged: () => loop.kick(),
     adminTokens: config.adminTokens,
     handlerTokens: config.handlerTokens,
+    rateLimits: config.rateLimits,
+    clientAddress: nodeClientAddress,
     expectedMigrations,
     ...(nodeMetrics ? { metrics: nodeMetrics } : {}),
   });
