@@ -6,6 +6,7 @@
 import { Command } from "commander";
 import { ConfigError } from "../config/config.ts";
 import { MappingError } from "../mappings/mappings.ts";
+import { registerAuditCommand } from "./audit-command.ts";
 import { registerLedgerCommand } from "./ledger-command.ts";
 import { registerMappingsCommand } from "./mappings-command.ts";
 import { registerMigrateCommand } from "./migrate-command.ts";
@@ -24,6 +25,7 @@ registerMigrateCommand(program);
 registerMappingsCommand(program);
 registerLedgerCommand(program);
 registerReconcileCommand(program);
+registerAuditCommand(program);
 
 try {
   await program.parseAsync(process.argv);
