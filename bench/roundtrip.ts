@@ -29,6 +29,16 @@ interface DbReport {
   ceilings: { commitsPerSecond: number; minimalServerRps: number; simulatorEndpointRps: number | null };
   ratios: { throughputToCommitCeiling: number; throughputToHttpCeiling: number };
   reconciliation100k: unknown;
+  noisyNeighbour: NoisyNeighbour | null;
+}
+
+interface NoisyNeighbour {
+  deadTarget: string;
+  /** Intake → work order p95 (ms) of the other targets, with the target healthy and with it dead. */
+  othersP95Healthy: number;
+  othersP95WithDead: number;
+  /** R7 asks for ≤ 1.10. */
+  ratio: number;
 }
 
 const reports: DbReport[] = [];
@@ -43,6 +53,33 @@ for (const db of args.dbs) {
       `  ${result.roundTripsPerSecond} round trips/s, intake→work order p99 ${result.hops.intakeToWorkOrder.p99} ms, peak RSS ${result.peakRssMb.join("/")} MB`,
     );
     runs.push(result);
+  }
+
+  let noisyNeighbour: NoisyNeighbour | null = null;
+  if (args.noisyNeighbour && kind === "postgres") {
+    const deadTarget = args.noisyNeighbour;
+    log(`${label}: noisy neighbour: ${deadTarget} healthy, then answering 503 to everything…`);
+    const common = { db, workers: 1, cases: args.cases, rate: args.rate, seed: args.seed, log };
+    const healthy = await runRoundTrip({ ...common, excludeFromHops: deadTarget });
+    const dead = await runRoundTrip({ ...common, deadTarget });
+    const a = healthy.hops.intakeToWorkOrder.p95 ?? 0;
+    const b = dead.hops.intakeToWorkOrder.p95 ?? 0;
+    noisyNeighbour = { deadTarget, othersP95Healthy: a, othersP95WithDead: b, ratio: Math.round((b / a) * 100) / 100 };
+    log(
+      `  others' intake→work order p95: ${a} ms healthy, ${b} ms with ${deadTarget} dead (×${Math.round((b / a) * 100) / 100})`,
+    );
+  }
+  if (args.roundTripOnly) {
+    reports.push({
+      db: label,
+      kind,
+      runs,
+      ceilings: { commitsPerSecond: 0, minimalServerRps: 0, simulatorEndpointRps: null },
+      ratios: { throughputToCommitCeiling: 0, throughputToHttpCeiling: 0 },
+      reconciliation100k: "skipped (--round-trip-only)",
+      noisyNeighbour,
+    });
+    continue;
   }
 
   log(`${label}: measuring ceilings…`);
@@ -81,6 +118,7 @@ for (const db of args.dbs) {
       throughputToHttpCeiling: Math.round((best / http.minimalServerRps) * 1000) / 1000,
     },
     reconciliation100k,
+    noisyNeighbour,
   });
 }
 
@@ -113,5 +151,11 @@ if (args.json) {
       `  ratios: throughput/commit ceiling ${r.ratios.throughputToCommitCeiling}, throughput/HTTP ceiling ${r.ratios.throughputToHttpCeiling}`,
     );
     console.log(`  reconciliation of 100,000 links: ${JSON.stringify(r.reconciliation100k)}`);
+    if (r.noisyNeighbour) {
+      const n = r.noisyNeighbour;
+      console.log(
+        `  noisy neighbour (${n.deadTarget} dead): others' intake→work order p95 ${n.othersP95Healthy} → ${n.othersP95WithDead} ms (×${n.ratio}; R7 asks ≤ 1.10)`,
+      );
+    }
   }
 }

@@ -9,6 +9,10 @@ export interface BenchArgs {
   /** Cases arriving per second. */
   rate: number;
   seed: number;
+  /** Also run the noisy-neighbour pair (R7) with this contractor dead; null: skip it. */
+  noisyNeighbour: string | null;
+  /** Round trips only: skip the ceilings and the reconciliation figure (quick comparisons). */
+  roundTripOnly: boolean;
 }
 
 const DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432/test";
@@ -24,6 +28,8 @@ export function parseBenchArgs(argv: string[]): BenchArgs | "help" {
       workers: { type: "string", default: "1,2,4" },
       seed: { type: "string", default: "1" },
       rate: { type: "string", default: "300" },
+      "noisy-neighbour": { type: "string" },
+      "round-trip-only": { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -40,6 +46,8 @@ export function parseBenchArgs(argv: string[]): BenchArgs | "help" {
     workers,
     rate: Number(values.rate),
     seed: Number(values.seed),
+    noisyNeighbour: values["noisy-neighbour"] ?? null,
+    roundTripOnly: values["round-trip-only"],
   };
 }
 
@@ -55,5 +63,10 @@ the loopback HTTP and database commit ceilings measured in the same run, and the
                    server ${DEFAULT_SERVER} and bench/.tmp/pglite)
   --workers 1,2,4  Silta process counts to compare on a server (PGlite is one process)
   --rate R         cases arriving per second (default 300): latencies are measured at this load
+  --noisy-neighbour TARGET
+                   also measure R7 on the server, one Silta process: intake→work order p95 of
+                   the other targets with TARGET answering 503 to everything, against a run with
+                   TARGET healthy (e.g. contractor-west)
+  --round-trip-only  skip the ceilings and the reconciliation figure
   --json           one JSON object on stdout
 `;

@@ -33,6 +33,13 @@ export interface RoundTripOptions {
   rate: number;
   seed: number;
   log: (line: string) => void;
+  /**
+   * Noisy neighbour (R7): this contractor answers every call with 503 for the whole run. Its
+   * cases are not waited for, and the hops are measured over the other targets only.
+   */
+  deadTarget?: string;
+  /** Measure hops over targets other than this one (the baseline run of a noisy-neighbour pair). */
+  excludeFromHops?: string;
 }
 
 export interface RoundTripResult {
@@ -185,6 +192,7 @@ export async function runRoundTrip(options: RoundTripOptions): Promise<RoundTrip
         progress: fast,
       });
       sim.knobs.terminalWeights = { COMPLETED: 85, SCHEDULED_LATER: 5, NO_ACTION: 5, INTERRUPTED: 5, WRONG_CONTRACTOR: 0 };
+      if (t.id === options.deadTarget) sim.knobs.outage = true;
       contractorSims.set(t.id, sim);
       env[`${prefix}URL`] = `${await serve(sim.app)}/silta`;
       env[`${prefix}WEBHOOK_SECRETS`] = secret;
@@ -230,6 +238,15 @@ export async function runRoundTrip(options: RoundTripOptions): Promise<RoundTrip
     })();
 
     const timeoutMs = Math.max(120_000, (options.cases / 20) * 1000);
+    // A dead target's cases never complete: wait for everyone else's.
+    const watch = options.deadTarget ? await openDatabase(parseDatabaseTarget(fresh.target)) : null;
+    const deadCases = async () =>
+      watch
+        ? Number(
+            (await watch.rows<{ n: number }>(sql`select count(*) as n from links where target = ${options.deadTarget ?? ""}`))[0]
+              ?.n ?? 0,
+          )
+        : 0;
     let completed = 0;
     let finishedAt = Date.now();
     for (;;) {
@@ -238,7 +255,7 @@ export async function runRoundTrip(options: RoundTripOptions): Promise<RoundTrip
         if (u.external_status_code && TERMINAL_WORKS.has(u.external_status_code)) done.add(u.service_request_id);
       completed = done.size;
       finishedAt = Date.now();
-      if (added >= options.cases && completed >= fieldWork) break;
+      if (added >= options.cases && completed >= fieldWork - (await deadCases())) break;
       if (finishedAt - started > timeoutMs) {
         options.log(`  timed out: ${completed}/${fieldWork} round trips after ${Math.round(timeoutMs / 1000)} s`);
         break;
@@ -246,13 +263,19 @@ export async function runRoundTrip(options: RoundTripOptions): Promise<RoundTrip
       await sleep(100);
     }
     await feeding;
+    await watch?.close();
     const rss = children.map((c) => peakRssMb(c.child.pid));
     for (const c of children) await stopChild(c.child);
     globalThis.fetch = realFetch;
 
     const database = await openDatabase(parseDatabaseTarget(fresh.target));
     try {
-      const figures = await readLedgerFigures(database, appeared, options.cases);
+      const figures = await readLedgerFigures(
+        database,
+        appeared,
+        options.cases,
+        options.deadTarget ?? options.excludeFromHops ?? null,
+      );
       const simRequests = counters.reduce((sum, count) => sum + count(), 0);
       const seconds = (finishedAt - started) / 1000;
       return {
@@ -283,9 +306,11 @@ export async function runRoundTrip(options: RoundTripOptions): Promise<RoundTrip
   }
 }
 
-async function readLedgerFigures(database: Database, appeared: Map<string, number>, cases: number) {
+async function readLedgerFigures(database: Database, appeared: Map<string, number>, cases: number, skipTarget: string | null) {
   const created = await database.rows<{ case_id: string; at: Date }>(
-    sql`select case_id, min(at) as at from ledger_entries where operation = 'create_work_order' and outcome = 'ok' group by case_id`,
+    sql`select case_id, min(at) as at from ledger_entries
+        where operation = 'create_work_order' and outcome = 'ok' and target is distinct from ${skipTarget}
+        group by case_id`,
   );
   const intakeToWorkOrder = created.flatMap((r) => {
     const t0 = appeared.get(r.case_id);

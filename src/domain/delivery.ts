@@ -4,6 +4,7 @@ import { cases, links, outboxJobs } from "../db/schema/index.ts";
 import { canonicalJson, sha256Hex } from "../lib/hash.ts";
 import type { CaseRecord } from "../ports/case-system.ts";
 import type { RemoteWorkOrder } from "../ports/work-order-system.ts";
+import { deliveryDisclosure, recordDisclosure } from "./admin/audit.ts";
 import { fullJitterDelay } from "./backoff.ts";
 import type { SiltaDeps } from "./deps.ts";
 import { ERROR_CODES, SiltaError, toSiltaError } from "./errors.ts";
@@ -233,7 +234,7 @@ async function executeCreate(
     preloaded ??
     (await deps.database.db.select({ snapshot: cases.snapshot }).from(cases).where(eq(cases.id, link.caseId)))[0]?.snapshot;
   if (!snapshot) throw new SiltaError("internal", `link ${link.id} points at missing case`);
-  const payload = buildWorkOrderPayload(snapshot, mapping, link.externalRef);
+  const payload = buildWorkOrderPayload(snapshot, mapping, link.externalRef, deps.media);
   const payloadHash = await sha256Hex(canonicalJson(payload));
 
   let remote: RemoteWorkOrder | null = null;
@@ -320,6 +321,7 @@ async function commitCreated(
         target: link.target,
       });
     }
+    await recordDisclosure(tx, deliveryDisclosure(deps, link, "create", via)); // S7; last: holds the chain lock to commit
   });
 }
 
@@ -397,6 +399,7 @@ async function executeCancel(deps: SiltaDeps, job: OutboxJob, link: Link, gate: 
       latencyMs: Date.now() - started,
       attempt: job.attempts,
     });
+    await recordDisclosure(tx, deliveryDisclosure(deps, link, "cancel", "ok")); // S7
   });
 }
 
@@ -469,6 +472,12 @@ async function recordFailure(
         detail: `${operation}: ${error.code}`,
       });
     }
+    // S7: a create or cancel the target answered (even with an error) reached it.
+    if (link && job.kind !== "write_back" && error.httpStatus !== undefined)
+      await recordDisclosure(
+        tx,
+        deliveryDisclosure(deps, link, job.kind === "create_work_order" ? "create" : "cancel", error.code),
+      );
   });
   return retry ? "retry" : "parked";
 }
