@@ -76,17 +76,8 @@ export function createAdminApi(
         "with this admin token",
       )
     : null;
-  for (const path of [
-    "/overview",
-    "/failures",
-    "/failures/*",
-    "/cases/*",
-    "/quarantine",
-    "/quarantine/*",
-    "/findings",
-    "/contractors/*",
-    "/audit",
-  ]) {
+  // "/x/*" matches "/x" too: listing both would run auth and the limits twice.
+  for (const path of ["/overview", "/failures/*", "/cases/*", "/quarantine/*", "/findings", "/contractors/*", "/audit"]) {
     if (limitPerToken) app.use(path, limitPerToken);
     app.use(path, auth, limit);
   }

@@ -67,7 +67,8 @@ export function createContractorApi(
     maxJsonDepth: INBOUND_LIMITS.jsonMaxDepth,
     ...(options.bodyReadTimeoutMs ? { readTimeoutMs: options.bodyReadTimeoutMs } : {}),
   });
-  for (const path of ["/work-orders", "/work-orders/*", "/deliveries"]) {
+  // "/work-orders/*" matches "/work-orders" too: listing both would run every middleware twice on the feed.
+  for (const path of ["/work-orders/*", "/deliveries"]) {
     if (limitPerKey) app.use(path, limitPerKey);
     app.use(path, bearerAuth(gateway), body);
   }
