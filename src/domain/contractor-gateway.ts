@@ -5,6 +5,7 @@ import { sha256Hex } from "../lib/hash.ts";
 import type { Mappings } from "../mappings/mappings.ts";
 import type { CaseRecord } from "../ports/case-system.ts";
 import type { ContractorFeedItem, ContractorGateway, ContractorWorkOrderView } from "../ports/contractor-gateway.ts";
+import { recordDisclosure } from "./admin/audit.ts";
 import { recordFieldEvents } from "./field-status.ts";
 import { buildWorkOrderPayload } from "./work-order-payload.ts";
 
@@ -31,6 +32,13 @@ function decodeCursor(cursor: string | null): { at: Date; id: number } | null {
   const match = /^(\d+)\.(\d+)$/.exec(cursor);
   if (!match) return null;
   return { at: new Date(Number(match[1])), id: Number(match[2]) };
+}
+
+/** The payload fields that carried a value in any of these views: names only, for the audit row. */
+function disclosedFields(views: readonly ContractorWorkOrderView[]): string[] {
+  const fields = new Set<string>();
+  for (const view of views) for (const [field, value] of Object.entries(view.payload)) if (value !== undefined) fields.add(field);
+  return [...fields].sort();
 }
 
 /** The contractor API's view of the database: a contractor only ever sees its own links (S3). */
@@ -87,6 +95,19 @@ export function createContractorGateway(database: Database, mappings: Mappings):
           workOrder,
         });
       }
+      // S7: one audit row per page that disclosed anything, listing its ids (not one per item).
+      if (items.length > 0)
+        await db.transaction((tx) =>
+          recordDisclosure(tx, {
+            target: targetId,
+            operation: "feed",
+            subject: `feed:${targetId}`,
+            fields: disclosedFields(items.map((item) => item.workOrder)),
+            caseIds: items.map((item) => item.workOrder.serviceRequestId),
+            workOrderIds: items.map((item) => item.workOrder.workOrderId),
+            result: "ok",
+          }),
+        );
       const last = rows.at(-1)?.link;
       return { items, nextCursor: last ? encodeCursor(last) : cursor };
     },
@@ -103,7 +124,19 @@ export function createContractorGateway(database: Database, mappings: Mappings):
             inArray(links.state, ["forwarded", "cancelled", "pending"]),
           ),
         );
-      return row ? view(row.link, row.snapshot) : null;
+      const workOrder = row ? view(row.link, row.snapshot) : null;
+      if (workOrder)
+        await db.transaction((tx) =>
+          recordDisclosure(tx, {
+            target: targetId,
+            operation: "read",
+            subject: workOrder.workOrderId,
+            fields: disclosedFields([workOrder]),
+            caseIds: [workOrder.serviceRequestId],
+            result: "ok",
+          }),
+        );
+      return workOrder;
     },
 
     async recordEvent(targetId, event, idempotency) {
