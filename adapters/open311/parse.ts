@@ -41,6 +41,23 @@ export type CaseListParseResult =
 
 const PUBLIC_WORKS_PREFIX = "PUBLIC_WORKS_";
 
+/**
+ * Caps on what one record may carry (S4). Text beyond the cap is cut (ending in "…"): the full
+ * text stays in the city's system, and a long report is still a case. Ids beyond their cap reject
+ * the record; media URLs beyond their cap or count are dropped.
+ */
+export const CASE_RECORD_LIMITS = {
+  textChars: 5_000,
+  idChars: 100,
+  mediaUrls: 10,
+  mediaUrlChars: 2_048,
+  tasks: 100,
+} as const;
+
+function capText(value: string): string {
+  return value.length > CASE_RECORD_LIMITS.textChars ? `${value.slice(0, CASE_RECORD_LIMITS.textChars - 1)}…` : value;
+}
+
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
@@ -53,7 +70,7 @@ function blankToNull(value: unknown): unknown {
 
 /** Optional text: blank → null, numbers kept as their string form, anything else unreadable → null. */
 const optionalText = z
-  .preprocess(blankToNull, z.union([z.string(), z.number().transform((n) => String(n))]).nullable())
+  .preprocess(blankToNull, z.union([z.string().transform(capText), z.number().transform((n) => String(n))]).nullable())
   .catch(null);
 
 /** A timestamp kept exactly as received (with its offset), or null when it does not parse as a date. */
@@ -78,7 +95,8 @@ function requiredId(field: string) {
     z
       .string({ error: `${field} is missing or not a string` })
       .trim()
-      .min(1, { error: `${field} is empty` }),
+      .min(1, { error: `${field} is empty` })
+      .max(CASE_RECORD_LIMITS.idChars, { error: `${field} is longer than ${CASE_RECORD_LIMITS.idChars} characters` }),
   );
 }
 
@@ -87,7 +105,14 @@ const mediaList = z
     if (typeof value === "string") return [value];
     return Array.isArray(value) ? value : [];
   }, z.array(z.unknown()))
-  .transform((items) => items.filter((item): item is string => typeof item === "string" && item.trim() !== ""))
+  .transform((items) =>
+    items
+      .filter(
+        (item): item is string =>
+          typeof item === "string" && item.trim() !== "" && item.length <= CASE_RECORD_LIMITS.mediaUrlChars,
+      )
+      .slice(0, CASE_RECORD_LIMITS.mediaUrls),
+  )
   .catch([]);
 
 const taskSchema = z.object({
@@ -100,7 +125,10 @@ const taskSchema = z.object({
 
 /** Tasks are history for people to read; an entry that is not an object is skipped rather than failing the case. */
 const taskList = z
-  .preprocess((value) => (Array.isArray(value) ? value.filter(isPlainObject) : []), z.array(taskSchema))
+  .preprocess(
+    (value) => (Array.isArray(value) ? value.filter(isPlainObject).slice(0, CASE_RECORD_LIMITS.tasks) : []),
+    z.array(taskSchema),
+  )
   .transform((tasks): CaseTask[] =>
     tasks.map((task) => ({
       createdAt: task.task_created,
@@ -211,7 +239,7 @@ export function parseCaseRecord(raw: unknown): CaseParseResult {
     zipcode: wire.zipcode ?? wire.zip_code,
     lat: wire.lat,
     long: wire.long,
-    mediaUrls: [...new Set([...extended.media_urls, ...wire.media_url])],
+    mediaUrls: [...new Set([...extended.media_urls, ...wire.media_url])].slice(0, CASE_RECORD_LIMITS.mediaUrls),
     deskStatus,
     worksStatus,
     detailedStatusRaw: extended.detailed_status,
