@@ -7,6 +7,7 @@ import { Command } from "commander";
 import { ConfigError } from "../config/config.ts";
 import { MappingError } from "../mappings/mappings.ts";
 import { registerAuditCommand } from "./audit-command.ts";
+import { registerDbCommand } from "./db-command.ts";
 import { registerLedgerCommand } from "./ledger-command.ts";
 import { registerMappingsCommand } from "./mappings-command.ts";
 import { registerMigrateCommand } from "./migrate-command.ts";
@@ -26,6 +27,7 @@ registerMappingsCommand(program);
 registerLedgerCommand(program);
 registerReconcileCommand(program);
 registerAuditCommand(program);
+registerDbCommand(program);
 
 try {
   await program.parseAsync(process.argv);

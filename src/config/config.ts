@@ -81,6 +81,11 @@ const envSchema = z.object({
   SILTA_RATE_LIMIT_WEBHOOK_BURST: burst(DEFAULT_RATE_LIMITS.webhook.burst),
   /** Console login attempts per client address per minute (0 = off). */
   SILTA_RATE_LIMIT_LOGIN_PER_MINUTE: z.coerce.number().int().min(0).max(10_000).default(DEFAULT_RATE_LIMITS.login.burst),
+  /** auto: migrate at start unless the database role cannot run DDL (an application role); true; false. */
+  SILTA_MIGRATE_ON_START: z.enum(["auto", "true", "false"]).default("auto"),
+  /** Days after which a finished case's personal data and payload copies are purged. */
+  SILTA_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(180),
+  SILTA_RETENTION_CRON: cronExpression.default("0 30 3 * * *"),
 });
 
 function rate(fallback: number) {
@@ -125,6 +130,10 @@ export interface SiltaConfig {
   mediaHosts: string[];
   /** Token buckets per client (SILTA_RATE_LIMIT_*). */
   rateLimits: RateLimitSettings;
+  /** SILTA_MIGRATE_ON_START: `auto` skips migrating when the role cannot run DDL (S8). */
+  migrateOnStart: "auto" | "always" | "never";
+  /** Retention (SILTA_RETENTION_DAYS, SILTA_RETENTION_CRON). */
+  retention: { days: number; cron: string };
   /** Connection per target id, from SILTA_TARGET_<ID>_* (id upper-cased, hyphens as underscores). */
   targets: Record<string, TargetConnection>;
 }
@@ -226,6 +235,8 @@ export function parseConfig(
       webhook: { perSecond: e.SILTA_RATE_LIMIT_WEBHOOK_PER_SECOND, burst: e.SILTA_RATE_LIMIT_WEBHOOK_BURST },
       login: { perSecond: e.SILTA_RATE_LIMIT_LOGIN_PER_MINUTE / 60, burst: Math.max(1, e.SILTA_RATE_LIMIT_LOGIN_PER_MINUTE) },
     },
+    migrateOnStart: e.SILTA_MIGRATE_ON_START === "auto" ? "auto" : e.SILTA_MIGRATE_ON_START === "true" ? "always" : "never",
+    retention: { days: e.SILTA_RETENTION_DAYS, cron: e.SILTA_RETENTION_CRON },
     targets: connections,
   };
 }

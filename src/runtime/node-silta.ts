@@ -3,7 +3,7 @@ import { hostname } from "node:os";
 import cron from "node-cron";
 import { ConfigError, type SiltaConfig } from "../config/config.ts";
 import type { Database } from "../db/client.ts";
-import { MIGRATIONS_FOLDER, migrateDatabase } from "../db/migrate-node.ts";
+import { MIGRATIONS_FOLDER, migrateOnStart } from "../db/migrate-node.ts";
 import { openDatabase } from "../db/open-node.ts";
 import {
   DEFAULT_ENGINE_SETTINGS,
@@ -68,7 +68,9 @@ export async function startSiltaNode(config: SiltaConfig, overrides: StartOverri
   // Outbound calls resolve, check and pin addresses (S5, outbound-fetch-node.ts).
   const targets = overrides.targets ?? createTargetSystems(mappings, config.targets, config.httpTimeoutMs, guardedFetchFactory());
   const database = overrides.database ?? (await openDatabase(config.database));
-  await migrateDatabase(database);
+  // S8: an application role cannot run DDL; then the owner runs `silta migrate` and /readyz waits for it.
+  if ((await migrateOnStart(database, config.migrateOnStart)) === "skipped")
+    log.info({ migrateOnStart: config.migrateOnStart }, "migrations not run at start; /readyz reports any pending");
   // /readyz is ready only when the database holds every migration this build ships.
   const expectedMigrations = (
     JSON.parse(readFileSync(`${MIGRATIONS_FOLDER}/meta/_journal.json`, "utf8")) as { entries: unknown[] }
