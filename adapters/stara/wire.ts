@@ -9,14 +9,22 @@ import { z } from "zod";
  */
 
 const nonEmpty = z.string().min(1);
+/** Ids Silta stores and shows: longer than this is not Stara's id but garbage, refused. */
+const id = nonEmpty.max(200);
+/** Free text and status codes are cut to a length Silta stores and shows, rather than losing the event. */
+const clipped = (max: number) => z.string().transform((text) => (text.length > max ? text.slice(0, max) : text));
+/** Longest status code Silta keeps (an unknown one is quarantined, so it is shown to admins). */
+export const STARA_STATUS_CHARS = 100;
+/** Longest crew note Silta keeps, as for contractors. */
+export const STARA_NOTE_CHARS = 2_000;
 
 /** The fields of a work order Silta reads. */
 export const staraWorkOrderSchema = z.object({
-  tunnus: nonEmpty,
-  ulkoinen_viite: nonEmpty,
-  tila: nonEmpty,
+  tunnus: id,
+  ulkoinen_viite: id,
+  tila: nonEmpty.pipe(clipped(STARA_STATUS_CHARS)),
 });
-export type StaraWorkOrderWire = z.infer<typeof staraWorkOrderSchema>;
+export type StaraWorkOrderWire = z.output<typeof staraWorkOrderSchema>;
 
 export const staraWorkOrderListSchema = z.object({
   tyotilaukset: z.array(staraWorkOrderSchema),
@@ -24,14 +32,14 @@ export const staraWorkOrderListSchema = z.object({
 
 /** One status change, as pushed in a webhook and as listed in the change feed. */
 export const staraEventSchema = z.object({
-  tapahtuma_id: nonEmpty,
-  tunnus: nonEmpty,
-  ulkoinen_viite: nonEmpty,
-  tila: nonEmpty,
+  tapahtuma_id: id,
+  tunnus: id,
+  ulkoinen_viite: id,
+  tila: nonEmpty.pipe(clipped(STARA_STATUS_CHARS)),
   aikaleima: z.iso.datetime({ offset: true }),
-  huomautus: z.string().nullish(),
+  huomautus: clipped(STARA_NOTE_CHARS).nullish(),
 });
-export type StaraEventWire = z.infer<typeof staraEventSchema>;
+export type StaraEventWire = z.output<typeof staraEventSchema>;
 
 export const staraWebhookBodySchema = z.object({
   tapahtumat: z.array(staraEventSchema).min(1).max(100),

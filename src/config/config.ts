@@ -60,6 +60,21 @@ const envSchema = z.object({
   SILTA_ADMIN_TOKENS: tokenList("admin").optional(),
   /** Read-only tokens for case handlers' field-status pages, comma-separated. */
   SILTA_HANDLER_TOKENS: tokenList("handler").optional(),
+  /** Origins that may frame the handler's case page (the case system), comma-separated; default Silta's own. */
+  SILTA_CASE_PAGE_FRAME_ANCESTORS: commaSeparated
+    .pipe(
+      z
+        .array(
+          z
+            .string()
+            .regex(
+              /^('self'|https:\/\/[A-Za-z0-9.-]+(:\d{1,5})?)$/,
+              "each entry must be 'self' or an https://host[:port] origin",
+            ),
+        )
+        .min(1),
+    )
+    .optional(),
   /** Hosts whose media URLs are forwarded to targets (`name` or `*.suffix`), comma-separated (S5). */
   SILTA_MEDIA_HOSTS: commaSeparated
     .pipe(
@@ -126,6 +141,8 @@ export interface SiltaConfig {
   adminTokens: string[];
   /** Read-only handler tokens for case pages; empty: only admins can read them. */
   handlerTokens: string[];
+  /** Origins that may frame the case page (SILTA_CASE_PAGE_FRAME_ANCESTORS); absent: Silta's own. */
+  casePageFrameAncestors?: string[];
   /** Hosts whose media URLs work orders may carry (SILTA_MEDIA_HOSTS). */
   mediaHosts: string[];
   /** Token buckets per client (SILTA_RATE_LIMIT_*). */
@@ -228,6 +245,7 @@ export function parseConfig(
     reconcileCron: e.SILTA_RECONCILE_CRON,
     adminTokens: e.SILTA_ADMIN_TOKENS ?? [],
     handlerTokens: e.SILTA_HANDLER_TOKENS ?? [],
+    ...(e.SILTA_CASE_PAGE_FRAME_ANCESTORS ? { casePageFrameAncestors: e.SILTA_CASE_PAGE_FRAME_ANCESTORS } : {}),
     mediaHosts: e.SILTA_MEDIA_HOSTS ?? [...DEFAULT_MEDIA_HOSTS],
     rateLimits: {
       contractor: { perSecond: e.SILTA_RATE_LIMIT_CONTRACTOR_PER_SECOND, burst: e.SILTA_RATE_LIMIT_CONTRACTOR_BURST },

@@ -16,6 +16,7 @@ import { createTokenSet } from "./auth/tokens.ts";
 import { caseFieldStatus } from "./case-status.ts";
 import { parseLang } from "./cases/case-labels.ts";
 import { renderCasePage } from "./cases/case-page.ts";
+import { casePageHeaders, DEFAULT_CASE_PAGE_FRAME_ANCESTORS, htmlSecurityHeaders } from "./cases/security-headers.ts";
 import { createConsoleApp } from "./console/console-app.ts";
 import { errorResponse } from "./contractor-api/api-errors.ts";
 import { CONTRACTOR_API_BASE_PATH, createContractorApi } from "./contractor-api/app.ts";
@@ -42,6 +43,8 @@ export interface AppOptions extends OpsOptions {
   clientAddress?: (c: Context) => string | null;
   /** How long a body may take to arrive (default INBOUND_LIMITS.bodyReadTimeoutMs). */
   bodyReadTimeoutMs?: number;
+  /** Origins that may frame the handler's case page (config.casePageFrameAncestors); default Silta's own. */
+  casePageFrameAncestors?: readonly string[];
 }
 
 /**
@@ -66,6 +69,8 @@ export function createApp(deps: SiltaDeps, options: AppOptions = {}): OpenAPIHon
   const readTimeoutMs = options.bodyReadTimeoutMs ?? INBOUND_LIMITS.bodyReadTimeoutMs;
 
   app.use(requestId());
+  // CSP and friends on every HTML page that sets none of its own; nosniff on every answer.
+  app.use(htmlSecurityHeaders());
   app.use(async (c, next) => {
     const started = performance.now();
     await next();
@@ -157,14 +162,9 @@ export function createApp(deps: SiltaDeps, options: AppOptions = {}): OpenAPIHon
     const view = await caseFieldStatus(deps, c.req.param("id"));
     if (!view) return errorResponse(c, "not_found", `Silta has no case ${c.req.param("id")}`);
     const nonce = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(12))));
-    // Embeddable in the case system (frames allowed); the token in the URL never leaves as a referrer.
-    c.header(
-      "Content-Security-Policy",
-      `default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-${nonce}'; connect-src 'self'; base-uri 'none'; form-action 'none'`,
-    );
-    c.header("Referrer-Policy", "no-referrer");
-    c.header("Cache-Control", "no-store");
-    c.header("X-Content-Type-Options", "nosniff");
+    // Embeddable by the case system's origins only; the token in the URL never leaves as a referrer.
+    const frameAncestors = options.casePageFrameAncestors ?? DEFAULT_CASE_PAGE_FRAME_ANCESTORS;
+    for (const [name, value] of Object.entries(casePageHeaders(nonce, frameAncestors))) c.header(name, value);
     return c.html(renderCasePage(view, lang, { token: c.req.query("token") ?? null, nonce }));
   });
 

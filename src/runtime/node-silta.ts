@@ -108,6 +108,7 @@ export async function startSiltaNode(config: SiltaConfig, overrides: StartOverri
     onInboxChanged: () => loop.kick(),
     adminTokens: config.adminTokens,
     handlerTokens: config.handlerTokens,
+    ...(config.casePageFrameAncestors ? { casePageFrameAncestors: config.casePageFrameAncestors } : {}),
     rateLimits: config.rateLimits,
     clientAddress: nodeClientAddress,
     expectedMigrations,

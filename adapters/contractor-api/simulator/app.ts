@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { createRng } from "../../../src/lib/prng.ts";
 import { generateWebhookSecret, headerMap, verifyWebhookSignature } from "../../../src/lib/webhook-signature.ts";
+import { HOSTILE_MARKUP, hostileExtraFields, hostileNote } from "../../stara/simulator/hostile.ts";
 import { createWireFaults, type WireFaults } from "../../stara/simulator/wire-faults.ts";
 import type { ProtocolWorkOrder } from "../protocol.ts";
 import {
@@ -130,13 +131,21 @@ export function createContractorSimulator(options: ContractorSimulatorOptions = 
   function report(order: SimulatedOrder, note?: string): Promise<boolean> {
     const sequence = (eventSequence.get(order.contractorReference) ?? 0) + 1;
     eventSequence.set(order.contractorReference, sequence);
+    // Hostile: markup in the note (within the API's 2,000 characters, so it is stored) and unknown fields.
+    const sent = knobs.hostile ? hostileNote(sequence) : note;
     return link.postEvent({
       workOrderId: order.workOrderId,
       status: order.status,
       occurredAt: now(),
       idempotencyKey: `${order.contractorReference}-${sequence}`,
-      ...(note ? { note } : {}),
+      ...(sent ? { note: sent } : {}),
+      ...(knobs.hostile ? { extra: hostileExtraFields(sequence) } : {}),
     });
+  }
+
+  /** The reference the contractor answers with: in hostile mode it carries markup. */
+  function answeredReference(order: SimulatedOrder): string {
+    return knobs.hostile ? `${HOSTILE_MARKUP[1]}${order.contractorReference}` : order.contractorReference;
   }
 
   function isActive(order: SimulatedOrder): boolean {
@@ -255,7 +264,7 @@ export function createContractorSimulator(options: ContractorSimulatorOptions = 
 
   app.use("/silta/*", wireFaults.middleware);
   /** Faults injected through the knobs, for harnesses' totals (`GET /__sim/faults`). */
-  const injected = { outage: 0, rateLimited: 0, unavailable: 0, commitThenFail: 0 };
+  const injected = { outage: 0, rateLimited: 0, unavailable: 0, commitThenFail: 0, malformed: 0 };
   app.use("/silta/*", async (c, next) => {
     if (knobs.outage) {
       injected.outage += 1;
@@ -292,16 +301,21 @@ export function createContractorSimulator(options: ContractorSimulatorOptions = 
     let answer: { contractorReference?: string };
     if (message.type === "work_order.created") {
       const order = storeNew(message.workOrder as ProtocolWorkOrder, "push", webhookId, false);
-      answer = { contractorReference: order.contractorReference };
+      answer = { contractorReference: answeredReference(order) };
     } else {
       // Cancelling an unknown order is a no-op answered 2xx: the desired state already holds.
       const order = cancel(message.workOrder.workOrderId, message.reason ?? null);
-      answer = order ? { contractorReference: order.contractorReference } : {};
+      answer = order ? { contractorReference: answeredReference(order) } : {};
     }
+    if (knobs.hostile) answer = { ...hostileExtraFields(store.orders().length), ...answer };
     answered.set(webhookId, answer);
     if (rng.chance(knobs.commitThenFailRate)) {
       injected.commitThenFail += 1;
       return c.json({ error: { code: "unavailable" } }, 503, retryAfter());
+    }
+    if (knobs.malformedAnswerRate > 0 && rng.chance(knobs.malformedAnswerRate)) {
+      injected.malformed += 1;
+      return c.body('{"contractorReference": "', 200, { "content-type": "application/json" });
     }
     return c.json(answer, 200);
   });
@@ -310,7 +324,8 @@ export function createContractorSimulator(options: ContractorSimulatorOptions = 
     if (!verified(c, "")) return c.json({ error: { code: "invalid_signature" } }, 401);
     const order = store.find(c.req.param("workOrderId"));
     if (!order) return c.json({ error: { code: "not_found" } }, 404);
-    return c.json({ workOrderId: order.workOrderId, contractorReference: order.contractorReference, status: order.status }, 200);
+    const found = { workOrderId: order.workOrderId, contractorReference: answeredReference(order), status: order.status };
+    return c.json(knobs.hostile ? { ...hostileExtraFields(0), ...found } : found, 200);
   });
 
   app.get("/__sim/faults", (c) => c.json(injected));

@@ -33,6 +33,14 @@ export interface SimulatorKnobs {
   /** Delay between two status steps, drawn uniformly. */
   progress: { minDelayMs: number; maxDelayMs: number };
   terminalWeights: Record<TerminalStatus, number>;
+  /**
+   * Hostile answers (`../../stara/simulator/hostile.ts`): unknown fields and markup in every
+   * answer, a contractor reference full of markup, crew notes full of markup, unknown fields in
+   * every status event.
+   */
+  hostile: boolean;
+  /** Share of pushes stored and then answered 200 with a broken JSON body. */
+  malformedAnswerRate: number;
 }
 
 export function defaultKnobs(progress?: { minDelayMs: number; maxDelayMs: number }): SimulatorKnobs {
@@ -48,6 +56,8 @@ export function defaultKnobs(progress?: { minDelayMs: number; maxDelayMs: number
     dedupeWebhooks: true,
     progress: progress ?? { minDelayMs: 500, maxDelayMs: 3_000 },
     terminalWeights: { ...TERMINAL_WEIGHTS },
+    hostile: false,
+    malformedAnswerRate: 0,
   };
 }
 
@@ -75,6 +85,8 @@ export const knobsUpdateSchema = z
       INTERRUPTED: z.number().min(0),
       WRONG_CONTRACTOR: z.number().min(0),
     }),
+    hostile: z.boolean(),
+    malformedAnswerRate: rate,
   })
   .partial()
   .strict();

@@ -21,6 +21,8 @@ export interface StatusEvent {
   occurredAt: string;
   idempotencyKey: string;
   note?: string;
+  /** Fields beyond the protocol, sent along in the body (the hostile knob). */
+  extra?: Record<string, unknown>;
 }
 
 /**
@@ -64,7 +66,12 @@ export function createSiltaLink(deps: {
       record(null, false);
       return { ok: false, retryable: false };
     }
-    const body = { status: event.status, occurredAt: event.occurredAt, ...(event.note ? { note: event.note } : {}) };
+    const body = {
+      ...event.extra,
+      status: event.status,
+      occurredAt: event.occurredAt,
+      ...(event.note ? { note: event.note } : {}),
+    };
     try {
       const response = await fetch(
         `${target.baseUrl}${SILTA_CONTRACTOR_API_PATH}/work-orders/${encodeURIComponent(event.workOrderId)}/events`,

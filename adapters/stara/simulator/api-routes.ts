@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { StaraEngine } from "./engine.ts";
+import { hostileExtraFields } from "./hostile.ts";
 import { cancelRequestSchema, createRequestSchema, issueSummary } from "./requests.ts";
 
 /** Stara's error body, as every `/api/v1` error answers. */
@@ -51,6 +52,13 @@ export function staraApiRoutes(engine: StaraEngine): Hono {
       });
     }
     await next();
+    if (knobs.hostile && c.res.ok && c.res.headers.get("content-type")?.includes("json")) {
+      // Unknown fields at the top of every JSON answer (and in each listed order).
+      const body = (await c.res.json()) as Record<string, unknown>;
+      const extra = hostileExtraFields(requests.total);
+      if (Array.isArray(body.tyotilaukset)) body.tyotilaukset = body.tyotilaukset.map((o: object) => ({ ...o, ...extra }));
+      c.res = Response.json({ ...body, ...extra }, { status: c.res.status, headers: c.res.headers });
+    }
     if (faultRng.chance(knobs.malformedResponseRate)) {
       requests.malformed += 1;
       c.res = new Response('{"tunnus": "ST-', { status: 200, headers: { "content-type": "application/json" } });

@@ -3,6 +3,7 @@ import { createRng } from "../../../src/lib/prng.ts";
 import { generateWebhookSecret } from "../../../src/lib/webhook-signature.ts";
 import type { StaraStatus } from "../statuses.ts";
 import { isStaraTerminal } from "../statuses.ts";
+import { hostileExtraFields, hostileNote, OVERLONG_LENGTH } from "./hostile.ts";
 import type { StaraSimKnobs, StaraSimKnobsPatch } from "./knobs.ts";
 import { applyKnobsPatch, defaultKnobs, knobsPatchSchema } from "./knobs.ts";
 import { crewNote, nextAutomaticStatus, progressDelay } from "./progression.ts";
@@ -90,6 +91,11 @@ export interface StaraEngine {
   cancelOrder(tunnus: string, reason: string): CancelOutcome;
   /** Moves a work order to `tila` with an event (change feed and webhook); throws for an unknown id. */
   advance(tunnus: string, tila: StaraStatus): StaraWorkOrder;
+  /**
+   * Sends an event with any status text and note (hostile or unknown codes) without changing the
+   * work order: what a misbehaving Stara might push. Throws for an unknown id.
+   */
+  reportRawStatus(tunnus: string, tila: string, note: string | null): void;
   /** Changes the state with no event at all (neither webhook nor change feed): drift for reconciliation. */
   setStatusSilently(tunnus: string, tila: StaraStatus): StaraWorkOrder;
   /** Forgets a work order as if Stara lost it; true when it existed. */
@@ -147,22 +153,29 @@ export function createStaraEngine(options: StaraSimulatorOptions = {}): StaraEng
     return stored;
   };
 
-  const changeStatus = (stored: StoredWorkOrder, tila: StaraStatus, note: string | null, notify: boolean): void => {
-    const at = isoNow();
-    stored.order.tila = tila;
-    stored.order.huomautus = note;
-    stored.order.muokattu = at;
-    if (!notify) return;
-    const event: StaraEvent = {
-      tapahtuma_id: `${instanceId}-${store.changeCount() + 1}`,
+  /** Appends a change and sends it; in hostile mode the event carries unknown fields. */
+  const emit = (stored: StoredWorkOrder, tila: string, note: string | null, at: string): void => {
+    const sequence = store.changeCount() + 1;
+    const event = {
+      tapahtuma_id: `${instanceId}-${sequence}`,
       tunnus: stored.order.tunnus,
       ulkoinen_viite: stored.order.ulkoinen_viite,
       tila,
       aikaleima: at,
       huomautus: note,
-    };
+      ...(knobs.hostile ? hostileExtraFields(sequence) : {}),
+    } as StaraEvent;
     store.appendChange(event);
     webhooks.enqueue(event);
+  };
+
+  const changeStatus = (stored: StoredWorkOrder, tila: StaraStatus, note: string | null, notify: boolean): void => {
+    const at = isoNow();
+    const written = knobs.hostile && notify ? hostileNote(store.changeCount() + 1, OVERLONG_LENGTH) : note;
+    stored.order.tila = tila;
+    stored.order.huomautus = written;
+    stored.order.muokattu = at;
+    if (notify) emit(stored, tila, written, at);
   };
 
   const scheduleProgress = (tunnus: string): void => {
@@ -244,6 +257,10 @@ export function createStaraEngine(options: StaraSimulatorOptions = {}): StaraEng
       changeStatus(stored, tila, crewNote(tila, progressRng), true);
       if (isStaraTerminal(tila)) stopProgress(tunnus);
       return stored.order;
+    },
+
+    reportRawStatus(tunnus, tila, note) {
+      emit(requireOrder(tunnus), tila, note, isoNow());
     },
 
     setStatusSilently(tunnus, tila) {

@@ -45,6 +45,11 @@ export interface StaraSimKnobs {
   webhookRetryBaseMs: number;
   /** How long Stara waits for Silta to answer a webhook. */
   webhookTimeoutMs: number;
+  /**
+   * Hostile answers (`hostile.ts`): crew notes full of markup and far too long, unknown fields in
+   * every event and every JSON answer. What a compromised or careless ERP might send.
+   */
+  hostile: boolean;
 }
 
 export const DEFAULT_PROGRESS = { minDelayMs: 1_000, maxDelayMs: 5_000 } as const;
@@ -76,6 +81,7 @@ export function defaultKnobs(progress: { minDelayMs: number; maxDelayMs: number 
     webhookMaxAttempts: 4,
     webhookRetryBaseMs: 100,
     webhookTimeoutMs: 5_000,
+    hostile: false,
   };
 }
 
@@ -114,6 +120,7 @@ export const knobsPatchSchema = z.strictObject({
   webhookMaxAttempts: z.number().int().min(1).max(20).optional(),
   webhookRetryBaseMs: millis.optional(),
   webhookTimeoutMs: millis.optional(),
+  hostile: z.boolean().optional(),
 });
 export type StaraSimKnobsPatch = z.infer<typeof knobsPatchSchema>;
 

@@ -34,6 +34,8 @@ export interface StaraSimulator {
   setStatusSilently(tunnus: string, tila: StaraStatus): StaraWorkOrder;
   /** Drift: forgets the work order as if Stara lost it. */
   dropWorkOrder(tunnus: string): boolean;
+  /** Pushes an event with any status text and note, leaving the order as it is (hostile or unknown codes). */
+  reportRawStatus(tunnus: string, tila: string, note: string | null): void;
   /** Work orders with this reference, oldest first (more than one is a duplicate). */
   ordersByExternalRef(externalRef: string): StaraWorkOrder[];
   state(): StaraSimState;
@@ -78,6 +80,7 @@ export function createStaraSimulator(options: StaraSimulatorOptions = {}): Stara
     advance: (tunnus, tila) => engine.advance(tunnus, tila),
     setStatusSilently: (tunnus, tila) => engine.setStatusSilently(tunnus, tila),
     dropWorkOrder: (tunnus) => engine.dropWorkOrder(tunnus),
+    reportRawStatus: (tunnus, tila, note) => engine.reportRawStatus(tunnus, tila, note),
     ordersByExternalRef: (externalRef) => engine.store.findByExternalRef(externalRef).map((stored) => stored.order),
     state: () => engine.state(),
     stop: () => engine.stop(),
