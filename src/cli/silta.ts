@@ -12,6 +12,7 @@ import { registerLedgerCommand } from "./ledger-command.ts";
 import { registerMappingsCommand } from "./mappings-command.ts";
 import { registerMigrateCommand } from "./migrate-command.ts";
 import { registerReconcileCommand } from "./reconcile-command.ts";
+import { registerRetentionCommand } from "./retention-command.ts";
 import { registerSandboxCommand } from "./sandbox-command.ts";
 import { registerStartCommand } from "./start-command.ts";
 
@@ -28,6 +29,7 @@ registerLedgerCommand(program);
 registerReconcileCommand(program);
 registerAuditCommand(program);
 registerDbCommand(program);
+registerRetentionCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -24,6 +24,7 @@ import type { WorkOrderSystem } from "../ports/work-order-system.ts";
 import { createCaseSystem } from "./case-system.ts";
 import { createNodeLogger } from "./logger-node.ts";
 import { createNodeMetrics } from "./metrics-node.ts";
+import { startRetentionSchedule } from "./node-retention-schedule.ts";
 import { nodeClientAddress, startHttpServer } from "./node-serve.ts";
 import { guardedFetchFactory } from "./outbound-fetch-node.ts";
 import { createTargetSystems } from "./targets.ts";
@@ -142,6 +143,8 @@ export async function startSiltaNode(config: SiltaConfig, overrides: StartOverri
         );
   const reconcile =
     overrides.schedule === false ? null : startReconcileSchedule(deps, config.reconcileCron, log, () => loop.kick());
+  // Retention (GDPR): purge finished cases' personal data daily (SILTA_RETENTION_DAYS / _CRON).
+  const retention = overrides.schedule === false ? null : startRetentionSchedule(deps, config.retention, log);
   log.info({ url: server.url, database: database.kind, targets: [...targets.keys()] }, "silta started");
   return {
     url: server.url,
@@ -149,6 +152,7 @@ export async function startSiltaNode(config: SiltaConfig, overrides: StartOverri
     pollNow,
     async stop() {
       await reconcile?.stop();
+      await retention?.stop();
       await task?.stop();
       await server.close();
       await loop.stop();

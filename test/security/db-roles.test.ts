@@ -5,12 +5,13 @@ import { appRoleGrantStatements, canRunMigrations, grantAppRole } from "../../sr
 import type { Database } from "../../src/db/client.ts";
 import { migrateOnStart } from "../../src/db/migrate-node.ts";
 import { openDatabase } from "../../src/db/open-node.ts";
-import { links } from "../../src/db/schema/index.ts";
+import { cases, links } from "../../src/db/schema/index.ts";
 import { writeAudit } from "../../src/domain/admin/audit.ts";
 import { verifyAuditChain } from "../../src/domain/admin/audit-verify.ts";
 import { createContractorGateway, issueContractorKey } from "../../src/domain/contractor-gateway.ts";
 import { ingestCases } from "../../src/domain/intake.ts";
 import { checkLedgerBalance } from "../../src/domain/ledger.ts";
+import { purgeExpiredPersonalData } from "../../src/domain/retention.ts";
 import { runWorkOnce, wasIdle } from "../../src/domain/work-loop.ts";
 import { createApp } from "../../src/http/app.ts";
 import { createServerDatabase, findServerUrl } from "../integration/reliability-support.ts";
@@ -102,6 +103,21 @@ describe("application role (S8, least privilege)", () => {
     const audit = await verifyAuditChain(app);
     expect(audit).toMatchObject({ ok: true, rows: 5 });
     expect((await checkLedgerBalance(app)).balanced).toBe(true);
+  });
+
+  it("runs the retention purge (row updates and its audit row)", async () => {
+    const deps = makeDeps(app, new FakeCaseSystem(), []);
+    const excluded = makeCase({
+      serviceCode: "2806",
+      reporter: { firstName: "K", lastName: "L", email: "k@example.org", phone: null },
+    });
+    await ingestCases(deps, [excluded]);
+    await owner.db
+      .update(cases)
+      .set({ updatedAt: sql`now() - interval '400 days'` })
+      .where(eq(cases.id, excluded.serviceRequestId));
+    expect(await purgeExpiredPersonalData(deps, { days: 180 })).toMatchObject({ cases: 1 });
+    expect((await verifyAuditChain(app)).ok).toBe(true);
   });
 
   it("/readyz, read as the application role, reports a migration the owner has not applied", async () => {
