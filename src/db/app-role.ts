@@ -21,6 +21,8 @@ export function appRoleGrantStatements(role: string): string[] {
     `grant select, insert, update, delete on all tables in schema public to ${r}`,
     `revoke update, delete, truncate, references, trigger on audit_events from ${r}`,
     `grant usage on all sequences in schema public to ${r}`,
+    // audit_append (writes the chained audit row; runs with the caller's rights).
+    `grant execute on all functions in schema public to ${r}`,
     // /readyz compares the applied migrations with the build's.
     `grant usage on schema drizzle to ${r}`,
     `grant select on drizzle.__drizzle_migrations to ${r}`,

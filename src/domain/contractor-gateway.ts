@@ -95,19 +95,18 @@ export function createContractorGateway(database: Database, mappings: Mappings):
           workOrder,
         });
       }
-      // S7: one audit row per page that disclosed anything, listing its ids (not one per item).
+      // S7: one audit row per page that disclosed anything, listing its ids (not one per item);
+      // one statement, no transaction: the chain lock ends with it.
       if (items.length > 0)
-        await db.transaction((tx) =>
-          recordDisclosure(tx, {
-            target: targetId,
-            operation: "feed",
-            subject: `feed:${targetId}`,
-            fields: disclosedFields(items.map((item) => item.workOrder)),
-            caseIds: items.map((item) => item.workOrder.serviceRequestId),
-            workOrderIds: items.map((item) => item.workOrder.workOrderId),
-            result: "ok",
-          }),
-        );
+        await recordDisclosure(db, {
+          target: targetId,
+          operation: "feed",
+          subject: `feed:${targetId}`,
+          fields: disclosedFields(items.map((item) => item.workOrder)),
+          caseIds: items.map((item) => item.workOrder.serviceRequestId),
+          workOrderIds: items.map((item) => item.workOrder.workOrderId),
+          result: "ok",
+        });
       const last = rows.at(-1)?.link;
       return { items, nextCursor: last ? encodeCursor(last) : cursor };
     },
@@ -126,16 +125,14 @@ export function createContractorGateway(database: Database, mappings: Mappings):
         );
       const workOrder = row ? view(row.link, row.snapshot) : null;
       if (workOrder)
-        await db.transaction((tx) =>
-          recordDisclosure(tx, {
-            target: targetId,
-            operation: "read",
-            subject: workOrder.workOrderId,
-            fields: disclosedFields([workOrder]),
-            caseIds: [workOrder.serviceRequestId],
-            result: "ok",
-          }),
-        );
+        await recordDisclosure(db, {
+          target: targetId,
+          operation: "read",
+          subject: workOrder.workOrderId,
+          fields: disclosedFields([workOrder]),
+          caseIds: [workOrder.serviceRequestId],
+          result: "ok",
+        });
       return workOrder;
     },
 

@@ -14,9 +14,6 @@ export interface AuditInput {
   result: string;
 }
 
-/** Serialises writers of the hash chain (any constant works; it only has to be the same everywhere). */
-const AUDIT_CHAIN_LOCK = 5_117_311;
-
 /** `hash_version` of rows written since the chain was numbered: the hash covers seq and time. */
 export const AUDIT_HASH_VERSION = 2;
 
@@ -41,26 +38,20 @@ export function auditContent(row: {
 
 /**
  * Appends one audit row inside the caller's transaction, chained to the previous row (S7): the
- * row commits or rolls back with the change it records. A transaction-scoped advisory lock keeps
- * two writers from chaining onto the same predecessor; call this last in the transaction, so the
- * lock is held only until commit. Two round trips: the lock, then one insert that reads the
- * predecessor, numbers the row and computes its hash in SQL, i.e.
- * `sha256(prev_hash + "\n" + seq + "\n" + auditContent(row))`, which `verifyAuditChain` recomputes.
+ * row commits or rolls back with the change it records. One round trip: the `audit_append`
+ * function (drizzle/0006) takes a transaction-scoped advisory lock, so that two writers never
+ * chain onto the same predecessor, numbers the row `seq = last + 1` and stores
+ * `hash = sha256(prev_hash + "\n" + seq + "\n" + auditContent(row))`, which `verifyAuditChain`
+ * recomputes. Call it last in the transaction, so the lock is held only until commit; outside a
+ * transaction the lock ends with the statement.
  */
 export async function writeAudit(tx: Tx, input: AuditInput): Promise<void> {
-  await tx.execute(sql`select pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK})`);
   const at = new Date();
   const detail = input.detail ?? {};
   const content = auditContent({ ...input, at, detail });
-  await tx.execute(sql`
-    insert into audit_events (seq, at, actor, action, subject, detail, result, prev_hash, hash, hash_version)
-    select next.seq, ${at.toISOString()}::timestamptz, ${input.actor}, ${input.action}, ${input.subject},
-           ${JSON.stringify(detail)}::jsonb, ${input.result}, prev.hash,
-           encode(sha256(convert_to(coalesce(prev.hash, '') || chr(10) || next.seq::text || chr(10) || ${content}, 'UTF8')), 'hex'),
-           ${AUDIT_HASH_VERSION}
-    from (select 1) as one
-    left join lateral (select seq, hash from audit_events order by seq desc limit 1) as prev on true
-    cross join lateral (select coalesce(prev.seq, 0) + 1 as seq) as next`);
+  await tx.execute(
+    sql`select audit_append(${at.toISOString()}::timestamptz, ${input.actor}, ${input.action}, ${input.subject}, ${JSON.stringify(detail)}::jsonb, ${input.result}, ${content})`,
+  );
 }
 
 /** A disclosure of case data to a contractor (S7): who received which fields of which work orders. */
