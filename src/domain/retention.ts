@@ -49,7 +49,8 @@ function eligibleCases(cutoff: Date, limit: number) {
   );
   return sql`
     select c.id from cases c
-    where c.purged_at is null
+    -- Not purged yet, or changed by intake since (a fresh snapshot holds data again).
+    where (c.purged_at is null or c.updated_at > c.purged_at)
       and c.updated_at < ${cutoff.toISOString()}::timestamptz
       and not exists (
         select 1 from links l where l.case_id = c.id
@@ -101,7 +102,7 @@ export async function purgeExpiredPersonalData(
                 'mediaUrls', '[]'::jsonb, 'tasks', '[]'::jsonb, 'reporter', null),
               purged_at = now()
             where id in (${eligibleCases(cutoff, batchSize)})
-              and purged_at is null and updated_at < ${cutoff.toISOString()}::timestamptz
+              and (purged_at is null or updated_at > purged_at) and updated_at < ${cutoff.toISOString()}::timestamptz
             returning id`,
         tx,
       );

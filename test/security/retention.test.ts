@@ -189,4 +189,18 @@ describe("retention purge", () => {
     const [row] = await database.db.select().from(cases).where(eq(cases.id, record.finished.serviceRequestId));
     expect(row?.snapshot.reporter).toBeNull();
   });
+
+  it("a purged case the city changes later holds data again, and is purged again once idle", async () => {
+    const changed = { ...record.excluded, updatedAt: "2026-11-21T12:00:00+02:00", description: "Uusi kuvaus muualle2" };
+    expect(await ingestCases(deps, [changed])).toMatchObject({ updated: 1 });
+    const read = async () => (await database.db.select().from(cases).where(eq(cases.id, changed.serviceRequestId)))[0];
+    expect((await read())?.snapshot.description).toBe("Uusi kuvaus muualle2");
+    expect((await purgeExpiredPersonalData(deps, { days: 180 })).cases).toBe(0);
+    await database.db
+      .update(cases)
+      .set({ updatedAt: sql`now() - interval '200 days'`, purgedAt: sql`now() - interval '300 days'` })
+      .where(eq(cases.id, changed.serviceRequestId));
+    expect((await purgeExpiredPersonalData(deps, { days: 180 })).cases).toBe(1);
+    expect((await read())?.snapshot.description).toBeNull();
+  });
 });
