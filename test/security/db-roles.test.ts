@@ -1,6 +1,10 @@
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { eq, sql } from "drizzle-orm";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseConfig } from "../../src/config/config.ts";
 import { appRoleGrantStatements, canRunMigrations, grantAppRole } from "../../src/db/app-role.ts";
 import type { Database } from "../../src/db/client.ts";
 import { migrateOnStart } from "../../src/db/migrate-node.ts";
@@ -128,6 +132,22 @@ describe("application role (S8, least privilege)", () => {
     const behind = await createApp(deps, { expectedMigrations: n + 1 }).request("/readyz");
     expect(behind.status).toBe(503);
     expect(await behind.json()).toMatchObject({ reason: `migrations pending: ${n} of ${n + 1} applied` });
+  });
+
+  it("silta db grant-app-role --print shows the SQL; a wrong SILTA_MIGRATE_ON_START is named at start", async () => {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [fileURLToPath(new URL("../../src/cli/silta.ts", import.meta.url)), "db", "grant-app-role", "silta_app", "--print"],
+      { env: { PATH: process.env.PATH ?? "" }, timeout: 60_000 },
+    );
+    expect(stdout).toContain('revoke update, delete, truncate, references, trigger on audit_events from "silta_app";');
+    expect(() => parseConfig({ SILTA_OPEN311_URL: "https://x.example/v1", SILTA_MIGRATE_ON_START: "yes" }, [])).toThrow(
+      /SILTA_MIGRATE_ON_START/,
+    );
+    expect(parseConfig({ SILTA_OPEN311_URL: "https://x.example/v1" }, [])).toMatchObject({
+      migrateOnStart: "auto",
+      retention: { days: 180 },
+    });
   });
 
   it("grant-app-role refuses a role that owns the tables, an unknown role, and names that are not plain", async () => {
