@@ -171,6 +171,9 @@ export async function runRoundTrip(options: RoundTripOptions): Promise<RoundTrip
     SILTA_POLL_CRON: "* * * * * *",
     SILTA_POLL_LOOKBACK_HOURS: "1",
     SILTA_WORKER_IDLE_MS: "20",
+    // The bench measures the engine: rate limits off (0), the simulators push as fast as they work.
+    SILTA_RATE_LIMIT_CONTRACTOR_PER_SECOND: "0",
+    SILTA_RATE_LIMIT_WEBHOOK_PER_SECOND: "0",
     SILTA_LOG_LEVEL: "warn",
     SILTA_HOST: "127.0.0.1",
     SILTA_PORT: "0",

@@ -243,6 +243,9 @@ const siltaEnv = (i: number): Record<string, string> => ({
   SILTA_POLL_LOOKBACK_HOURS: "1",
   SILTA_WORKER_IDLE_MS: "100",
   SILTA_HTTP_TIMEOUT_MS: "2000",
+  // The chaos run's faults are the simulators' schedule; Silta's own 429s would blur the count.
+  SILTA_RATE_LIMIT_CONTRACTOR_PER_SECOND: "0",
+  SILTA_RATE_LIMIT_WEBHOOK_PER_SECOND: "0",
   SILTA_LOG_LEVEL: "warn",
   SILTA_TARGET_STARA_URL: staraUrl,
   SILTA_TARGET_STARA_TOKEN: stara.hello.token ?? "",
