@@ -97,8 +97,13 @@ export async function claimDueJobs(
       where ${due} and id in (
         select id from (
           select id, run_at, row_number() over (partition by target order by run_at, id) as rank
-          from outbox_jobs
-          where ${due} ${excluded}
+          from (
+            -- Two index-friendly halves (partial indexes on pending and running rows) instead of
+            -- one OR, which scanned the whole table, finished jobs included.
+            select id, target, run_at from outbox_jobs where state = 'pending' and run_at <= now() ${excluded}
+            union all
+            select id, target, run_at from outbox_jobs where state = 'running' and lease_until < now() ${excluded}
+          ) due_now
         ) ranked
         where rank <= ${perTarget}
         order by run_at, id

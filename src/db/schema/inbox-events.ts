@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { bigserial, index, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
 import { at } from "./columns.ts";
 
@@ -28,5 +29,10 @@ export const inboxEvents = pgTable(
     receivedAt: at("received_at").notNull().defaultNow(),
     processedAt: at("processed_at"),
   },
-  (t) => [uniqueIndex("inbox_events_source_event_uq").on(t.source, t.eventId), index("inbox_events_state_idx").on(t.state)],
+  (t) => [
+    uniqueIndex("inbox_events_source_event_uq").on(t.source, t.eventId),
+    index("inbox_events_state_idx").on(t.state),
+    // The inbox loop takes the oldest pending events: a partial index in that order stops at the limit.
+    index("inbox_events_pending_idx").on(t.occurredAt, t.id).where(sql`state = 'pending'`),
+  ],
 );

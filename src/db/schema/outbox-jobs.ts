@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { bigint, bigserial, index, integer, jsonb, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
 import { at, createdAt, updatedAt } from "./columns.ts";
 
@@ -41,6 +42,9 @@ export const outboxJobs = pgTable(
   (t) => [
     uniqueIndex("outbox_jobs_dedupe_key_uq").on(t.dedupeKey),
     index("outbox_jobs_due_idx").on(t.state, t.runAt),
+    // The claim reads only these rows: partial, so they stay small however long the history grows.
+    index("outbox_jobs_pending_idx").on(t.target, t.runAt, t.id).where(sql`state = 'pending'`),
+    index("outbox_jobs_running_idx").on(t.leaseUntil).where(sql`state = 'running'`),
     index("outbox_jobs_link_idx").on(t.linkId),
   ],
 );
