@@ -88,6 +88,9 @@ beforeAll(async () => {
   sandbox.stara.sim.setKnobs({ errorRate: 0.1, malformedResponseRate: 0.1 });
 
   settled = await runUntilSettled(sandbox, { timeoutMs: 60_000, pollIntervalMs: 300 });
+  // Faults off, so that reconciliation below reads the targets (the poison case stays refused).
+  if (west) west.sim.knobs.errorRate = 0;
+  sandbox.stara.sim.setKnobs({ errorRate: 0, malformedResponseRate: 0 });
 
   // Admin actions on the dead letter (audit rows), then a drift for reconciliation to find.
   const auth = { authorization: `Bearer ${sandbox.adminToken}`, "content-type": "application/json" };

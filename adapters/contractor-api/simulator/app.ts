@@ -313,7 +313,9 @@ export function createContractorSimulator(options: ContractorSimulatorOptions = 
       injected.commitThenFail += 1;
       return c.json({ error: { code: "unavailable" } }, 503, retryAfter());
     }
-    if (knobs.malformedAnswerRate > 0 && rng.chance(knobs.malformedAnswerRate)) {
+    const breakThis = knobs.malformedNext > 0;
+    if (breakThis) knobs.malformedNext -= 1;
+    if (breakThis || (knobs.malformedAnswerRate > 0 && rng.chance(knobs.malformedAnswerRate))) {
       injected.malformed += 1;
       return c.body('{"contractorReference": "', 200, { "content-type": "application/json" });
     }

@@ -41,6 +41,8 @@ export interface SimulatorKnobs {
   hostile: boolean;
   /** Share of pushes stored and then answered 200 with a broken JSON body. */
   malformedAnswerRate: number;
+  /** The next this many pushes are stored and answered with broken JSON (counts down; deterministic). */
+  malformedNext: number;
 }
 
 export function defaultKnobs(progress?: { minDelayMs: number; maxDelayMs: number }): SimulatorKnobs {
@@ -58,6 +60,7 @@ export function defaultKnobs(progress?: { minDelayMs: number; maxDelayMs: number
     terminalWeights: { ...TERMINAL_WEIGHTS },
     hostile: false,
     malformedAnswerRate: 0,
+    malformedNext: 0,
   };
 }
 
@@ -87,6 +90,7 @@ export const knobsUpdateSchema = z
     }),
     hostile: z.boolean(),
     malformedAnswerRate: rate,
+    malformedNext: z.number().int().min(0).max(1_000),
   })
   .partial()
   .strict();

@@ -59,7 +59,9 @@ export function staraApiRoutes(engine: StaraEngine): Hono {
       if (Array.isArray(body.tyotilaukset)) body.tyotilaukset = body.tyotilaukset.map((o: object) => ({ ...o, ...extra }));
       c.res = Response.json({ ...body, ...extra }, { status: c.res.status, headers: c.res.headers });
     }
-    if (faultRng.chance(knobs.malformedResponseRate)) {
+    const breakThis = knobs.malformedNext > 0;
+    if (breakThis) knobs.malformedNext -= 1;
+    if (breakThis || faultRng.chance(knobs.malformedResponseRate)) {
       requests.malformed += 1;
       c.res = new Response('{"tunnus": "ST-', { status: 200, headers: { "content-type": "application/json" } });
     }

@@ -50,6 +50,8 @@ export interface StaraSimKnobs {
    * every event and every JSON answer. What a compromised or careless ERP might send.
    */
   hostile: boolean;
+  /** The next this many `/api/v1` answers are broken JSON after taking effect (counts down; deterministic). */
+  malformedNext: number;
 }
 
 export const DEFAULT_PROGRESS = { minDelayMs: 1_000, maxDelayMs: 5_000 } as const;
@@ -82,6 +84,7 @@ export function defaultKnobs(progress: { minDelayMs: number; maxDelayMs: number 
     webhookRetryBaseMs: 100,
     webhookTimeoutMs: 5_000,
     hostile: false,
+    malformedNext: 0,
   };
 }
 
@@ -121,6 +124,7 @@ export const knobsPatchSchema = z.strictObject({
   webhookRetryBaseMs: millis.optional(),
   webhookTimeoutMs: millis.optional(),
   hostile: z.boolean().optional(),
+  malformedNext: z.number().int().min(0).max(1_000).optional(),
 });
 export type StaraSimKnobsPatch = z.infer<typeof knobsPatchSchema>;
 
