@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { verifyStaraWebhook } from "../../adapters/stara/events.ts";
 import {
   HOSTILE_MARKUP,
   HOSTILE_STATUS,
@@ -7,7 +8,8 @@ import {
   hostileNote,
   OVERLONG_LENGTH,
 } from "../../adapters/stara/simulator/hostile.ts";
-import { signWebhook } from "../../src/lib/webhook-signature.ts";
+import { SiltaError } from "../../src/domain/errors.ts";
+import { generateWebhookSecret, signWebhook } from "../../src/lib/webhook-signature.ts";
 import { type Sandbox, startSandbox } from "../../src/sandbox/sandbox.ts";
 import { runUntilSettled } from "../../src/sandbox/settle.ts";
 import { summarizeSandbox } from "../../src/sandbox/summary.ts";
@@ -195,5 +197,43 @@ describe("hostile answers from Stara and contractors", () => {
       ...securityHeaderProblems(p.headers).map((problem) => `${p.path}: ${problem}`),
     ]);
     expect(problems, problems.join("\n")).toEqual([]);
+  });
+});
+
+describe("Stara's webhook parser, directly", () => {
+  const secret = generateWebhookSecret();
+  const event = (overrides: Record<string, unknown>) => ({
+    tapahtuma_id: "e-1",
+    tunnus: "ST-2026-000001",
+    ulkoinen_viite: "helsinki:x:stara",
+    tila: "TYÖN_ALLA",
+    aikaleima: new Date().toISOString(),
+    ...overrides,
+  });
+  const parse = (events: Record<string, unknown>[]) => {
+    const body = JSON.stringify({ tapahtumat: events, ...hostileExtraFields(9) });
+    return verifyStaraWebhook([secret], signWebhook([secret], body, "msg_direct"), body);
+  };
+
+  it("cuts overlong notes and status texts, and keeps no unknown field", () => {
+    const [parsed] = parse([
+      event({ huomautus: hostileNote(1, OVERLONG_LENGTH), tila: OVERLONG_STATUS, ...hostileExtraFields(1) }),
+    ]);
+    expect(parsed?.note?.length).toBe(2000);
+    expect(parsed?.statusCode.length).toBe(100);
+    expect(Object.keys(parsed ?? {}).sort()).toEqual([
+      "eventId",
+      "externalRef",
+      "note",
+      "occurredAt",
+      "statusCode",
+      "workOrderId",
+    ]);
+  });
+
+  it("refuses ids over 200 characters as a malformed webhook", () => {
+    for (const field of ["tapahtuma_id", "tunnus", "ulkoinen_viite"]) {
+      expect(() => parse([event({ [field]: "x".repeat(201) })]), field).toThrow(SiltaError);
+    }
   });
 });
