@@ -4,14 +4,13 @@ import { cases, links, outboxJobs } from "../db/schema/index.ts";
 import { canonicalJson, sha256Hex } from "../lib/hash.ts";
 import type { CaseRecord } from "../ports/case-system.ts";
 import type { RemoteWorkOrder } from "../ports/work-order-system.ts";
-import { deliveryDisclosure, recordDisclosure } from "./admin/audit.ts";
+import { auditAppendCall, deliveryDisclosure, disclosureAudit, recordDisclosure } from "./admin/audit.ts";
 import { fullJitterDelay } from "./backoff.ts";
 import type { SiltaDeps } from "./deps.ts";
 import { ERROR_CODES, SiltaError, toSiltaError } from "./errors.ts";
 import { appendLedger } from "./ledger.ts";
 import {
   claimDueJobs,
-  enqueueOrRearmJob,
   finishJob,
   heartbeatJob,
   leaseRemainingMs,
@@ -277,52 +276,47 @@ async function commitCreated(
   facts: { started: number; payloadHash: string | null; via: string },
 ): Promise<void> {
   const { started, payloadHash, via } = facts;
-  await deps.database.db.transaction(async (tx) => {
-    await finishOrThrow(tx, deps, job, { state: "done" });
-    const [current] = await tx
-      .update(links)
-      .set({
-        state: "forwarded",
-        workOrderId: found.workOrderId,
-        // A webhook may already have moved the status past `sent`; never move it back.
-        fieldStatus: sql`case when ${links.fieldStatus} = 'pending' then 'sent' else ${links.fieldStatus} end`,
-        fieldStatusAt: sql`coalesce(${links.fieldStatusAt}, now())`,
-        updatedAt: new Date(),
-      })
-      .where(eq(links.id, link.id))
-      .returning({ desired: links.desired });
-    await appendLedger(tx, {
-      caseId: link.caseId,
-      linkId: link.id,
-      target: link.target,
-      direction: "target_out",
-      operation: "create_work_order",
-      outcome: "ok",
-      idempotencyKey: link.externalRef,
-      payloadHash,
-      latencyMs: Date.now() - started,
-      attempt: job.attempts,
-      detail: via,
-    });
-    await enqueueOrRearmJob(tx, {
-      kind: "write_back",
-      dedupeKey: `writeback:${link.id}`,
-      linkId: link.id,
-      caseId: link.caseId,
-      target: "case-system",
-    });
-    if (current?.desired === "cancelled") {
-      // The cancel that ran while the create was unsettled finished without a call: withdraw now.
-      await enqueueOrRearmJob(tx, {
-        kind: "cancel_work_order",
-        dedupeKey: `cancel:${link.externalRef}`,
-        linkId: link.id,
-        caseId: link.caseId,
-        target: link.target,
-      });
-    }
-    await recordDisclosure(tx, deliveryDisclosure(deps, link, "create", via)); // S7; last: holds the chain lock to commit
-  });
+  // One statement, so one round trip and the shortest hold of the audit chain's lock: the job
+  // finishes only if this worker still holds it, and everything else happens only if it did.
+  // Lock order as everywhere: this job, then the link, then the link's write-back job.
+  const audit = auditAppendCall(disclosureAudit(deliveryDisclosure(deps, link, "create", via))); // S7
+  const rearm = sql`on conflict (dedupe_key) do update set state = 'pending', run_at = now(), attempts = 0,
+      first_attempt_at = null, finished_at = null, last_error = null, last_error_code = null,
+      last_http_status = null, updated_at = now()
+    where outbox_jobs.state in ('done', 'dead')`;
+  const [result] = await deps.database.rows<{ finished: number }>(sql`
+    with finished as (
+      update outbox_jobs set state = 'done', lease_owner = null, lease_until = null, finished_at = now(), updated_at = now()
+      where id = ${job.id} and state = 'running' and lease_owner = ${deps.settings.workerId}
+      returning id
+    ), linked as (
+      update links set state = 'forwarded', work_order_id = ${found.workOrderId},
+        -- A webhook may already have moved the status past sent; never move it back.
+        field_status = case when field_status = 'pending' then 'sent' else field_status end,
+        field_status_at = coalesce(field_status_at, now()), updated_at = now()
+      where id = ${link.id} and exists (select 1 from finished)
+      returning desired
+    ), ledger as (
+      insert into ledger_entries (case_id, link_id, target, direction, operation, outcome, idempotency_key,
+        payload_hash, latency_ms, attempt, detail)
+      select ${link.caseId}, ${link.id}, ${link.target}, 'target_out', 'create_work_order', 'ok', ${link.externalRef},
+        ${payloadHash}, ${Date.now() - started}, ${job.attempts}, ${via}
+      from finished
+    ), write_back as (
+      insert into outbox_jobs (kind, dedupe_key, link_id, case_id, target)
+      select 'write_back', ${`writeback:${link.id}`}, ${link.id}, ${link.caseId}, 'case-system' from finished
+      ${rearm}
+    ), withdraw as (
+      -- The cancel that ran while the create was unsettled finished without a call: withdraw now.
+      insert into outbox_jobs (kind, dedupe_key, link_id, case_id, target)
+      select 'cancel_work_order', ${`cancel:${link.externalRef}`}, ${link.id}, ${link.caseId}, ${link.target}
+      from linked where desired = 'cancelled'
+      ${rearm}
+    ), audited as (
+      select ${audit} as seq from finished
+    )
+    select (select count(*) from finished)::int as finished, (select max(seq) from audited) as audited`);
+  if (!result || Number(result.finished) === 0) throw new LeaseLostError(job.id);
 }
 
 /** Withdraws a work order the city cancelled; before delivery, simply stops the create. */

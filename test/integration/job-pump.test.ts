@@ -1,8 +1,10 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { links } from "../../src/db/schema/index.ts";
+import { runJob } from "../../src/domain/delivery.ts";
 import { ingestCases } from "../../src/domain/intake.ts";
 import { startJobPump } from "../../src/domain/job-pump.ts";
+import { claimDueJobs } from "../../src/domain/outbox.ts";
 import type { RemoteWorkOrder, WorkOrderPayload } from "../../src/ports/work-order-system.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
 import { makeDeps } from "../support/deps.ts";
@@ -68,5 +70,33 @@ describe("the job pump", () => {
     expect(running[0]?.n).toBe(0);
     const eastForwarded = await database.db.select().from(links).where(sql`target = 'contractor-east' and state = 'forwarded'`);
     expect(eastForwarded.length).toBe(2);
+  });
+});
+
+describe("committing a create after the lease was lost", () => {
+  it("writes nothing: the job, the link, the ledger and the audit trail stay as the new owner will find them", async () => {
+    const target = new FakeWorkOrderSystem("contractor-east");
+    const deps = makeDeps(database, new FakeCaseSystem(), [target]);
+    const record = makeCase(PLACES.east);
+    await ingestCases(deps, [record]);
+    const [job] = await claimDueJobs(database, deps.settings.workerId, 10, deps.settings.leaseMs);
+    if (!job) throw new Error("no job");
+    // Another worker took the job over (as after a stall past the lease).
+    await database.db.execute(sql`update outbox_jobs set lease_owner = 'someone-else' where id = ${job.id}`);
+    const audits = async () => (await database.rows<{ n: number }>(sql`select count(*)::int as n from audit_events`))[0]?.n;
+    const before = await audits();
+
+    expect(await runJob(deps, job)).toBe("lease_lost");
+    const [link] = await database.db.select().from(links).where(sql`case_id = ${record.serviceRequestId}`);
+    expect(link?.state).toBe("pending");
+    const [owner] = await database.rows<{ lease_owner: string; state: string }>(
+      sql`select lease_owner, state from outbox_jobs where id = ${job.id}`,
+    );
+    expect(owner).toEqual({ lease_owner: "someone-else", state: "running" });
+    const ledger = await database.rows(
+      sql`select 1 from ledger_entries where case_id = ${record.serviceRequestId} and operation = 'create_work_order'`,
+    );
+    expect(ledger).toHaveLength(0);
+    expect(await audits()).toBe(before);
   });
 });

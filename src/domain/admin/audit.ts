@@ -1,4 +1,4 @@
-import { desc, sql } from "drizzle-orm";
+import { desc, type SQL, sql } from "drizzle-orm";
 import type { Database, Tx } from "../../db/client.ts";
 import { auditEvents } from "../../db/schema/index.ts";
 import { canonicalJson } from "../../lib/hash.ts";
@@ -46,12 +46,30 @@ export function auditContent(row: {
  * transaction the lock ends with the statement.
  */
 export async function writeAudit(tx: Tx, input: AuditInput): Promise<void> {
+  await tx.execute(sql`select ${auditAppendCall(input)}`);
+}
+
+/** The `audit_append(…)` call for one row, to embed in a larger statement (it returns the row's seq). */
+export function auditAppendCall(input: AuditInput): SQL {
   const at = new Date();
   const detail = input.detail ?? {};
   const content = auditContent({ ...input, at, detail });
-  await tx.execute(
-    sql`select audit_append(${at.toISOString()}::timestamptz, ${input.actor}, ${input.action}, ${input.subject}, ${JSON.stringify(detail)}::jsonb, ${input.result}, ${content})`,
-  );
+  return sql`audit_append(${at.toISOString()}::timestamptz, ${input.actor}, ${input.action}, ${input.subject}, ${JSON.stringify(detail)}::jsonb, ${input.result}, ${content})`;
+}
+
+/** The audit row of one disclosure (see `recordDisclosure`). */
+export function disclosureAudit(disclosure: Disclosure): AuditInput {
+  return {
+    actor: `contractor:${disclosure.target}`,
+    action: `disclosure.${disclosure.operation}`,
+    subject: disclosure.subject,
+    detail: {
+      fields: [...disclosure.fields],
+      caseIds: [...disclosure.caseIds],
+      ...(disclosure.workOrderIds ? { workOrderIds: [...disclosure.workOrderIds] } : {}),
+    },
+    result: disclosure.result,
+  };
 }
 
 /** A disclosure of case data to a contractor (S7): who received which fields of which work orders. */
@@ -90,17 +108,7 @@ export function deliveryDisclosure(
 
 /** Appends the audit row of one disclosure, in the caller's transaction (call it last there). */
 export async function recordDisclosure(tx: Tx, disclosure: Disclosure): Promise<void> {
-  await writeAudit(tx, {
-    actor: `contractor:${disclosure.target}`,
-    action: `disclosure.${disclosure.operation}`,
-    subject: disclosure.subject,
-    detail: {
-      fields: [...disclosure.fields],
-      caseIds: [...disclosure.caseIds],
-      ...(disclosure.workOrderIds ? { workOrderIds: [...disclosure.workOrderIds] } : {}),
-    },
-    result: disclosure.result,
-  });
+  await writeAudit(tx, disclosureAudit(disclosure));
 }
 
 export interface AuditRow {
