@@ -7,7 +7,7 @@ import type { CaseRecord } from "../ports/case-system.ts";
 import type { ContractorFeedItem, ContractorGateway, ContractorWorkOrderView } from "../ports/contractor-gateway.ts";
 import { recordDisclosure } from "./admin/audit.ts";
 import { recordFieldEvents } from "./field-status.ts";
-import { buildWorkOrderPayload } from "./work-order-payload.ts";
+import { buildWorkOrderPayload, DEFAULT_MEDIA_FILTER, type MediaFilter } from "./work-order-payload.ts";
 
 /** Creates an API key for a contractor; only its hash is stored, so the key is shown once. */
 export async function issueContractorKey(database: Database, target: string, label: string | null = null): Promise<string> {
@@ -42,7 +42,11 @@ function disclosedFields(views: readonly ContractorWorkOrderView[]): string[] {
 }
 
 /** The contractor API's view of the database: a contractor only ever sees its own links (S3). */
-export function createContractorGateway(database: Database, mappings: Mappings): ContractorGateway {
+export function createContractorGateway(
+  database: Database,
+  mappings: Mappings,
+  media: MediaFilter = DEFAULT_MEDIA_FILTER,
+): ContractorGateway {
   const { db } = database;
 
   /** The contractor's view of a link, from the case snapshot read with it (one query per page, not per row). */
@@ -54,7 +58,7 @@ export function createContractorGateway(database: Database, mappings: Mappings):
       serviceRequestId: link.caseId,
       targetId: link.target,
       status: link.fieldStatus,
-      payload: buildWorkOrderPayload(snapshot, mapping, link.externalRef),
+      payload: buildWorkOrderPayload(snapshot, mapping, link.externalRef, media),
       cancelled: link.state === "cancelled" || link.desired === "cancelled",
       createdAt: link.createdAt.toISOString(),
       updatedAt: link.updatedAt.toISOString(),

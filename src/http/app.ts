@@ -56,7 +56,7 @@ export function createApp(deps: SiltaDeps, options: AppOptions = {}): OpenAPIHon
   const app = new OpenAPIHono();
   const adminTokens = createTokenSet(options.adminTokens ?? []);
   const handlerTokens = createTokenSet(options.handlerTokens ?? []);
-  const gateway = createContractorGateway(deps.database, deps.mappings);
+  const gateway = createContractorGateway(deps.database, deps.mappings, deps.media);
   // Limiter state is created with the app and dies with it.
   const limiters = options.rateLimits
     ? {
