@@ -65,7 +65,7 @@ export async function startSiltaNode(config: SiltaConfig, overrides: StartOverri
     throw new ConfigError(`SILTA_POLL_CRON: "${config.pollCron}" is not a valid cron expression`);
   const log = overrides.log ?? createNodeLogger(config.logLevel);
   const mappings = loadMappingsFromDir(config.mappingsDir);
-  const caseSystem = overrides.caseSystem ?? createCaseSystem(config);
+  const caseSystem = overrides.caseSystem ?? createCaseSystem(config, log);
   // Outbound calls resolve, check and pin addresses (S5, outbound-fetch-node.ts).
   const targets = overrides.targets ?? createTargetSystems(mappings, config.targets, config.httpTimeoutMs, guardedFetchFactory());
   const database = overrides.database ?? (await openDatabase(config.database));
