@@ -9,14 +9,7 @@ import { fullJitterDelay } from "./backoff.ts";
 import type { SiltaDeps } from "./deps.ts";
 import { ERROR_CODES, SiltaError, toSiltaError } from "./errors.ts";
 import { appendLedger } from "./ledger.ts";
-import {
-  claimDueJobs,
-  finishJob,
-  heartbeatJob,
-  leaseRemainingMs,
-  type OutboxJob,
-  releaseJobs,
-} from "./outbox.ts";
+import { claimDueJobs, finishJob, heartbeatJob, leaseRemainingMs, type OutboxJob, releaseJobs } from "./outbox.ts";
 import { withQuickRetry } from "./quick-retry.ts";
 import { LOOKUP_FIRST_FLAG } from "./redrive.ts";
 import { isTerminal, TERMINAL_STATUSES } from "./status.ts";

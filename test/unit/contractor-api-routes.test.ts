@@ -349,7 +349,18 @@ describe("contractor API routes", () => {
       ]);
       for (const { op } of operations) expect(op.security).toEqual([{ Bearer: [] }]);
       const events = doc.paths["/work-orders/{workOrderId}/events"]?.post;
-      expect(Object.keys(events?.responses ?? {}).sort()).toEqual(["202", "400", "401", "404", "408", "413", "415", "422", "429", "500"]);
+      expect(Object.keys(events?.responses ?? {}).sort()).toEqual([
+        "202",
+        "400",
+        "401",
+        "404",
+        "408",
+        "413",
+        "415",
+        "422",
+        "429",
+        "500",
+      ]);
       expect(events?.parameters).toEqual(
         expect.arrayContaining([expect.objectContaining({ in: "header", name: "idempotency-key", required: true })]),
       );
