@@ -123,10 +123,14 @@ describe("Open311 client error classification (msw)", () => {
         calls += 1;
         return HttpResponse.json([ROW, { service_code: "171" }]);
       }),
+      // A second still at the cap is re-read per status and per service code.
+      http.get(`${BASE}/services.json`, () => HttpResponse.json([{ service_code: "171" }])),
     );
+    const truncated: unknown[] = [];
     const cases = await createOpen311CaseSystem({
       baseUrl: BASE,
       cap: 2,
+      onTruncatedWindow: (window) => truncated.push(window),
       onRejectedRecord: (reject) => rejects.push(reject),
     }).listChangedCases(FROM, new Date(FROM.getTime() + 10_000));
     expect(cases).toHaveLength(1);
@@ -134,6 +138,8 @@ describe("Open311 client error classification (msw)", () => {
     expect(calls).toBeGreaterThan(1);
     expect(rejects.length).toBe(calls);
     expect(rejects[0]?.reason).toMatch(/service_request_id/);
+    // Every slice answers the same two rows: still at the cap, so the second is reported.
+    expect(truncated.length).toBeGreaterThan(0);
   });
 
   it("answers null for 404 and for an empty list on getCase", async () => {
