@@ -96,10 +96,16 @@ describe.runIf(runBrowserTests)("in the browser", () => {
 
     await page.click("button[value=replay]");
     await page.waitForURL(/done=requeued/);
-    await until("the replayed delivery to finish", async () => {
-      const [job] = await sandbox.database.db.select().from(outboxJobs).where(eq(outboxJobs.id, dead.id));
-      return job?.state === "done";
-    });
+    // Stara's breaker opened during the outage: the replay goes out with its half-open probe,
+    // up to the breaker's open interval (30 s) later.
+    await until(
+      "the replayed delivery to finish",
+      async () => {
+        const [job] = await sandbox.database.db.select().from(outboxJobs).where(eq(outboxJobs.id, dead.id));
+        return job?.state === "done";
+      },
+      45_000,
+    );
     await page.reload();
     expect(await page.textContent("#job-state")).toBe("done");
     const [link] = await sandbox.database.db.select().from(links).where(eq(links.id, dead.linkId));
@@ -113,7 +119,7 @@ describe.runIf(runBrowserTests)("in the browser", () => {
     expect(timeline).toContain("requeued");
     expect(timeline).toMatch(/create_work_order\s*stara\s*ok/);
     await page.close();
-  });
+  }, 90_000);
 
   it("a handler's case page updates itself after a field status change", async () => {
     const contractor = sandbox.contractors.get("contractor-east");
