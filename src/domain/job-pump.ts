@@ -27,6 +27,8 @@ export function startJobPump(deps: SiltaDeps, idleMs: number): JobPump {
   let stopping = false;
   let wake: (() => void) | null = null;
   let kicked = false;
+  /** Resolves the stop once the last running job has finished. */
+  let drained: (() => void) | null = null;
 
   const signal = () => {
     kicked = true;
@@ -63,6 +65,7 @@ export function startJobPump(deps: SiltaDeps, idleMs: number): JobPump {
         running--;
         inFlight.set(job.target, (inFlight.get(job.target) ?? 1) - 1);
         signal();
+        if (running === 0) drained?.();
       });
   };
 
@@ -96,7 +99,12 @@ export function startJobPump(deps: SiltaDeps, idleMs: number): JobPump {
       }
       await pause(idleMs);
     }
-    while (running > 0) await pause(idleMs);
+    // Not `pause`: it returns at once while stopping, and a loop of resolved promises would keep
+    // the event loop from ever delivering the answers these jobs wait for.
+    if (running > 0)
+      await new Promise<void>((resolve) => {
+        drained = resolve;
+      });
   })();
 
   return {
