@@ -1,6 +1,7 @@
 import { type JobContext, loadJobContexts, runJob, targetGuardsOf } from "./delivery.ts";
 import type { SiltaDeps } from "./deps.ts";
 import { claimDueJobs } from "./outbox.ts";
+import { createWakeTimer } from "./wake-timer.ts";
 
 export interface JobPump {
   /** Claims now instead of at the end of the idle wait (new cases, a re-armed write-back). */
@@ -25,32 +26,13 @@ export function startJobPump(deps: SiltaDeps, idleMs: number): JobPump {
   const inFlight = new Map<string, number>();
   let running = 0;
   let stopping = false;
-  let wake: (() => void) | null = null;
-  let kicked = false;
+  const timer = createWakeTimer();
   /** Resolves the stop once the last running job has finished. */
   let drained: (() => void) | null = null;
 
-  const signal = () => {
-    kicked = true;
-    wake?.();
-  };
   /** Waits for a kick, a finished job or `ms`, whichever comes first. */
-  const pause = (ms: number) =>
-    new Promise<void>((resolve) => {
-      if (kicked || stopping) {
-        kicked = false;
-        resolve();
-        return;
-      }
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        wake = null;
-        kicked = false;
-        resolve();
-      }
-      wake = done;
-    });
+  const pause = timer.wait;
+  const signal = timer.kick;
 
   const start = (job: Awaited<ReturnType<typeof claimDueJobs>>[number], context: JobContext | undefined) => {
     running++;
@@ -99,7 +81,7 @@ export function startJobPump(deps: SiltaDeps, idleMs: number): JobPump {
       }
       await pause(idleMs);
     }
-    // Not `pause`: it returns at once while stopping, and a loop of resolved promises would keep
+    // Not `pause`: it returns at once after close(), and a loop of resolved promises would keep
     // the event loop from ever delivering the answers these jobs wait for.
     if (running > 0)
       await new Promise<void>((resolve) => {
@@ -111,7 +93,7 @@ export function startJobPump(deps: SiltaDeps, idleMs: number): JobPump {
     kick: signal,
     async stop() {
       stopping = true;
-      wake?.();
+      timer.close();
       await finished;
     },
   };

@@ -1,6 +1,7 @@
 import type { SiltaDeps } from "../domain/deps.ts";
 import { applyPendingFieldEvents } from "../domain/field-status.ts";
 import { startJobPump } from "../domain/job-pump.ts";
+import { createWakeTimer } from "../domain/wake-timer.ts";
 
 export interface WorkLoop {
   /** Wakes the loops now (e.g. after a webhook stored events) instead of at the end of their idle wait. */
@@ -22,24 +23,8 @@ export interface WorkLoop {
 export function startWorkLoop(deps: SiltaDeps, idleMs: number): WorkLoop {
   const pump = startJobPump(deps, idleMs);
   let running = true;
-  let wake: (() => void) | null = null;
-  let kicked = false;
-  const sleep = () =>
-    new Promise<void>((resolve) => {
-      if (kicked || !running) {
-        kicked = false;
-        resolve();
-        return;
-      }
-      const timer = setTimeout(done, idleMs);
-      function done() {
-        clearTimeout(timer);
-        wake = null;
-        kicked = false;
-        resolve();
-      }
-      wake = done;
-    });
+  const timer = createWakeTimer();
+  const sleep = () => timer.wait(idleMs);
   const inbox = (async () => {
     while (running) {
       try {
@@ -58,13 +43,12 @@ export function startWorkLoop(deps: SiltaDeps, idleMs: number): WorkLoop {
   })();
   return {
     kick() {
-      kicked = true;
-      wake?.();
+      timer.kick();
       pump.kick();
     },
     async stop() {
       running = false;
-      wake?.();
+      timer.close();
       await Promise.all([inbox, pump.stop()]);
     },
   };
