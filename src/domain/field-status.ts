@@ -7,7 +7,7 @@ import { appendLedger, type LedgerEntryInput } from "./ledger.ts";
 import { enqueueJob, enqueueOrRearmJob, enqueueOrRearmJobs } from "./outbox.ts";
 import { routeCase } from "./routing.ts";
 import { scrubOptional } from "./scrub.ts";
-import { judgeTransition } from "./status.ts";
+import { type CanonicalStatus, judgeTransition } from "./status.ts";
 import { findStatusOverride } from "./status-overrides.ts";
 import { externalRefFor } from "./work-order-payload.ts";
 
@@ -105,14 +105,22 @@ async function rerouteCase(deps: SiltaDeps, tx: Tx, link: typeof links.$inferSel
   });
 }
 
-async function applyOne(deps: SiltaDeps, tx: Tx, event: InboxRow): Promise<InboxState> {
-  const [link] = await tx.select().from(links).where(eq(links.externalRef, event.externalRef)).for("update");
+/** What one event does to its link, decided before anything is written (both apply paths use it). */
+type Judgement =
+  | { state: "unknown_work_order" | "quarantined" | "stale"; reason: string; ledger: LedgerEntryInput | null }
+  | { state: "applied"; canonical: CanonicalStatus; ledger: LedgerEntryInput };
+
+async function judgeEvent(
+  deps: SiltaDeps,
+  tx: Tx,
+  link: typeof links.$inferSelect | undefined,
+  event: InboxRow,
+): Promise<Judgement> {
   // A target may only move its own work orders (S3).
   if (!link || link.target !== event.source) {
-    await settle(tx, event, "unknown_work_order", `no work order ${event.externalRef} for ${event.source}`);
-    return "unknown_work_order";
+    return { state: "unknown_work_order", reason: `no work order ${event.externalRef} for ${event.source}`, ledger: null };
   }
-  const ledgerBase = {
+  const base = {
     caseId: link.caseId,
     linkId: link.id,
     target: link.target,
@@ -126,16 +134,32 @@ async function applyOne(deps: SiltaDeps, tx: Tx, event: InboxRow): Promise<Inbox
     (await findStatusOverride(tx, link.target, event.statusCode));
   if (!canonical) {
     // Never guess: hold the event for an admin to map (architecture.md).
-    await settle(tx, event, "quarantined", `unknown status code ${event.statusCode}`);
-    await appendLedger(tx, { ...ledgerBase, outcome: "quarantined", errorCode: "status_unmapped", detail: event.statusCode });
-    return "quarantined";
+    return {
+      state: "quarantined",
+      reason: `unknown status code ${event.statusCode}`,
+      ledger: { ...base, outcome: "quarantined", errorCode: "status_unmapped", detail: event.statusCode },
+    };
   }
   const verdict = judgeTransition(link.fieldStatus, canonical);
   if (!verdict.apply) {
-    await settle(tx, event, "stale", `${verdict.reason}: ${link.fieldStatus} then ${canonical}`);
-    await appendLedger(tx, { ...ledgerBase, outcome: "stale", detail: `${event.statusCode} → ${canonical} (${verdict.reason})` });
-    return "stale";
+    return {
+      state: "stale",
+      reason: `${verdict.reason}: ${link.fieldStatus} then ${canonical}`,
+      ledger: { ...base, outcome: "stale", detail: `${event.statusCode} → ${canonical} (${verdict.reason})` },
+    };
   }
+  return { state: "applied", canonical, ledger: { ...base, outcome: "ok", detail: `${event.statusCode} → ${canonical}` } };
+}
+
+async function applyOne(deps: SiltaDeps, tx: Tx, event: InboxRow): Promise<InboxState> {
+  const [link] = await tx.select().from(links).where(eq(links.externalRef, event.externalRef)).for("update");
+  const judgement = await judgeEvent(deps, tx, link, event);
+  if (judgement.state !== "applied" || !link) {
+    await settle(tx, event, judgement.state, judgement.state === "applied" ? null : judgement.reason);
+    if (judgement.ledger) await appendLedger(tx, judgement.ledger);
+    return judgement.state;
+  }
+  const { canonical } = judgement;
   await tx
     .update(links)
     .set({
@@ -147,7 +171,7 @@ async function applyOne(deps: SiltaDeps, tx: Tx, event: InboxRow): Promise<Inbox
     })
     .where(and(eq(links.id, link.id), eq(links.fieldStatus, link.fieldStatus)));
   await settle(tx, event, "applied", null);
-  await appendLedger(tx, { ...ledgerBase, outcome: "ok", detail: `${event.statusCode} → ${canonical}` });
+  await appendLedger(tx, judgement.ledger);
   if (canonical === "wrong_contractor") {
     await rerouteCase(deps, tx, link);
   } else {
@@ -189,33 +213,13 @@ async function applyChunk(deps: SiltaDeps, tx: Tx, events: readonly InboxRow[]):
   const ledger: LedgerEntryInput[] = [];
   for (const event of events) {
     const link = byRef.get(event.externalRef);
-    // A target may only move its own work orders (S3).
-    if (!link || link.target !== event.source) {
-      settled.push({ event, state: "unknown_work_order", reason: `no work order ${event.externalRef} for ${event.source}` });
+    const judgement = await judgeEvent(deps, tx, link, event);
+    if (judgement.ledger) ledger.push(judgement.ledger);
+    if (judgement.state !== "applied" || !link) {
+      settled.push({ event, state: judgement.state, reason: judgement.state === "applied" ? null : judgement.reason });
       continue;
     }
-    const base = {
-      caseId: link.caseId,
-      linkId: link.id,
-      target: link.target,
-      direction: "target_in" as const,
-      operation: "field_status" as const,
-      idempotencyKey: event.eventId,
-    };
-    const canonical =
-      deps.mappings.targets.get(link.target)?.inbound.get(event.statusCode) ??
-      (await findStatusOverride(tx, link.target, event.statusCode));
-    if (!canonical) {
-      settled.push({ event, state: "quarantined", reason: `unknown status code ${event.statusCode}` });
-      ledger.push({ ...base, outcome: "quarantined", errorCode: "status_unmapped", detail: event.statusCode });
-      continue;
-    }
-    const verdict = judgeTransition(link.fieldStatus, canonical);
-    if (!verdict.apply) {
-      settled.push({ event, state: "stale", reason: `${verdict.reason}: ${link.fieldStatus} then ${canonical}` });
-      ledger.push({ ...base, outcome: "stale", detail: `${event.statusCode} → ${canonical} (${verdict.reason})` });
-      continue;
-    }
+    const { canonical } = judgement;
     if (canonical === "wrong_contractor") return null;
     link.fieldStatus = canonical;
     link.fieldStatusCode = event.statusCode;
@@ -223,7 +227,6 @@ async function applyChunk(deps: SiltaDeps, tx: Tx, events: readonly InboxRow[]):
     link.workOrderId = link.workOrderId ?? event.workOrderId;
     changed.set(link.id, link);
     settled.push({ event, state: "applied", reason: null });
-    ledger.push({ ...base, outcome: "ok", detail: `${event.statusCode} → ${canonical}` });
   }
   if (changed.size > 0) {
     const rows = [...changed.values()].map((l) => ({
