@@ -8,6 +8,7 @@ import { auditAppendCall, deliveryDisclosure, disclosureAudit, recordDisclosure 
 import { fullJitterDelay } from "./backoff.ts";
 import type { SiltaDeps } from "./deps.ts";
 import { ERROR_CODES, SiltaError, toSiltaError } from "./errors.ts";
+import { DeferJobError, LeaseLostError } from "./job-errors.ts";
 import { appendLedger } from "./ledger.ts";
 import { claimDueJobs, finishJob, heartbeatJob, leaseRemainingMs, type OutboxJob, releaseJobs } from "./outbox.ts";
 import { withQuickRetry } from "./quick-retry.ts";
@@ -16,29 +17,6 @@ import { isTerminal, TERMINAL_STATUSES } from "./status.ts";
 import { createTargetGuards, type GuardVerdict, type TargetGuards } from "./target-guard.ts";
 import { buildWorkOrderPayload } from "./work-order-payload.ts";
 import { writeBackLinkStatus } from "./write-back.ts";
-
-/** Thrown inside a transaction when another worker took the job over: rolls the transaction back. */
-export class LeaseLostError extends Error {
-  constructor(jobId: number) {
-    super(`lease on job ${jobId} was lost to another worker`);
-    this.name = "LeaseLostError";
-  }
-}
-
-/**
- * Thrown before a call that may not be made now (open breaker, Retry-After, retry budget, a
- * cancel waiting for its create): the job goes back to pending without counting an attempt.
- */
-export class DeferJobError extends Error {
-  readonly untilMs: number;
-  readonly reason: string;
-  constructor(reason: string, untilMs: number) {
-    super(`deferred: ${reason}`);
-    this.name = "DeferJobError";
-    this.reason = reason;
-    this.untilMs = untilMs;
-  }
-}
 
 export type JobOutcome = "done" | "retry" | "parked" | "lease_lost" | "deferred";
 

@@ -1,8 +1,8 @@
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { Tx } from "../db/client.ts";
 import { links } from "../db/schema/index.ts";
 import type { SiltaDeps } from "./deps.ts";
-import { appendLedger } from "./ledger.ts";
+import { LeaseLostError } from "./job-errors.ts";
 import { enqueueOrRearmJob, type finishJob, type OutboxJob } from "./outbox.ts";
 import { withQuickRetry } from "./quick-retry.ts";
 
@@ -67,35 +67,54 @@ export async function writeBackLinkStatus(
     }),
   );
   deps.crashPoint?.("before_write_back_commit");
-  await deps.database.db.transaction(async (tx) => {
-    // Link first, then the job: applying a field event locks them in this order too, and the
-    // opposite order deadlocks against it (PostgreSQL then aborts one side after a second).
-    const [current] = await tx
-      .update(links)
-      .set({ writtenBackStatus: status, writtenBackAt: new Date(), updatedAt: new Date() })
-      .where(eq(links.id, link.id))
-      .returning({ fieldStatus: links.fieldStatus });
-    await finish(tx, { state: "done" });
-    await appendLedger(tx, {
-      caseId: link.caseId,
-      linkId: link.id,
-      target: link.target,
-      direction: "source_out",
-      operation: "write_back",
-      outcome: "ok",
-      idempotencyKey: updateId,
-      latencyMs: Date.now() - started,
-      attempt: job.attempts,
-      detail: `${status} as ${mapped.works}`,
-    });
-    if (current && current.fieldStatus !== status) {
-      await enqueueOrRearmJob(tx, {
-        kind: "write_back",
-        dedupeKey: job.dedupeKey,
-        linkId: link.id,
-        caseId: link.caseId,
-        target: job.target,
-      });
-    }
-  });
+  await commitWrittenBack(deps, job, link, { status, updateId, works: mapped.works, started });
+}
+
+/**
+ * Records a posted write-back in one statement (one round trip): the link's written-back status,
+ * the ledger entry, and the job, which finishes, or re-arms itself when the field status moved
+ * while this one was on the wire. Nothing is written unless this worker still holds the job.
+ * Link first, then the job: applying a field event locks them in this order too, and the
+ * opposite order deadlocks against it (PostgreSQL then aborts one side after a second). The
+ * CTEs depend on each other in that order, so PostgreSQL runs them in that order.
+ */
+async function commitWrittenBack(
+  deps: SiltaDeps,
+  job: OutboxJob,
+  link: Link,
+  facts: { status: string; updateId: string; works: string; started: number },
+): Promise<void> {
+  const { status, updateId, works, started } = facts;
+  const [result] = await deps.database.rows<{ finished: number }>(sql`
+    with link_row as (
+      select id, field_status from links where id = ${link.id} for update
+    ), owned as (
+      select id from outbox_jobs
+      where id = ${job.id} and state = 'running' and lease_owner = ${deps.settings.workerId}
+        and exists (select 1 from link_row)
+      for update
+    ), linked as (
+      update links set written_back_status = ${status}, written_back_at = now(), updated_at = now()
+      where id = ${link.id} and exists (select 1 from owned)
+      returning id
+    ), finished as (
+      -- The status moved meanwhile: the job sends the newer one next, as a fresh job would.
+      update outbox_jobs set lease_owner = null, lease_until = null, updated_at = now(),
+        state = case when l.field_status is distinct from ${status} then 'pending' else 'done' end,
+        finished_at = case when l.field_status is distinct from ${status} then null else now() end,
+        run_at = case when l.field_status is distinct from ${status} then now() else outbox_jobs.run_at end,
+        attempts = case when l.field_status is distinct from ${status} then 0 else outbox_jobs.attempts end,
+        first_attempt_at = case when l.field_status is distinct from ${status} then null else outbox_jobs.first_attempt_at end
+      from link_row l
+      where outbox_jobs.id in (select id from owned) and exists (select 1 from linked)
+      returning outbox_jobs.id
+    ), ledger as (
+      insert into ledger_entries (case_id, link_id, target, direction, operation, outcome, idempotency_key,
+        latency_ms, attempt, detail)
+      select ${link.caseId}, ${link.id}, ${link.target}, 'source_out', 'write_back', 'ok', ${updateId},
+        ${Date.now() - started}, ${job.attempts}, ${`${status} as ${works}`}
+      from finished
+    )
+    select (select count(*) from finished)::int as finished`);
+  if (!result || Number(result.finished) === 0) throw new LeaseLostError(job.id);
 }
