@@ -88,6 +88,34 @@ describe("intake by several processes at once", () => {
     expect(await database.db.select().from(outboxJobs)).toHaveLength(60);
     expect((await checkLedgerBalance(database)).violations).toEqual([]);
   });
+
+  it("two pollers taking in the same changed cases update each once, withdraw the withdrawn, and store the new content", async () => {
+    const records = Array.from({ length: 40 }, (_, i) => makeCase(i % 2 === 0 ? PLACES.east : PLACES.west));
+    await ingestCases(deps, records);
+    // Every case changes; every fourth is withdrawn by the city (a desk status that cancels).
+    const changed = records.map((r, i) =>
+      i % 4 === 0
+        ? { ...r, status: "closed" as const, deskStatus: "REJECTED", detailedStatusRaw: "REJECTED" }
+        : { ...r, description: `${r.description} (edited)` },
+    );
+    const other = makeDeps(database, caseSystem, Object.values(targets));
+    // In opposite orders: the batch sorts by id, so the two cannot deadlock.
+    const [a, b] = await Promise.all([ingestCases(deps, changed), ingestCases(other, [...changed].reverse())]);
+    expect((a?.updated ?? 0) + (b?.updated ?? 0)).toBe(40);
+    expect((a?.unchanged ?? 0) + (b?.unchanged ?? 0)).toBe(40);
+    expect((a?.cancelled ?? 0) + (b?.cancelled ?? 0)).toBe(10);
+    const changes = await database.db.select().from(ledgerEntries).where(eq(ledgerEntries.detail, "changed"));
+    expect(changes).toHaveLength(40);
+    const stored = await database.db.select().from(cases);
+    const byId = new Map(changed.map((r) => [r.serviceRequestId, r]));
+    for (const row of stored) {
+      const expected = byId.get(row.id);
+      expect(row.snapshot).toEqual(expected);
+      expect(row.deskStatus).toBe(expected?.deskStatus ?? null);
+    }
+    expect(await database.db.select().from(outboxJobs).where(eq(outboxJobs.kind, "cancel_work_order"))).toHaveLength(10);
+    expect((await checkLedgerBalance(database)).violations).toEqual([]);
+  });
 });
 
 describe("delivery", () => {
