@@ -6,7 +6,7 @@ import type { Mappings } from "../mappings/mappings.ts";
 import type { CaseRecord } from "../ports/case-system.ts";
 import type { ContractorFeedItem, ContractorGateway, ContractorWorkOrderView } from "../ports/contractor-gateway.ts";
 import { recordDisclosure } from "./admin/audit.ts";
-import { recordFieldEvents } from "./field-status.ts";
+import { recordOwnedFieldEvent } from "./field-status.ts";
 import { buildWorkOrderPayload, DEFAULT_MEDIA_FILTER, type MediaFilter } from "./work-order-payload.ts";
 
 /** Creates an API key for a contractor; only its hash is stored, so the key is shown once. */
@@ -141,13 +141,9 @@ export function createContractorGateway(
     },
 
     async recordEvent(targetId, event, idempotency) {
-      const [owned] = await db
-        .select({ id: links.id })
-        .from(links)
-        .where(and(eq(links.externalRef, event.externalRef), eq(links.target, targetId)));
-      if (!owned) return { outcome: "not_found" };
-      const result = await recordFieldEvents(database, targetId, [event], idempotency.bodyHash);
-      if (result.accepted === 1) return { outcome: "accepted", eventId: event.eventId };
+      const result = await recordOwnedFieldEvent(database, targetId, event, idempotency.bodyHash);
+      if (!result.owned) return { outcome: "not_found" };
+      if (result.accepted) return { outcome: "accepted", eventId: event.eventId };
       const [earlier] = await db
         .select({ bodyHash: inboxEvents.bodyHash })
         .from(inboxEvents)

@@ -47,6 +47,32 @@ export async function recordFieldEvents(
   return { accepted: inserted.length, duplicates: events.length - inserted.length };
 }
 
+/**
+ * `recordFieldEvents` for one event from a contractor that must own the work order (the
+ * contractor API): the ownership check and the insert are one statement, so one round trip per
+ * event. `owned` false: no such work order for this contractor, nothing stored.
+ */
+export async function recordOwnedFieldEvent(
+  database: Database,
+  source: string,
+  event: FieldEvent,
+  bodyHash: string,
+): Promise<{ owned: boolean; accepted: boolean }> {
+  const [row] = await database.rows<{ owned: boolean; accepted: number }>(sql`
+    with owned as (
+      select 1 from links where external_ref = ${event.externalRef} and target = ${source} limit 1
+    ), inserted as (
+      insert into inbox_events (source, event_id, body_hash, external_ref, work_order_id, status_code, occurred_at, note)
+      select ${source}, ${event.eventId}, ${bodyHash}, ${event.externalRef}, ${event.workOrderId},
+        ${event.statusCode}, ${new Date(event.occurredAt).toISOString()}::timestamptz, ${scrubOptional(event.note)}
+      where exists (select 1 from owned)
+      on conflict (source, event_id) do nothing
+      returning id
+    )
+    select exists (select 1 from owned) as owned, (select count(*) from inserted)::int as accepted`);
+  return { owned: row?.owned === true, accepted: Number(row?.accepted ?? 0) === 1 };
+}
+
 type InboxRow = typeof inboxEvents.$inferSelect;
 
 async function settle(tx: Tx, event: InboxRow, state: InboxState, reason: string | null): Promise<void> {
