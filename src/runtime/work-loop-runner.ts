@@ -17,7 +17,7 @@ export interface WorkLoop {
  * Runs background work continuously, as two independent loops so that neither waits for the
  * other: the inbox loop applies received field events (and wakes the job pump when they re-armed
  * write-backs), the job pump (`src/domain/job-pump.ts`) keeps the outbox lanes busy. Each waits
- * `idleMs` (or a kick) when it finds nothing to do. A failing round (database down) is logged
+ * `idleMs` (or a kick) when it has taken everything there was to do. A failing round (database down) is logged
  * and retried after the idle wait, so the loops recover by themselves.
  */
 export function startWorkLoop(deps: SiltaDeps, idleMs: number): WorkLoop {
@@ -31,7 +31,10 @@ export function startWorkLoop(deps: SiltaDeps, idleMs: number): WorkLoop {
         const s = await applyPendingFieldEvents(deps);
         const settled = s.applied + s.stale + s.quarantined + s.unknown_work_order;
         if (s.applied > 0) pump.kick();
-        if (settled === 0) await sleep();
+        // A round that did not fill its batch took everything pending: wait for the next webhook's
+        // kick (one that came meanwhile ends the wait at once) instead of asking again, which cost
+        // an empty transaction per round, most of the inbox loop's statements under load.
+        if (settled < deps.settings.batchSize) await sleep();
       } catch (error) {
         deps.log.error(
           { err: error instanceof Error ? error.message : String(error) },

@@ -1,0 +1,61 @@
+import { sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createContractorGateway } from "../../src/domain/contractor-gateway.ts";
+import { ingestCases } from "../../src/domain/intake.ts";
+import { runWorkOnce } from "../../src/domain/work-loop.ts";
+import type { FieldEvent } from "../../src/ports/work-order-system.ts";
+import { createTestDatabase, type TestDatabase } from "../support/database.ts";
+import { makeDeps } from "../support/deps.ts";
+import { FakeCaseSystem, FakeWorkOrderSystem, makeCase, PLACES } from "../support/fakes.ts";
+
+let database: TestDatabase;
+beforeAll(async () => {
+  database = await createTestDatabase();
+});
+afterAll(async () => database?.dispose());
+
+const inbox = async () => (await database.rows<{ n: number }>(sql`select count(*)::int as n from inbox_events`))[0]?.n;
+
+describe("contractor API events through the gateway", () => {
+  it("stores an owned event once, wakes the work loop only for a stored one, and stores nothing for another's order", async () => {
+    const deps = makeDeps(database, new FakeCaseSystem(), [
+      new FakeWorkOrderSystem("contractor-east"),
+      new FakeWorkOrderSystem("contractor-west"),
+    ]);
+    const record = makeCase(PLACES.east);
+    await ingestCases(deps, [record]);
+    await runWorkOnce(deps);
+    let wakes = 0;
+    const gateway = createContractorGateway(database, deps.mappings, undefined, () => wakes++);
+    const ref = `helsinki:${record.serviceRequestId}:contractor-east`;
+    const event: FieldEvent = {
+      eventId: "e-1",
+      externalRef: ref,
+      workOrderId: null,
+      statusCode: "IN_PROGRESS",
+      occurredAt: "2026-11-22T10:00:00Z",
+      note: "Soita 040 1234567",
+    };
+    const facts = { key: "k-1", bodyHash: "hash-1" };
+
+    expect(await gateway.recordEvent("contractor-east", event, facts)).toEqual({ outcome: "accepted", eventId: "e-1" });
+    expect(wakes).toBe(1);
+    const [stored] = await database.rows<{ note: string | null; occurred_at: Date }>(
+      sql`select note, occurred_at from inbox_events where event_id = 'e-1'`,
+    );
+    // The crew's note is scrubbed before it is stored, as on the webhook path.
+    expect(stored?.note).not.toContain("1234567");
+    expect(new Date(stored?.occurred_at ?? 0).toISOString()).toBe("2026-11-22T10:00:00.000Z");
+
+    expect(await gateway.recordEvent("contractor-east", event, facts)).toEqual({ outcome: "replayed", eventId: "e-1" });
+    expect(await gateway.recordEvent("contractor-east", event, { key: "k-1", bodyHash: "other" })).toEqual({
+      outcome: "conflict",
+    });
+    const before = await inbox();
+    expect(await gateway.recordEvent("contractor-west", { ...event, eventId: "e-2" }, facts)).toEqual({
+      outcome: "not_found",
+    });
+    expect(await inbox()).toBe(before);
+    expect(wakes).toBe(1);
+  });
+});
