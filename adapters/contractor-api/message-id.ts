@@ -7,7 +7,7 @@ import type { MessageType } from "./protocol.ts";
  * Hashing keeps the id short and free of the separators the key may contain.
  */
 export async function deriveMessageId(type: MessageType, key: string): Promise<string> {
-  const hex = await sha256Hex(`${type}\n${key}`);
+  const hex = sha256Hex(`${type}\n${key}`);
   return `msg_${hex.slice(0, 40)}`;
 }
 

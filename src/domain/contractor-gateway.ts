@@ -16,7 +16,7 @@ export async function issueContractorKey(database: Database, target: string, lab
     .replace(/\+/g, "-")
     .replace(/\//g, "_")
     .replace(/=+$/, "")}`;
-  await database.db.insert(contractorKeys).values({ target, keyHash: await sha256Hex(key), label });
+  await database.db.insert(contractorKeys).values({ target, keyHash: sha256Hex(key), label });
   return key;
 }
 
@@ -72,7 +72,7 @@ export function createContractorGateway(
       const [row] = await db
         .select({ target: contractorKeys.target })
         .from(contractorKeys)
-        .where(and(eq(contractorKeys.keyHash, await sha256Hex(apiKey)), isNull(contractorKeys.revokedAt)));
+        .where(and(eq(contractorKeys.keyHash, sha256Hex(apiKey)), isNull(contractorKeys.revokedAt)));
       return row && mappings.targets.get(row.target)?.kind === "contractor-api" ? { targetId: row.target } : null;
     },
 

@@ -205,7 +205,7 @@ async function executeCreate(
     (await deps.database.db.select({ snapshot: cases.snapshot }).from(cases).where(eq(cases.id, link.caseId)))[0]?.snapshot;
   if (!snapshot) throw new SiltaError("internal", `link ${link.id} points at missing case`);
   const payload = buildWorkOrderPayload(snapshot, mapping, link.externalRef, deps.media);
-  const payloadHash = await sha256Hex(canonicalJson(payload));
+  const payloadHash = sha256Hex(canonicalJson(payload));
 
   let remote: RemoteWorkOrder | null = null;
   let via = "created";

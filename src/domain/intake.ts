@@ -49,9 +49,7 @@ export async function ingestCases(deps: SiltaDeps, records: readonly CaseRecord[
   const latest = new Map<string, CaseRecord>();
   for (const record of records) latest.set(record.serviceRequestId, record);
   summary.unchanged += records.length - latest.size;
-  const hashed: Hashed[] = await Promise.all(
-    [...latest.values()].map(async (record) => ({ record, hash: await sha256Hex(canonicalJson(record)) })),
-  );
+  const hashed: Hashed[] = [...latest.values()].map((record) => ({ record, hash: sha256Hex(canonicalJson(record)) }));
 
   const known = new Map<string, { hash: string; disposition: string }>();
   for (let i = 0; i < hashed.length; i += 1000) {

@@ -120,7 +120,7 @@ export function createApp(deps: SiltaDeps, options: AppOptions = {}): OpenAPIHon
         c.header("Retry-After", String(taken.retryAfterSeconds));
         return errorResponse(c, "rate_limited", `too many webhooks for target ${targetId}; try again later`);
       }
-      const result = await recordFieldEvents(deps.database, targetId, events, await sha256Hex(body));
+      const result = await recordFieldEvents(deps.database, targetId, events, sha256Hex(body));
       deps.crashPoint?.("after_inbox_insert");
       if (result.accepted > 0) options.onInboxChanged?.();
       return c.json(result, 200);

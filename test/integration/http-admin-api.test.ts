@@ -377,7 +377,7 @@ describe("contractor keys", () => {
       200,
     );
     expect(listed.items.length).toBeGreaterThanOrEqual(2);
-    expect(JSON.stringify(listed)).not.toContain(await sha256Hex(issued.key));
+    expect(JSON.stringify(listed)).not.toContain(sha256Hex(issued.key));
     const old = listed.items.find((k) => k.id !== issued.id);
     await json(
       await f.request(`${API}/contractors/contractor-east/keys/${old?.id}`, { method: "DELETE", token: ADMIN_TOKEN }),

@@ -29,7 +29,7 @@ describe("upgrading a database whose audit rows predate the numbered chain", () 
       let prev: string | null = null;
       for (let i = 1; i <= 3; i++) {
         const content = { actor: "admin:ab12", action: "job.retry", subject: `job:${i}`, detail: { jobId: i }, result: "ok" };
-        const hash = await sha256Hex(`${prev ?? ""}\n${canonicalJson(content)}`);
+        const hash = sha256Hex(`${prev ?? ""}\n${canonicalJson(content)}`);
         await database.rows(
           sql`insert into audit_events (actor, action, subject, detail, result, prev_hash, hash)
               values (${content.actor}, ${content.action}, ${content.subject}, ${JSON.stringify(content.detail)}::jsonb, ${content.result}, ${prev}, ${hash})`,

@@ -131,7 +131,7 @@ describe("audit chain (S7)", () => {
     let prev: string | null = null;
     for (let seq = 1; seq <= 2; seq++) {
       const content = { actor: "admin:ab12", action: "job.retry", subject: `job:${seq}`, detail: {}, result: "ok" };
-      const hash = await sha256Hex(`${prev ?? ""}\n${canonicalJson(content)}`);
+      const hash = sha256Hex(`${prev ?? ""}\n${canonicalJson(content)}`);
       await database.db.insert(auditEvents).values({ ...content, seq, prevHash: prev, hash });
       prev = hash;
     }

@@ -77,7 +77,11 @@ describe("contractor API keys: issue the new one, switch, revoke the old one", (
     let running = true;
     // The contractor's client keeps reading its feed with whatever key it holds right now.
     const client = (async () => {
-      while (running) statuses.push(await status(app, "/api/contractor/v1/work-orders", current));
+      while (running) {
+        statuses.push(await status(app, "/api/contractor/v1/work-orders", current));
+        // In-process requests on PGlite settle in microtasks only: yield so the test's timers run.
+        await new Promise((resolve) => setTimeout(resolve, 0));
+      }
     })();
     const tick = () => new Promise((resolve) => setTimeout(resolve, 30));
     await tick();

@@ -88,8 +88,8 @@ export async function verifyAuditChain(
       }
       const hash =
         row.hashVersion === AUDIT_HASH_VERSION
-          ? await sha256Hex(`${row.prevHash ?? ""}\n${row.seq}\n${auditContent(row)}`)
-          : await sha256Hex(
+          ? sha256Hex(`${row.prevHash ?? ""}\n${row.seq}\n${auditContent(row)}`)
+          : sha256Hex(
               `${row.prevHash ?? ""}\n${canonicalJson({ actor: row.actor, action: row.action, subject: row.subject, detail: row.detail, result: row.result })}`,
             );
       if (row.hash !== hash) {

@@ -56,7 +56,7 @@ export async function rotateContractorKey(
   if (mappings.targets.get(target)?.kind !== "contractor-api")
     return { ok: false, message: `no contractor "${target}" uses the contractor API` };
   const key = newKey();
-  const keyHash = await sha256Hex(key);
+  const keyHash = sha256Hex(key);
   return database.db.transaction(async (tx) => {
     const [row] = await tx
       .insert(contractorKeys)

@@ -26,7 +26,7 @@ export async function repairFinding(deps: SiltaDeps, finding: StoredFinding, pla
   const { database } = deps;
   const eventBodyHash =
     plan.action === "repull_status"
-      ? await sha256Hex(canonicalJson({ linkId: plan.linkId, statusCode: plan.statusCode, workOrderId: plan.workOrderId }))
+      ? sha256Hex(canonicalJson({ linkId: plan.linkId, statusCode: plan.statusCode, workOrderId: plan.workOrderId }))
       : "";
   return database.db.transaction(async (tx) => {
     const claimed = await database.rows(

@@ -24,22 +24,18 @@ const MAX_TOKEN_LENGTH = 512;
  * configured token's SHA-256 (equal lengths, no early exit, every token visited).
  */
 export function createTokenSet(tokens: readonly string[]): TokenSet {
-  let digests: Promise<string[]> | null = null;
-  const load = () => {
-    digests ??= Promise.all(tokens.map((t) => sha256Hex(t)));
-    return digests;
-  };
+  const digests = tokens.map((t) => sha256Hex(t));
   return {
     size: tokens.length,
     async match(candidate) {
       if (!candidate || candidate.length > MAX_TOKEN_LENGTH || tokens.length === 0) return null;
-      const wanted = await sha256Hex(candidate);
+      const wanted = sha256Hex(candidate);
       let found: string | null = null;
-      for (const digest of await load()) if (constantTimeEqualHex(digest, wanted)) found = digest.slice(0, 8);
+      for (const digest of digests) if (constantTimeEqualHex(digest, wanted)) found = digest.slice(0, 8);
       return found;
     },
     async hasFingerprint(fingerprint) {
-      return (await load()).some((d) => d.slice(0, 8) === fingerprint);
+      return digests.some((d) => d.slice(0, 8) === fingerprint);
     },
   };
 }

@@ -100,7 +100,7 @@ export function createContractorApi(
       occurredAt: body.occurredAt,
       note: body.note ?? null,
     };
-    const bodyHash = await sha256Hex(canonicalJson(body));
+    const bodyHash = sha256Hex(canonicalJson(body));
     const recorded = await gateway.recordEvent(targetId, event, { key, bodyHash });
     switch (recorded.outcome) {
       case "accepted":

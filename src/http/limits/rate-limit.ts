@@ -87,7 +87,7 @@ export function createRateLimiter(policy: BucketPolicy, options: RateLimiterOpti
 
 /** A short, stable, non-reversible name for a credential: what limiters and logs use instead of it. */
 export async function credentialFingerprint(credential: string): Promise<string> {
-  return (await sha256Hex(credential)).slice(0, 16);
+  return sha256Hex(credential).slice(0, 16);
 }
 
 /**
