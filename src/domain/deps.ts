@@ -72,8 +72,11 @@ export interface EngineSettings {
   keyHonouringTargets: readonly string[];
   /** How far back the first poll of a fresh database reaches. */
   pollLookbackMs: number;
-  /** Re-read this much before the cursor: sources stamp seconds, and clocks and commits lag. */
+  /** Every poll re-reads this much before the cursor: the source stamps whole seconds. */
   pollOverlapMs: number;
+  /** Once every `pollDeepEveryMs`, a poll re-reads this much instead: clocks and commits lag. */
+  pollDeepOverlapMs: number;
+  pollDeepEveryMs: number;
 }
 
 export const DEFAULT_ENGINE_SETTINGS: Omit<EngineSettings, "workerId"> = {
@@ -86,7 +89,9 @@ export const DEFAULT_ENGINE_SETTINGS: Omit<EngineSettings, "workerId"> = {
   perTargetBatchLimit: 8,
   keyHonouringTargets: [],
   pollLookbackMs: 24 * 3_600_000,
-  pollOverlapMs: 5 * 60_000,
+  pollOverlapMs: 10_000,
+  pollDeepOverlapMs: 5 * 60_000,
+  pollDeepEveryMs: 60_000,
 };
 
 /** Everything the core needs, built once per runtime by its entry file. No module-level singletons. */
