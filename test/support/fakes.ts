@@ -11,7 +11,7 @@ export class FakeCaseSystem implements CaseSystem {
   readonly updates: CaseStatusUpdate[] = [];
   failures: SiltaError[] = [];
 
-  async listChangedCases(): Promise<CaseRecord[]> {
+  async listChangedCases(_since?: Date, _until?: Date): Promise<CaseRecord[]> {
     return [...this.cases.values()];
   }
   async getCase(id: string): Promise<CaseRecord | null> {
