@@ -1,4 +1,4 @@
-import { and, eq, gt, inArray, isNull, or, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import { cases, contractorKeys, inboxEvents, links } from "../db/schema/index.ts";
 import { sha256Hex } from "../lib/hash.ts";
@@ -23,15 +23,23 @@ export async function issueContractorKey(database: Database, target: string, lab
 type LinkRow = typeof links.$inferSelect;
 
 /** Feed positions are `<updated_at ms>.<link id>`: a link that changes later moves to the feed's end. */
-function encodeCursor(link: Pick<LinkRow, "updatedAt" | "id">): string {
-  return `${link.updatedAt.getTime()}.${link.id}`;
+/**
+ * Feed cursor: the link's `updated_at` in microseconds since the epoch, and its id. Microseconds,
+ * because the database stamps them: a millisecond cursor sent rows updated later in the same
+ * millisecond again (or, ordered the other way, skipped them).
+ */
+function encodeCursor(row: { atMicros: string; id: number }): string {
+  return `u${row.atMicros}.${row.id}`;
 }
 
-function decodeCursor(cursor: string | null): { at: Date; id: number } | null {
+function decodeCursor(cursor: string | null): { atMicros: string; id: number } | null {
   if (!cursor) return null;
-  const match = /^(\d+)\.(\d+)$/.exec(cursor);
-  if (!match) return null;
-  return { at: new Date(Number(match[1])), id: Number(match[2]) };
+  const match = /^u(\d{1,18})\.(\d{1,18})$/.exec(cursor);
+  if (match?.[1] && match[2]) return { atMicros: match[1], id: Number(match[2]) };
+  // Cursors handed out before microseconds: milliseconds.
+  const legacy = /^(\d{1,15})\.(\d{1,18})$/.exec(cursor);
+  if (legacy?.[1] && legacy[2]) return { atMicros: `${legacy[1]}000`, id: Number(legacy[2]) };
+  return null;
 }
 
 /** The payload fields that carried a value in any of these views: names only, for the audit row. */
@@ -79,24 +87,31 @@ export function createContractorGateway(
     async listFeed(targetId, cursor, limit) {
       const after = decodeCursor(cursor);
       const rows = await db
-        .select({ link: links, snapshot: cases.snapshot })
+        .select({
+          link: links,
+          snapshot: cases.snapshot,
+          // numeric from extract(): exact, unlike a float or a JS Date.
+          atMicros: sql<string>`(extract(epoch from ${links.updatedAt}) * 1000000)::bigint::text`,
+        })
         .from(links)
         .innerJoin(cases, eq(cases.id, links.caseId))
         .where(
           and(
             eq(links.target, targetId),
             inArray(links.state, ["forwarded", "cancelled"]),
-            after ? or(gt(links.updatedAt, after.at), and(eq(links.updatedAt, after.at), gt(links.id, after.id))) : undefined,
+            after
+              ? sql`(${links.updatedAt}, ${links.id}) > (timestamptz 'epoch' + ${after.atMicros}::bigint * interval '1 microsecond', ${after.id})`
+              : undefined,
           ),
         )
         .orderBy(links.updatedAt, links.id)
         .limit(limit);
       const items: ContractorFeedItem[] = [];
-      for (const { link, snapshot } of rows) {
+      for (const { link, snapshot, atMicros } of rows) {
         const workOrder = view(link, snapshot);
         if (!workOrder) continue;
         items.push({
-          cursor: encodeCursor(link),
+          cursor: encodeCursor({ atMicros, id: link.id }),
           type: workOrder.cancelled ? "work_order.cancelled" : "work_order.created",
           workOrder,
         });
@@ -113,8 +128,8 @@ export function createContractorGateway(
           workOrderIds: items.map((item) => item.workOrder.workOrderId),
           result: "ok",
         });
-      const last = rows.at(-1)?.link;
-      return { items, nextCursor: last ? encodeCursor(last) : cursor };
+      const last = rows.at(-1);
+      return { items, nextCursor: last ? encodeCursor({ atMicros: last.atMicros, id: last.link.id }) : cursor };
     },
 
     async getWorkOrder(targetId, workOrderId) {

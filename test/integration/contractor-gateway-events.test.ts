@@ -59,3 +59,33 @@ describe("contractor API events through the gateway", () => {
     expect(wakes).toBe(1);
   });
 });
+
+describe("the contractor feed's cursor", () => {
+  it("pages through rows updated within one millisecond without repeating or skipping any", async () => {
+    const deps = makeDeps(database, new FakeCaseSystem(), [new FakeWorkOrderSystem("contractor-west")]);
+    const records = Array.from({ length: 4 }, () => makeCase(PLACES.west));
+    await ingestCases(deps, records);
+    await runWorkOnce(deps);
+    // The database stamps microseconds: four updates inside one millisecond, the later ids first.
+    const ids = (
+      await database.rows<{ id: number }>(sql`select id::int as id from links where target = 'contractor-west' order by id`)
+    ).map((r) => r.id);
+    for (const [i, id] of ids.entries())
+      await database.db.execute(
+        sql`update links set updated_at = timestamptz '2026-11-22 10:00:00.415' + ${(ids.length - i) * 100} * interval '1 microsecond' where id = ${id}`,
+      );
+    const gateway = createContractorGateway(database, deps.mappings);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    for (let page = 0; page < 10; page++) {
+      const result = await gateway.listFeed("contractor-west", cursor, 1);
+      if (result.items.length === 0) break;
+      seen.push(...result.items.map((item) => item.workOrder.serviceRequestId));
+      cursor = result.nextCursor;
+    }
+    expect(seen.toSorted()).toEqual(records.map((r) => r.serviceRequestId).toSorted());
+    // A cursor handed out before microseconds (milliseconds) still reads: everything after it.
+    const legacy = await gateway.listFeed("contractor-west", `${Date.parse("2026-11-22T10:00:00.414Z")}.0`, 10);
+    expect(legacy.items).toHaveLength(4);
+  });
+});
