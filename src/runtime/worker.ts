@@ -52,7 +52,8 @@ function buildDeps(env: WorkerEnv): SiltaDeps {
   ]);
   if (!("url" in config.database)) throw new Error("the Worker needs PostgreSQL: bind HYPERDRIVE or set DATABASE_URL");
   return {
-    database: openPostgres(config.database.url, { maxConnections: 5 }),
+    // Not verified against Hyperdrive here: keep drizzle's unnamed statements on the Worker.
+    database: openPostgres(config.database.url, { maxConnections: 5, preparedStatements: false }),
     mappings,
     caseSystem: createCaseSystem(config),
     targets: createTargetSystems(mappings, config.targets, config.httpTimeoutMs),
