@@ -5,20 +5,26 @@ import * as schema from "./schema/index.ts";
 
 type Sql = postgres.Sql | postgres.TransactionSql;
 
+const PREPARE_MAX_PARAMETERS = 32;
+
 /**
  * drizzle runs every query unnamed (`prepare: false`), and postgres.js then sends each statement
  * that has parameters in two round trips: parse and describe, wait for the parameter types, then
  * bind and execute. Prepared, a statement is described once per connection and every later run
  * is one write and one round trip: socket writes to PostgreSQL were a quarter of Silta's CPU.
- * Statement texts are bounded (lists and multi-row inserts vary only with batch sizes), and
- * postgres.js replaces its connections within the hour (`max_lifetime`), so the caches stay small.
+ * Only statements with few parameters: their texts repeat (the per-job queries), while lists and
+ * multi-row inserts change text with every batch size and would fill postgres.js's per-connection
+ * cache (and the server's) with long one-off statements; a batch amortises its extra round trip.
  */
 function preparedByDefault<T extends Sql>(sql: T): T {
   return new Proxy(sql, {
     get(target, prop) {
       if (prop === "unsafe")
         return (query: string, params?: unknown[], options?: postgres.UnsafeQueryOptions) =>
-          target.unsafe(query, params as postgres.ParameterOrJSON<never>[], { ...options, prepare: true });
+          target.unsafe(query, params as postgres.ParameterOrJSON<never>[], {
+            ...options,
+            prepare: (params?.length ?? 0) <= PREPARE_MAX_PARAMETERS,
+          });
       if (prop === "begin" || prop === "savepoint")
         return (...args: unknown[]) => {
           const fn = args.pop() as (tx: postgres.TransactionSql) => unknown;
