@@ -96,7 +96,8 @@ async function freshDatabase(db: string, label: string): Promise<{ target: strin
 
 function startSilta(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, "start"], {
+    // The flag `npm start` and the `silta` command run with (package.json, README "Memory").
+    const child = spawn(process.execPath, ["--max-semi-space-size=8", CLI, "start"], {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? "", ...env },
       stdio: ["ignore", "ignore", "pipe"],

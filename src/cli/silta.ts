@@ -1,7 +1,12 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=8
 /**
  * The `silta` command. Each subcommand lives in its own file; this one only wires them up so
  * that `--help` works everywhere and errors end with a message and an exit code, not a stack.
+ *
+ * `--max-semi-space-size=8` (here and in package.json's scripts): V8 sizes the young generation
+ * from the machine's memory, and on 24 GiB it grew to 95 MB while the modules loaded and stayed
+ * there. Capped at 8 MB a semi-space, an idle process takes 178 MB instead of 290 MB, and the
+ * round-trip bench's peak fell from 471 to 371 MB at about the same throughput (README "Performance").
  */
 import { Command } from "commander";
 import { ConfigError } from "../config/config.ts";
