@@ -161,7 +161,7 @@ export function createOpen311CaseSystem(options: Open311CaseSystemOptions): Case
   }
 
   return {
-    async listChangedCases(updatedAfter: Date, updatedBefore: Date): Promise<CaseRecord[]> {
+    async listChangedCases(updatedAfter, updatedBefore, onPage) {
       const result = await walkUpdateWindows<CaseRecord>({
         from: updatedAfter,
         to: updatedBefore,
@@ -169,6 +169,7 @@ export function createOpen311CaseSystem(options: Open311CaseSystemOptions): Case
         minWindowMs,
         cap,
         fetchWindow: listWindow,
+        ...(onPage ? { onWindow: onPage } : {}),
       });
       if (result.truncatedWindows.length === 0) return result.records;
       // A window of one second still at the cap cannot be split in time: split it by status, and
@@ -197,7 +198,10 @@ export function createOpen311CaseSystem(options: Open311CaseSystemOptions): Case
         }
         if (stillCapped) options.onTruncatedWindow?.(window);
       }
-      return [...byId.values()];
+      const found = [...byId.values()];
+      if (!onPage) return found;
+      await onPage(found);
+      return [];
     },
 
     async getCase(serviceRequestId: string): Promise<CaseRecord | null> {

@@ -36,6 +36,11 @@ export interface WindowWalkOptions<T> {
   /** Row count at which the server may have left rows out (Helsinki: 200). */
   cap: number;
   fetchWindow(after: Date, before: Date): Promise<WindowPage<T>>;
+  /**
+   * Takes each accepted window's records as it arrives, oldest window first; the walk then keeps
+   * nothing and returns no records, so a long period is read in bounded memory.
+   */
+  onWindow?: (records: T[]) => Promise<void>;
 }
 
 export interface WindowWalkResult<T> {
@@ -119,6 +124,10 @@ export async function walkUpdateWindows<T extends Keyed>(options: WindowWalkOpti
         continue;
       }
       truncatedWindows.push({ after: new Date(after), before: new Date(before), rowCount });
+    }
+    if (options.onWindow) {
+      await options.onWindow(page.records);
+      continue;
     }
     for (const record of page.records) {
       const known = latest.get(record.serviceRequestId);

@@ -1,5 +1,6 @@
 import { inArray, sql } from "drizzle-orm";
 import { pollCursors } from "../db/schema/index.ts";
+import type { CaseRecord } from "../ports/case-system.ts";
 import type { SiltaDeps } from "./deps.ts";
 import { type IntakeSummary, ingestCases } from "./intake.ts";
 
@@ -38,8 +39,14 @@ export async function pollCaseSystem(deps: SiltaDeps): Promise<PollSummary> {
   const since = cursor
     ? new Date(Date.parse(cursor.position) - (deep ? pollDeepOverlapMs : pollOverlapMs))
     : new Date(now.getTime() - pollLookbackMs);
-  const records = await deps.caseSystem.listChangedCases(since, now);
-  const summary = await ingestCases(deps, records);
+  // Page by page, so that a deep re-read or a long look-back is held in memory one page at a time.
+  const summary: IntakeSummary = { seen: 0, new: 0, updated: 0, unchanged: 0, routed: 0, excluded: 0, cancelled: 0 };
+  const take = async (records: CaseRecord[]) => {
+    if (records.length === 0) return;
+    const part = await ingestCases(deps, records);
+    for (const key of Object.keys(summary) as (keyof IntakeSummary)[]) summary[key] += part[key];
+  };
+  await take(await deps.caseSystem.listChangedCases(since, now, take));
   const positions = [{ name: OPEN311_CURSOR, position: now.toISOString() }];
   if (deep) positions.push({ name: OPEN311_DEEP_READ, position: now.toISOString() });
   await db

@@ -82,8 +82,14 @@ export interface CaseSystem {
   /**
    * Every case updated in [updatedAfter, updatedBefore), de-duplicated by id. Implementations
    * walk the source's windows themselves (shrinking a window that hits the source's cap).
+   * With `onPage`, an implementation may hand the records over page by page instead (oldest
+   * first; a case can come twice, the later copy newer) and return only what it did not.
    */
-  listChangedCases(updatedAfter: Date, updatedBefore: Date): Promise<CaseRecord[]>;
+  listChangedCases(
+    updatedAfter: Date,
+    updatedBefore: Date,
+    onPage?: (records: CaseRecord[]) => Promise<void>,
+  ): Promise<CaseRecord[]>;
   /** One case by id, or null when the source does not know it. */
   getCase(serviceRequestId: string): Promise<CaseRecord | null>;
   /** Writes field status back to the case. Idempotent by `updateId`. */

@@ -35,6 +35,26 @@ function fakeServer(rows: readonly Row[], cap: number, edgeMs = 0) {
 }
 
 describe("walkUpdateWindows", () => {
+  it("with onWindow hands each accepted window over, oldest first, keeps nothing, and reads the same rows", async () => {
+    const rows = Array.from({ length: 50 }, (_, i) => row(`r${i}`, T0 + i * 60_000));
+    const options = { from: new Date(T0), to: new Date(T0 + DAY_MS), maxWindowMs: DAY_MS, minWindowMs: 1000, cap: 8 };
+    const whole = await walkUpdateWindows({ ...options, fetchWindow: fakeServer(rows, 8).fetchWindow });
+    const pages: Row[][] = [];
+    const streamed = await walkUpdateWindows({
+      ...options,
+      fetchWindow: fakeServer(rows, 8).fetchWindow,
+      onWindow: async (records) => {
+        pages.push(records);
+      },
+    });
+    expect(streamed.records).toEqual([]);
+    // No page is a capped answer (those are split, not handed over), and pages come oldest first.
+    expect(pages.every((p) => p.length < 8)).toBe(true);
+    const order = pages.flat().map((r) => Date.parse(r.updatedAt ?? ""));
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+    expect(pages.flat().map((r) => r.serviceRequestId)).toEqual(whole.records.map((r) => r.serviceRequestId));
+  });
+
   it("asks one window when the answer is under the cap", async () => {
     const server = fakeServer([row("a", T0 + 1000), row("b", T0 + 2000)], 200);
     const result = await walkUpdateWindows({
