@@ -54,8 +54,6 @@ export function createContractorGateway(
   database: Database,
   mappings: Mappings,
   media: MediaFilter = DEFAULT_MEDIA_FILTER,
-  /** Called after an event was stored, so the work loop applies it now rather than at its next idle tick. */
-  onEventRecorded: () => void = () => {},
 ): ContractorGateway {
   const { db } = database;
 
@@ -160,10 +158,7 @@ export function createContractorGateway(
     async recordEvent(targetId, event, idempotency) {
       const result = await recordOwnedFieldEvent(database, targetId, event, idempotency.bodyHash);
       if (!result.owned) return { outcome: "not_found" };
-      if (result.accepted) {
-        onEventRecorded();
-        return { outcome: "accepted", eventId: event.eventId };
-      }
+      if (result.accepted) return { outcome: "accepted", eventId: event.eventId };
       const [earlier] = await db
         .select({ bodyHash: inboxEvents.bodyHash })
         .from(inboxEvents)

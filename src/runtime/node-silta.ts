@@ -106,7 +106,7 @@ export async function startSiltaNode(config: SiltaConfig, overrides: StartOverri
 
   const loop = startWorkLoop(deps, config.workerIdleMs);
   const app = createApp(deps, {
-    onInboxChanged: () => loop.kick(),
+    onInboxChanged: () => loop.kickInbox(),
     adminTokens: config.adminTokens,
     handlerTokens: config.handlerTokens,
     ...(config.casePageFrameAncestors ? { casePageFrameAncestors: config.casePageFrameAncestors } : {}),

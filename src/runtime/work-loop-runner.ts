@@ -4,8 +4,14 @@ import { startJobPump } from "../domain/job-pump.ts";
 import { createWakeTimer } from "../domain/wake-timer.ts";
 
 export interface WorkLoop {
-  /** Wakes the loops now (e.g. after a webhook stored events) instead of at the end of their idle wait. */
+  /** Wakes both loops now (new cases, a repair) instead of at the end of their idle wait. */
   kick(): void;
+  /**
+   * Wakes the inbox loop only (a webhook or the contractor API stored events); it wakes the job
+   * pump itself once it applied them. Waking the pump on every event made it claim for nothing,
+   * which on PGlite's one connection cost a third of the round trips.
+   */
+  kickInbox(): void;
   /**
    * Graceful stop: no new job starts, jobs on the wire finish (each call is bounded by its
    * timeout); nothing stays claimed.
@@ -17,7 +23,7 @@ export interface WorkLoop {
  * Runs background work continuously, as two independent loops so that neither waits for the
  * other: the inbox loop applies received field events (and wakes the job pump when they re-armed
  * write-backs), the job pump (`src/domain/job-pump.ts`) keeps the outbox lanes busy. Each waits
- * `idleMs` (or a kick) when it has taken everything there was to do. A failing round (database down) is logged
+ * `idleMs` (or a kick) when it finds nothing to do. A failing round (database down) is logged
  * and retried after the idle wait, so the loops recover by themselves.
  */
 export function startWorkLoop(deps: SiltaDeps, idleMs: number): WorkLoop {
@@ -31,10 +37,10 @@ export function startWorkLoop(deps: SiltaDeps, idleMs: number): WorkLoop {
         const s = await applyPendingFieldEvents(deps);
         const settled = s.applied + s.stale + s.quarantined + s.unknown_work_order;
         if (s.applied > 0) pump.kick();
-        // A round that did not fill its batch took everything pending: wait for the next webhook's
-        // kick (one that came meanwhile ends the wait at once) instead of asking again, which cost
-        // an empty transaction per round, most of the inbox loop's statements under load.
-        if (settled < deps.settings.batchSize) await sleep();
+        // Asks again at once after a round that settled something: events that came meanwhile are
+        // taken together. Waiting for the next kick instead saved empty rounds but applied events
+        // one by one, and on PGlite cut the bench's round trips from 52/s to 36/s.
+        if (settled === 0) await sleep();
       } catch (error) {
         deps.log.error(
           { err: error instanceof Error ? error.message : String(error) },
@@ -48,6 +54,9 @@ export function startWorkLoop(deps: SiltaDeps, idleMs: number): WorkLoop {
     kick() {
       timer.kick();
       pump.kick();
+    },
+    kickInbox() {
+      timer.kick();
     },
     async stop() {
       running = false;
