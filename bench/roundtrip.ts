@@ -52,6 +52,10 @@ for (const db of args.dbs) {
     log(
       `  ${result.roundTripsPerSecond} round trips/s, intake→work order p99 ${result.hops.intakeToWorkOrder.p99} ms, peak RSS ${result.peakRssMb.join("/")} MB`,
     );
+    for (const m of result.memory)
+      log(
+        `  memory: idle RSS ${m.idleRssMb} MB; RSS at 10/50/100 % of round trips ${m.rssAtMb.p10}/${m.rssAtMb.p50}/${m.rssAtMb.p100} MB; peaks: RSS ${m.peakRssMb}, heap used ${m.peakHeapUsedMb}, external ${m.peakExternalMb} MB`,
+      );
     runs.push(result);
   }
 
@@ -144,6 +148,11 @@ if (args.json) {
         `  ${String(run.workers).padStart(7)}  ${String(run.roundTripsPerSecond).padStart(7)}  ${`${a.p50}/${a.p95}/${a.p99}`.padStart(24)}   ${`${b.p50}/${b.p95}/${b.p99}`.padStart(31)}   ${run.peakRssMb.join("/").padStart(11)}   ${String(run.rowsPerCase).padStart(9)}  ${String(run.bytesPerCase).padStart(10)}  ${String(run.httpCallsPerCase).padStart(9)}`,
       );
     }
+    for (const run of r.runs)
+      for (const [i, m] of run.memory.entries())
+        console.log(
+          `  memory, ${run.workers} process(es), #${i + 1}: idle ${m.idleRssMb} MB, RSS at 10/50/100 % ${m.rssAtMb.p10}/${m.rssAtMb.p50}/${m.rssAtMb.p100} MB, peak heap used ${m.peakHeapUsedMb} MB, external ${m.peakExternalMb} MB`,
+        );
     console.log(
       `  ceilings: ${r.ceilings.commitsPerSecond} commits/s, ${r.ceilings.minimalServerRps} loopback requests/s (minimal server)`,
     );

@@ -14,10 +14,12 @@ import { issueContractorKey } from "../../src/domain/contractor-gateway.ts";
 import { generateWebhookSecret } from "../../src/lib/webhook-signature.ts";
 import { loadMappingsFromDir } from "../../src/mappings/load-node.ts";
 import { type RunningServer, startHttpServer } from "../../src/runtime/node-serve.ts";
+import { createMemoryCurve, MEMORY_SAMPLE_MS, type MemoryCurve } from "./memory-curve.ts";
 import { type Percentiles, percentiles } from "./stats.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const CLI = `${ROOT}/src/cli/silta.ts`;
+const MEMORY_PROBE = `${ROOT}/bench/lib/memory-probe.ts`;
 const TERMINAL_WORKS = new Set([
   "PUBLIC_WORKS_COMPLETED",
   "PUBLIC_WORKS_COMPLETED_SCHEDULED_LATER",
@@ -54,6 +56,8 @@ export interface RoundTripResult {
   arrivalRate: number;
   hops: { intakeToWorkOrder: Percentiles; fieldEventToWriteBack: Percentiles };
   peakRssMb: number[];
+  /** Per process: idle RSS, RSS at 10/50/100 % of the round trips, heap and external peaks. */
+  memory: MemoryCurve[];
   rowsPerCase: number;
   bytesPerCase: number;
   httpCallsPerCase: number;
@@ -94,19 +98,32 @@ async function freshDatabase(db: string, label: string): Promise<{ target: strin
   return { target: dir, dispose: async () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-function startSilta(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
+type SiltaChild = { child: ChildProcess; url: string; memory: ReturnType<typeof createMemoryCurve> };
+
+function startSilta(env: Record<string, string>): Promise<SiltaChild> {
   return new Promise((resolve, reject) => {
-    // The flag `npm start` and the `silta` command run with (package.json, README "Memory").
-    const child = spawn(process.execPath, ["--max-semi-space-size=8", CLI, "start"], {
+    // The flag `npm start` and the `silta` command run with (package.json, README "Memory"); the
+    // probe reports process.memoryUsage() every second (bench/lib/memory-probe.ts).
+    const child = spawn(process.execPath, ["--max-semi-space-size=8", "--import", MEMORY_PROBE, CLI, "start"], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? "", ...env },
+      env: {
+        PATH: process.env.PATH ?? "",
+        BENCH_MEMORY_SAMPLE_MS: String(MEMORY_SAMPLE_MS),
+        ...(process.env.BENCH_HEAP_SNAPSHOT_DIR ? { BENCH_HEAP_SNAPSHOT_DIR: process.env.BENCH_HEAP_SNAPSHOT_DIR } : {}),
+        ...env,
+      },
       stdio: ["ignore", "ignore", "pipe"],
     });
+    const memory = createMemoryCurve();
     let stderr = "";
+    let partial = "";
     child.stderr?.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
+      const lines = (partial + chunk.toString()).split("\n");
+      partial = lines.pop() ?? "";
+      // Probe lines feed the memory curve; the rest is kept (the last 2,000 characters) for errors.
+      for (const line of lines) if (!memory.take(line)) stderr = `${stderr}${line}\n`.slice(-2000);
       const match = /Silta is listening on (http:\/\/\S+)/.exec(stderr);
-      if (match?.[1]) resolve({ child, url: match[1] });
+      if (match?.[1]) resolve({ child, url: match[1], memory });
     });
     child.once("exit", (code) => reject(new Error(`silta start exited with ${code}: ${stderr.slice(-2000)}`)));
   });
@@ -206,7 +223,7 @@ export async function runRoundTrip(options: RoundTripOptions): Promise<RoundTrip
   // Requests the simulators send to Silta (webhooks, contractor events) leave through this process's fetch.
   let siltaInbound = 0;
   const realFetch = globalThis.fetch;
-  const children: { child: ChildProcess; url: string }[] = [];
+  const children: SiltaChild[] = [];
   try {
     for (let i = 0; i < options.workers; i++) children.push(await startSilta(env));
     const siltaUrls = children.map((c) => c.url);
@@ -219,6 +236,10 @@ export async function runRoundTrip(options: RoundTripOptions): Promise<RoundTrip
     if (!primary) throw new Error("no Silta process started");
     stara.setWebhookTarget(`${primary.url}/webhooks/stara`, [staraSecret]);
     for (const [id, sim] of contractorSims) sim.setSilta(primary.url, keys.get(id) ?? "");
+
+    // Idle RSS: a started process, two samples in, before the first case.
+    await sleep(MEMORY_SAMPLE_MS * 2.5);
+    for (const c of children) c.memory.markIdle();
 
     // Steady arrivals: a chunk every 50 ms.
     const appeared = new Map<string, number>();
@@ -258,6 +279,9 @@ export async function runRoundTrip(options: RoundTripOptions): Promise<RoundTrip
       for (const u of helsinki.store.updates.values())
         if (u.external_status_code && TERMINAL_WORKS.has(u.external_status_code)) done.add(u.service_request_id);
       completed = done.size;
+      // Share of the run's round trips done (its field-work cases estimated from those added so far).
+      const share = fieldWork > 0 ? completed / ((fieldWork * options.cases) / added) : 0;
+      for (const c of children) c.memory.setProgress(share);
       finishedAt = Date.now();
       if (added >= options.cases && completed >= fieldWork - (await deadCases())) break;
       if (finishedAt - started > timeoutMs) {
@@ -293,6 +317,7 @@ export async function runRoundTrip(options: RoundTripOptions): Promise<RoundTrip
         arrivalRate: options.rate,
         hops: figures.hops,
         peakRssMb: rss,
+        memory: children.map((c) => c.memory.result()),
         rowsPerCase: figures.rowsPerCase,
         bytesPerCase: figures.bytesPerCase,
         httpCallsPerCase: Math.round(((simRequests + siltaInbound) / options.cases) * 10) / 10,
