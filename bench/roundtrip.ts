@@ -54,7 +54,7 @@ for (const db of args.dbs) {
     );
     for (const m of result.memory)
       log(
-        `  memory: idle RSS ${m.idleRssMb} MB; RSS at 10/50/100 % of round trips ${m.rssAtMb.p10}/${m.rssAtMb.p50}/${m.rssAtMb.p100} MB; peaks: RSS ${m.peakRssMb}, heap used ${m.peakHeapUsedMb}, external ${m.peakExternalMb} MB`,
+        `  memory: idle RSS ${m.idleRssMb} MB; RSS at 10/50/100 % of round trips ${m.rssAtMb.p10}/${m.rssAtMb.p50}/${m.rssAtMb.p100} MB; peaks: RSS ${m.peakRssMb}, heap total ${m.peakHeapTotalMb}, heap used ${m.peakHeapUsedMb}, external ${m.peakExternalMb} MB`,
       );
     runs.push(result);
   }

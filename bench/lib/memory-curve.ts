@@ -11,6 +11,8 @@ export interface MemoryCurve {
   /** Peaks (MB) over the run, of the samples (the kernel's VmHWM is in `peakRssMb`). */
   peakRssMb: number;
   peakHeapUsedMb: number;
+  /** V8's heap as reserved (used plus garbage not yet collected plus free pages). */
+  peakHeapTotalMb: number;
   peakExternalMb: number;
   samples: number;
 }
@@ -21,15 +23,17 @@ const mb = (bytes: number) => Math.round(bytes / MB);
 
 interface Sample {
   rss: number;
+  heapTotal: number;
   heapUsed: number;
   external: number;
 }
 
-export function createMemoryCurve() {
+/** `trace`, when given, receives every sample (time, progress, sample) as a line. */
+export function createMemoryCurve(trace?: (line: string) => void) {
   let progress = 0;
   let idle: number | null = null;
   let last: Sample | null = null;
-  let peak: Sample = { rss: 0, heapUsed: 0, external: 0 };
+  let peak: Sample = { rss: 0, heapTotal: 0, heapUsed: 0, external: 0 };
   let samples = 0;
   const at: { p10: number | null; p50: number | null; p100: number | null } = { p10: null, p50: null, p100: null };
   return {
@@ -41,9 +45,11 @@ export function createMemoryCurve() {
       last = s;
       peak = {
         rss: Math.max(peak.rss, s.rss),
+        heapTotal: Math.max(peak.heapTotal, s.heapTotal),
         heapUsed: Math.max(peak.heapUsed, s.heapUsed),
         external: Math.max(peak.external, s.external),
       };
+      trace?.(`${Date.now()} ${progress.toFixed(3)} ${JSON.stringify(s)}`);
       if (progress >= 0.1 && at.p10 === null) at.p10 = s.rss;
       if (progress >= 0.5 && at.p50 === null) at.p50 = s.rss;
       if (progress >= 1 && at.p100 === null) at.p100 = s.rss;
@@ -64,6 +70,7 @@ export function createMemoryCurve() {
         rssAtMb: { p10: mb(at.p10 ?? end), p50: mb(at.p50 ?? end), p100: mb(at.p100 ?? end) },
         peakRssMb: mb(peak.rss),
         peakHeapUsedMb: mb(peak.heapUsed),
+        peakHeapTotalMb: mb(peak.heapTotal),
         peakExternalMb: mb(peak.external),
         samples,
       };

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync, rmSync } from "node:fs";
+import { appendFileSync, readFileSync, rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { sql } from "drizzle-orm";
 import postgres from "postgres";
@@ -104,7 +104,9 @@ function startSilta(env: Record<string, string>): Promise<SiltaChild> {
   return new Promise((resolve, reject) => {
     // The flag `npm start` and the `silta` command run with (package.json, README "Memory"); the
     // probe reports process.memoryUsage() every second (bench/lib/memory-probe.ts).
-    const child = spawn(process.execPath, ["--max-semi-space-size=8", "--import", MEMORY_PROBE, CLI, "start"], {
+    // BENCH_SILTA_NODE_FLAGS replaces that flag, to compare V8 settings ("" for V8's defaults).
+    const flags = (process.env.BENCH_SILTA_NODE_FLAGS ?? "--max-semi-space-size=8").split(" ").filter(Boolean);
+    const child = spawn(process.execPath, [...flags, "--import", MEMORY_PROBE, CLI, "start"], {
       cwd: ROOT,
       env: {
         PATH: process.env.PATH ?? "",
@@ -114,7 +116,9 @@ function startSilta(env: Record<string, string>): Promise<SiltaChild> {
       },
       stdio: ["ignore", "ignore", "pipe"],
     });
-    const memory = createMemoryCurve();
+    // BENCH_MEMORY_TRACE=file appends every sample there, for a curve finer than 10/50/100 %.
+    const traceFile = process.env.BENCH_MEMORY_TRACE;
+    const memory = createMemoryCurve(traceFile ? (line) => appendFileSync(traceFile, `${child.pid} ${line}\n`) : undefined);
     let stderr = "";
     let partial = "";
     child.stderr?.on("data", (chunk: Buffer) => {
@@ -159,7 +163,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export async function runRoundTrip(options: RoundTripOptions): Promise<RoundTripResult> {
   const mappings = loadMappingsFromDir(`${ROOT}/mappings`);
   const isServer = /^postgres(ql)?:\/\//.test(options.db);
-  const fresh = await freshDatabase(options.db, `w${options.workers}`);
+  // The bench's pid in the name: two benches on one server must not drop each other's database.
+  const fresh = await freshDatabase(options.db, `w${options.workers}_${process.pid}`);
   const setup = await openDatabase(parseDatabaseTarget(fresh.target));
   await migrateDatabase(setup);
   const keys = new Map<string, string>();
