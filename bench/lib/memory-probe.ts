@@ -17,6 +17,8 @@ if (everyMs > 0) {
       heapUsed: m.heapUsed,
       external: m.external,
       arrayBuffers: m.arrayBuffers,
+      // CPU time so far (µs), to weigh a memory setting against the CPU it costs.
+      cpu: process.cpuUsage().user + process.cpuUsage().system,
     };
     process.stderr.write(`silta-memory ${JSON.stringify(line)}\n`);
   };

@@ -102,10 +102,12 @@ type SiltaChild = { child: ChildProcess; url: string; memory: ReturnType<typeof 
 
 function startSilta(env: Record<string, string>): Promise<SiltaChild> {
   return new Promise((resolve, reject) => {
-    // The flag `npm start` and the `silta` command run with (package.json, README "Memory"); the
+    // The V8 flags `npm start` and the `silta` command run with (src/cli/silta.ts says why); the
     // probe reports process.memoryUsage() every second (bench/lib/memory-probe.ts).
-    // BENCH_SILTA_NODE_FLAGS replaces that flag, to compare V8 settings ("" for V8's defaults).
-    const flags = (process.env.BENCH_SILTA_NODE_FLAGS ?? "--max-semi-space-size=8").split(" ").filter(Boolean);
+    // BENCH_SILTA_NODE_FLAGS replaces them, to compare V8 settings ("" for V8's defaults).
+    const flags = (process.env.BENCH_SILTA_NODE_FLAGS ?? "--max-semi-space-size=8 --heap-growing-percent=100")
+      .split(" ")
+      .filter(Boolean);
     const child = spawn(process.execPath, [...flags, "--import", MEMORY_PROBE, CLI, "start"], {
       cwd: ROOT,
       env: {
