@@ -24,7 +24,15 @@ export async function openDatabase(target: DatabaseTarget, options: { maxConnect
   let client: PGlite;
   if ("dataDir" in target) {
     mkdirSync(target.dataDir, { recursive: true });
-    client = await PGlite.create({ dataDir: target.dataDir });
+    client = await PGlite.create({
+      dataDir: target.dataDir,
+      // PostgreSQL's buffer pool lives in PGlite's WebAssembly memory, which never shrinks, and
+      // initdb sets it to 128 MB. Pages it does not hold are read from the data folder through the
+      // OS's page cache. Round-trip bench, 6,000 cases at 40/s: 16 MB took the process from
+      // 512/523/541 MB (at 10/50/100 %) to 392/420/422 MB, idle 397 to 277 MB, at the same 37
+      // round trips/s.
+      startParams: [...PGlite.defaultStartParams, "-c", "shared_buffers=16MB"],
+    });
   } else {
     client = await PGlite.create(target.loadDataDir ? { loadDataDir: target.loadDataDir } : {});
   }
