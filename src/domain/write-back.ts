@@ -87,7 +87,7 @@ async function commitWrittenBack(
   const { status, updateId, works, started } = facts;
   const [result] = await deps.database.rows<{ finished: number }>(sql`
     with link_row as (
-      select id, field_status from links where id = ${link.id} for update
+      select id, field_status is distinct from ${status} as moved from links where id = ${link.id} for update
     ), owned as (
       select id from outbox_jobs
       where id = ${job.id} and state = 'running' and lease_owner = ${deps.settings.workerId}
@@ -98,13 +98,17 @@ async function commitWrittenBack(
       where id = ${link.id} and exists (select 1 from owned)
       returning id
     ), finished as (
-      -- The status moved meanwhile: the job sends the newer one next, as a fresh job would.
+      -- The status moved meanwhile: the job re-arms as enqueueOrRearmJobs would (the same columns),
+      -- so it sends the newer status next, as a fresh job would.
       update outbox_jobs set lease_owner = null, lease_until = null, updated_at = now(),
-        state = case when l.field_status is distinct from ${status} then 'pending' else 'done' end,
-        finished_at = case when l.field_status is distinct from ${status} then null else now() end,
-        run_at = case when l.field_status is distinct from ${status} then now() else outbox_jobs.run_at end,
-        attempts = case when l.field_status is distinct from ${status} then 0 else outbox_jobs.attempts end,
-        first_attempt_at = case when l.field_status is distinct from ${status} then null else outbox_jobs.first_attempt_at end
+        state = case when l.moved then 'pending' else 'done' end,
+        finished_at = case when l.moved then null else now() end,
+        run_at = case when l.moved then now() else outbox_jobs.run_at end,
+        attempts = case when l.moved then 0 else outbox_jobs.attempts end,
+        first_attempt_at = case when l.moved then null else outbox_jobs.first_attempt_at end,
+        last_error = case when l.moved then null else outbox_jobs.last_error end,
+        last_error_code = case when l.moved then null else outbox_jobs.last_error_code end,
+        last_http_status = case when l.moved then null else outbox_jobs.last_http_status end
       from link_row l
       where outbox_jobs.id in (select id from owned) and exists (select 1 from linked)
       returning outbox_jobs.id

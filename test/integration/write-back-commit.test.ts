@@ -59,6 +59,10 @@ describe("committing a write-back", () => {
     const caseSystem = new CaseSystemWithHook();
     const { deps, job, row, ledger } = await claimedWriteBack(caseSystem);
     const ledgerBefore = await ledger();
+    // An earlier attempt failed: the re-armed job starts clean, as a freshly queued one would.
+    await database.db.execute(
+      sql`update outbox_jobs set last_error = 'earlier 503', last_error_code = 'target_unavailable', last_http_status = 503 where id = ${job.id}`,
+    );
     caseSystem.during = async () => {
       // A field event applied meanwhile (flow 3) moves the link on.
       await database.db.execute(sql`update links set field_status = 'in_progress' where id = ${job.linkId}`);
@@ -67,6 +71,10 @@ describe("committing a write-back", () => {
     expect(caseSystem.updates.map((u) => u.externalStatusCode)).toHaveLength(1);
     // What was sent is recorded; the job waits to send the newer status, as a fresh job would.
     expect(await row()).toEqual({ state: "pending", attempts: 0, lease_owner: null, written: "sent" });
+    const [error] = await database.rows(
+      sql`select last_error, last_error_code, last_http_status from outbox_jobs where id = ${job.id}`,
+    );
+    expect(error).toEqual({ last_error: null, last_error_code: null, last_http_status: null });
     expect(await ledger()).toBe((ledgerBefore ?? 0) + 1);
 
     const [again] = await claimDueJobs(database, deps.settings.workerId, 10, deps.settings.leaseMs);
