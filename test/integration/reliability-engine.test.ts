@@ -13,7 +13,7 @@ import { runWorkOnce, wasIdle } from "../../src/domain/work-loop.ts";
 import type { RemoteWorkOrder, WorkOrderPayload } from "../../src/ports/work-order-system.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
 import { drain, makeDeps } from "../support/deps.ts";
-import { FakeCaseSystem, FakeWorkOrderSystem, makeCase, PLACES } from "../support/fakes.ts";
+import { FakeCaseSystem, FakeWorkOrderSystem, laterThan, makeCase, PLACES } from "../support/fakes.ts";
 
 /** A fake target whose creates can be held on the wire until the test lets them go. */
 class HeldWorkOrderSystem extends FakeWorkOrderSystem {
@@ -247,7 +247,7 @@ describe("per-link ordering", () => {
     await ingestCases(deps, [record]);
     await runWorkOnce(deps);
     expect(east.orders.size).toBe(1);
-    await ingestCases(deps, [{ ...record, deskStatus: "REJECTED", updatedAt: "2026-11-21T09:00:00+02:00" }]);
+    await ingestCases(deps, [{ ...record, deskStatus: "REJECTED", updatedAt: laterThan(record.updatedAt) }]);
     await database.rows(sql`update outbox_jobs set run_at = now()`);
     await settle();
     // A cancel that met its create on the wire waits a second for it, without a call.

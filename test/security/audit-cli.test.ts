@@ -99,5 +99,6 @@ describe("silta audit verify", () => {
     expect(tail.code).toBe(1);
     expect(tail.stdout).toContain("rows at the end were deleted");
     expect((await silta(["audit", "verify", "--db", dataDir, "--expect-head", "nonsense"])).code).toBe(2);
-  });
+    // Six CLI processes, each booting PGlite on the data folder: ~22 s alone, more beside other suites.
+  }, 120_000);
 });

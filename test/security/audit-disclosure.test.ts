@@ -9,7 +9,7 @@ import { ingestCases } from "../../src/domain/intake.ts";
 import { runWorkOnce, wasIdle } from "../../src/domain/work-loop.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
 import { drain, makeDeps } from "../support/deps.ts";
-import { FakeCaseSystem, FakeWorkOrderSystem, makeCase, PLACES } from "../support/fakes.ts";
+import { FakeCaseSystem, FakeWorkOrderSystem, laterThan, makeCase, PLACES } from "../support/fakes.ts";
 
 let database: TestDatabase;
 let targets: Record<"stara" | "east" | "west", FakeWorkOrderSystem>;
@@ -69,7 +69,7 @@ describe("disclosure audit (S7)", () => {
     const cancelled = makeCase({ ...PLACES.east });
     await ingestCases(deps, [cancelled]);
     await settle();
-    await ingestCases(deps, [{ ...cancelled, deskStatus: "REJECTED", updatedAt: "2026-11-21T09:00:00+02:00" }]);
+    await ingestCases(deps, [{ ...cancelled, deskStatus: "REJECTED", updatedAt: laterThan(cancelled.updatedAt) }]);
     await settle();
     expect(await disclosures("disclosure.cancel")).toEqual([
       expect.objectContaining({

@@ -12,7 +12,7 @@ import { runWorkOnce, wasIdle } from "../../src/domain/work-loop.ts";
 import type { CaseRecord } from "../../src/ports/case-system.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
 import { drain, makeDeps } from "../support/deps.ts";
-import { FakeCaseSystem, FakeWorkOrderSystem, makeCase, PLACES } from "../support/fakes.ts";
+import { FakeCaseSystem, FakeWorkOrderSystem, laterThan, makeCase, PLACES } from "../support/fakes.ts";
 
 let database: TestDatabase;
 let deps: SiltaDeps;
@@ -191,7 +191,7 @@ describe("retention purge", () => {
   });
 
   it("a purged case the city changes later holds data again, and is purged again once idle", async () => {
-    const changed = { ...record.excluded, updatedAt: "2026-11-21T12:00:00+02:00", description: "Uusi kuvaus muualle2" };
+    const changed = { ...record.excluded, updatedAt: laterThan(record.excluded.updatedAt), description: "Uusi kuvaus muualle2" };
     expect(await ingestCases(deps, [changed])).toMatchObject({ updated: 1 });
     const read = async () => (await database.db.select().from(cases).where(eq(cases.id, changed.serviceRequestId)))[0];
     expect((await read())?.snapshot.description).toBe("Uusi kuvaus muualle2");

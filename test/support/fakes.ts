@@ -71,6 +71,18 @@ export class FakeWorkOrderSystem implements WorkOrderSystem {
   }
 }
 
+/**
+ * Default case time: an hour before the test run, to the second. A fixed date turns into an
+ * overdue case once the wall clock passes it plus the 7-day SLA, and SLA findings then appear
+ * in tests that are about something else.
+ */
+export const RECENT_AT = new Date(Math.floor(Date.now() / 1000) * 1000 - 3_600_000).toISOString();
+
+/** `at` moved by `hours`, as ISO; for "the city changed the case later". */
+export function laterThan(at: string | null, hours = 24): string {
+  return new Date(Date.parse(at ?? RECENT_AT) + hours * 3_600_000).toISOString();
+}
+
 let seq = 0;
 /** A routable case in the given area; override anything. Ids follow Helsinki's 20-character form. */
 export function makeCase(overrides: Partial<CaseRecord> = {}): CaseRecord {
@@ -84,8 +96,8 @@ export function makeCase(overrides: Partial<CaseRecord> = {}): CaseRecord {
     title: "Kuoppa ajoradalla",
     description: "Syvä kuoppa ajoradalla suojatien vieressä.",
     agencyResponsible: null,
-    requestedAt: "2026-11-20T09:00:00+02:00",
-    updatedAt: "2026-11-20T09:00:00+02:00",
+    requestedAt: RECENT_AT,
+    updatedAt: RECENT_AT,
     expectedAt: null,
     address: "Itäkatu 1, 00930 Helsinki",
     addressId: null,
