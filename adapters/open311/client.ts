@@ -2,9 +2,11 @@ import createClient from "openapi-fetch";
 import { SiltaError } from "../../src/domain/errors.ts";
 import { failureFromFetchError, failureFromResponse } from "../../src/lib/http-failure.ts";
 import type { CaseRecord, CaseStatusUpdate, CaseSystem } from "../../src/ports/case-system.ts";
+import type { HeaderMap } from "../../src/ports/work-order-system.ts";
 import type { paths } from "./openapi.d.ts";
 import { type CaseListReject, parseCaseList } from "./parse.ts";
 import { type TruncatedWindow, walkUpdateWindows } from "./poll-windows.ts";
+import { readPushedCases } from "./push.ts";
 
 /**
  * The CaseSystem port over Open311 GeoReport v2 with Helsinki's extensions (`extensions=true`,
@@ -32,6 +34,11 @@ export interface Open311CaseSystemOptions {
    * The reject's `raw` may hold personal data: store it, never log it.
    */
   onRejectedRecord?: (reject: CaseListReject) => void;
+  /**
+   * Secrets the city's system signs pushed cases with (Standard Webhooks, `whsec_…`; several
+   * during a rotation). None: push intake is off and `readPush` is absent.
+   */
+  pushSecrets?: readonly string[];
   /** Called for each window still capped at `minWindowMs` (rows possibly held back by the server). */
   onTruncatedWindow?: (window: TruncatedWindow) => void;
 }
@@ -121,6 +128,7 @@ export function createOpen311CaseSystem(options: Open311CaseSystemOptions): Case
   // Call globalThis.fetch at call time, not creation time, so msw (and any later patch) sees the calls.
   const client = createClient<paths>({ baseUrl: options.baseUrl, fetch: (request) => globalThis.fetch(request) });
   const locale = options.locale !== undefined ? { locale: options.locale } : {};
+  const pushSecrets = options.pushSecrets ?? [];
 
   async function listWindow(after: Date, before: Date, only: { status?: string; serviceCode?: string } = {}) {
     const what = "Open311 GET requests.json";
@@ -256,5 +264,9 @@ export function createOpen311CaseSystem(options: Open311CaseSystemOptions): Case
       const updateId = typeof answered === "string" || typeof answered === "number" ? String(answered) : update.updateId;
       return { updateId };
     },
+
+    ...(pushSecrets.length > 0
+      ? { readPush: (headers: HeaderMap, rawBody: string) => readPushedCases(pushSecrets, headers, rawBody) }
+      : {}),
   };
 }

@@ -44,6 +44,8 @@ const envSchema = z.object({
   SILTA_MAPPINGS_DIR: z.string().min(1).default("mappings"),
   SILTA_OPEN311_URL: z.url(),
   SILTA_OPEN311_API_KEY: z.string().min(1).optional(),
+  /** Secrets the city's system signs pushed cases with (POST /intake/open311); unset: push intake is off. */
+  SILTA_OPEN311_PUSH_SECRETS: secretList.optional(),
   SILTA_POLL_CRON: cronExpression.default("*/30 * * * * *"),
   SILTA_POLL_LOOKBACK_HOURS: z.coerce.number().positive().max(2160).default(24),
   SILTA_WORKER_IDLE_MS: z.coerce.number().int().min(10).max(60_000).default(500),
@@ -128,7 +130,8 @@ export interface SiltaConfig {
   port: number;
   publicUrl: string;
   mappingsDir: string;
-  open311: { url: string; apiKey: string | null };
+  /** `pushSecrets` empty: push intake (POST /intake/open311) is off and the poll alone reads cases. */
+  open311: { url: string; apiKey: string | null; pushSecrets: string[] };
   pollCron: string;
   pollLookbackMs: number;
   workerIdleMs: number;
@@ -234,7 +237,11 @@ export function parseConfig(
     port: e.SILTA_PORT,
     publicUrl: e.SILTA_PUBLIC_URL ?? `http://${e.SILTA_HOST}:${e.SILTA_PORT}`,
     mappingsDir: e.SILTA_MAPPINGS_DIR,
-    open311: { url: e.SILTA_OPEN311_URL, apiKey: e.SILTA_OPEN311_API_KEY ?? null },
+    open311: {
+      url: e.SILTA_OPEN311_URL,
+      apiKey: e.SILTA_OPEN311_API_KEY ?? null,
+      pushSecrets: e.SILTA_OPEN311_PUSH_SECRETS ?? [],
+    },
     pollCron: e.SILTA_POLL_CRON,
     pollLookbackMs: e.SILTA_POLL_LOOKBACK_HOURS * 3_600_000,
     workerIdleMs: e.SILTA_WORKER_IDLE_MS,

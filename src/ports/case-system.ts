@@ -1,3 +1,5 @@
+import type { HeaderMap } from "./work-order-system.ts";
+
 /**
  * CaseSystem port: the city's feedback system (Open311 / GeoReport v2). Core code talks only to
  * this interface; `adapters/open311` implements it for Helsinki and any GeoReport v2 server.
@@ -94,4 +96,17 @@ export interface CaseSystem {
   getCase(serviceRequestId: string): Promise<CaseRecord | null>;
   /** Writes field status back to the case. Idempotent by `updateId`. */
   postStatusUpdate(update: CaseStatusUpdate): Promise<{ updateId: string }>;
+  /**
+   * Verifies and reads cases the source pushed to Silta (`POST /intake/open311`). Absent when
+   * push intake is not configured: then the poll is the only way in. Throws SiltaError
+   * `webhook_signature_invalid` or `webhook_malformed` for a request to refuse whole.
+   */
+  readPush?(headers: HeaderMap, rawBody: string): PushedCases;
+}
+
+/** What one push carried: the cases that could be read, and each row that could not, with why. */
+export interface PushedCases {
+  records: CaseRecord[];
+  /** Never the row itself: it may hold personal data. */
+  rejects: { index: number; reason: string; serviceRequestId: string | null }[];
 }

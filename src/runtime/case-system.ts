@@ -14,6 +14,7 @@ export function createCaseSystem(config: SiltaConfig, log?: Logger): CaseSystem 
     baseUrl: config.open311.url,
     ...(config.open311.apiKey ? { apiKey: config.open311.apiKey } : {}),
     timeoutMs: config.httpTimeoutMs,
+    pushSecrets: config.open311.pushSecrets,
     ...(log
       ? {
           onTruncatedWindow: (window) =>

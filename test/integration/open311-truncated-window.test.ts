@@ -31,7 +31,10 @@ describe("reading a second busier than the source's row cap", () => {
       warn: (_f, m) => said.push(`warn ${m}`),
       error: (_f, m) => said.push(`error ${m}`),
     };
-    const config = { open311: { url: server.url, apiKey: server.sim.apiKey }, httpTimeoutMs: 5000 } as SiltaConfig;
+    const config = {
+      open311: { url: server.url, apiKey: server.sim.apiKey, pushSecrets: [] as string[] },
+      httpTimeoutMs: 5000,
+    } as SiltaConfig;
     const records = await createCaseSystem(config, log).listChangedCases(new Date(NOW - 120_000), new Date(NOW));
     expect(new Set(records.map((r) => r.serviceRequestId))).toEqual(new Set(ids));
     expect(said).toEqual([]);

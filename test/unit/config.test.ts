@@ -38,6 +38,9 @@ describe("parseConfig", () => {
       retryHorizonMs: 72 * 3_600_000,
     });
     expect(config.targets["contractor-east"]?.webhookSecrets).toEqual([SECRET, SECRET]);
+    // Push intake is off until the city's signing secrets are set.
+    expect(config.open311.pushSecrets).toEqual([]);
+    expect(parseConfig({ ...COMPLETE, SILTA_OPEN311_PUSH_SECRETS: SECRET }, TARGETS).open311.pushSecrets).toEqual([SECRET]);
   });
 
   it("uses the server when DATABASE_URL is set", () => {
@@ -59,6 +62,7 @@ describe("parseConfig", () => {
       /SILTA_HANDLER_TOKENS.*: each handler token must be at least 24 characters/,
     ],
     ["SILTA_TARGET_STARA_WEBHOOK_SECRETS", "hunter2", /SILTA_TARGET_STARA_WEBHOOK_SECRETS: each secret must look like whsec_/],
+    ["SILTA_OPEN311_PUSH_SECRETS", `${SECRET},hunter2`, /SILTA_OPEN311_PUSH_SECRETS.*: each secret must look like whsec_/],
   ])("names %s=%s and what is allowed", (name, value, message) => {
     expect(problems({ ...COMPLETE, [name]: value })).toMatch(message);
   });
