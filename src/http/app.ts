@@ -22,6 +22,7 @@ import { errorResponse } from "./contractor-api/api-errors.ts";
 import { CONTRACTOR_API_BASE_PATH, createContractorApi } from "./contractor-api/app.ts";
 import { INBOUND_LIMITS, limitedBody, pathIdLimit } from "./limits/inbound-limits.ts";
 import { createRateLimiter, type RateLimitSettings } from "./limits/rate-limit.ts";
+import { registerOpen311PushRoute } from "./open311-push.ts";
 import { type OpsOptions, registerOpsRoutes } from "./ops-routes.ts";
 
 /** Webhook bodies above this answer 413 before they are read (S4). */
@@ -30,6 +31,8 @@ export const WEBHOOK_BODY_LIMIT = INBOUND_LIMITS.webhookBodyBytes;
 export interface AppOptions extends OpsOptions {
   /** Called after a webhook stored new events, so the worker applies them at once instead of at its next idle tick. */
   onInboxChanged?: () => void;
+  /** Called after pushed cases queued work, so the outbox sends it at once instead of at its next idle tick. */
+  onCasesQueued?: () => void;
   /** Admin bearer tokens (config.adminTokens); none: the admin API and console are closed. */
   adminTokens?: readonly string[];
   /** Read-only tokens for handlers' case pages (config.handlerTokens); admin tokens work there too. */
@@ -130,6 +133,12 @@ export function createApp(deps: SiltaDeps, options: AppOptions = {}): OpenAPIHon
     },
   );
 
+  registerOpen311PushRoute(app, deps, {
+    readTimeoutMs,
+    ...(limiters ? { limiter: limiters.webhook } : {}),
+    ...(options.onCasesQueued ? { onCasesQueued: options.onCasesQueued } : {}),
+  });
+
   app.route(
     CONTRACTOR_API_BASE_PATH,
     createContractorApi(gateway, {
@@ -185,6 +194,7 @@ export function createApp(deps: SiltaDeps, options: AppOptions = {}): OpenAPIHon
         console: "/admin",
         caseStatus: "/api/v1/cases/{id}",
         casePage: "/cases/{id}",
+        open311Push: "/intake/open311",
       },
     }),
   );

@@ -107,6 +107,7 @@ export async function startSiltaNode(config: SiltaConfig, overrides: StartOverri
   const loop = startWorkLoop(deps, config.workerIdleMs);
   const app = createApp(deps, {
     onInboxChanged: () => loop.kickInbox(),
+    onCasesQueued: () => loop.kick(),
     adminTokens: config.adminTokens,
     handlerTokens: config.handlerTokens,
     ...(config.casePageFrameAncestors ? { casePageFrameAncestors: config.casePageFrameAncestors } : {}),

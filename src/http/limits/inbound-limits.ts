@@ -9,6 +9,8 @@ import { errorResponse } from "../contractor-api/api-errors.ts";
 export const INBOUND_LIMITS = {
   /** `/webhooks/:target`: Stara's batches hold at most 100 events. */
   webhookBodyBytes: 256 * 1024,
+  /** `/intake/open311`: pushed cases, up to a GeoReport list answer's worth (200 cases). */
+  pushBodyBytes: 1024 * 1024,
   /** `/api/contractor/v1/…`: one status event per request. */
   contractorBodyBytes: 256 * 1024,
   /** `/api/admin/v1/…`: small JSON actions (bulk replay lists at most 1,000 ids). */
