@@ -2,9 +2,11 @@ import { Hono } from "hono";
 import { createRng } from "../../../src/lib/prng.ts";
 import { parseCaseRecord } from "../parse.ts";
 import { cancelCaseAtDesk, closeCaseAtDesk } from "./case-changes.ts";
+import { createCasePusher, type PushStats } from "./case-pusher.ts";
 import { type GenerateCasesOptions, type GeneratedCase, generateCases } from "./generate-cases.ts";
 import { DEFAULT_KNOBS, knobPatchSchema, type SimKnobPatch, type SimKnobs } from "./knobs.ts";
 import type { PlantedPersonalData } from "./personal-data.ts";
+import { renderCase } from "./render.ts";
 import { registerRequestRoutes } from "./routes-requests.ts";
 import { registerUpdateRoutes } from "./routes-updates.ts";
 import { findService, HELSINKI_SERVICES, isFinnishLocale } from "./services.ts";
@@ -40,6 +42,8 @@ export interface HelsinkiSimulatorOptions {
   listCap?: number;
   /** Longest date span of a list call. Default 90 days, as Helsinki. */
   maxWindowDays?: number;
+  /** Push mode from the start (see `setPushTarget`). */
+  push?: { url: string; secrets: readonly string[] };
 }
 
 export interface SimulatorState {
@@ -49,6 +53,7 @@ export interface SimulatorState {
   updates: number;
   stats: SimulatorStats;
   knobs: SimKnobs;
+  push: PushStats & { targetUrl: string | null };
 }
 
 export interface AddCaseOptions {
@@ -85,6 +90,14 @@ export interface HelsinkiSimulator {
   /** The city withdraws a case (`closed`, `detailed_status` REJECTED). False when the id is unknown. */
   cancelCase(serviceRequestId: string, note?: string): boolean;
   state(): SimulatorState;
+  /**
+   * Push mode: every case added published, closed or withdrawn is also posted to `url` (Silta's
+   * `/intake/open311`), signed with `secrets`. Cases published later by moderation are left to
+   * the poll. Null turns pushing off.
+   */
+  setPushTarget(url: string | null, secrets?: readonly string[]): void;
+  /** Waits until every queued push has been answered (or given up). */
+  drainPushes(): Promise<void>;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -113,6 +126,12 @@ export function createHelsinkiSimulator(options: HelsinkiSimulatorOptions = {}):
   };
 
   const app = new Hono();
+  const pusher = createCasePusher(options.push ?? {});
+  let pushUrl = options.push?.url ?? null;
+  const push = (stored: StoredCase | undefined) => {
+    if (stored && stored.publishAt === null)
+      pusher.queue(renderCase(stored, { extensions: true, latLongAsStrings: knobs.latLongAsStrings }));
+  };
 
   app.use("*", async (c, next) => {
     if (c.req.path.startsWith("/__sim/")) return next();
@@ -187,6 +206,7 @@ export function createHelsinkiSimulator(options: HelsinkiSimulatorOptions = {}):
       updates: store.updates.size,
       stats: { ...store.stats },
       knobs: { ...knobs },
+      push: { ...pusher.stats, targetUrl: pushUrl },
     };
   }
 
@@ -226,6 +246,7 @@ export function createHelsinkiSimulator(options: HelsinkiSimulatorOptions = {}):
     });
     if (publishAt !== null) store.moderation.add(id);
     else store.moderation.delete(id);
+    push(store.cases.get(id));
     return id;
   }
 
@@ -233,6 +254,7 @@ export function createHelsinkiSimulator(options: HelsinkiSimulatorOptions = {}):
     const stored = store.cases.get(id);
     if (stored === undefined) return false;
     change(stored);
+    push(stored);
     return true;
   }
 
@@ -269,5 +291,10 @@ export function createHelsinkiSimulator(options: HelsinkiSimulatorOptions = {}):
     closeCase: (id, note) => changeCase(id, (stored) => closeCaseAtDesk(stored, note ?? null, now())),
     cancelCase: (id, note) => changeCase(id, (stored) => cancelCaseAtDesk(stored, note ?? null, now())),
     state,
+    setPushTarget(url, secrets) {
+      pushUrl = url;
+      pusher.setTarget(url, secrets);
+    },
+    drainPushes: () => pusher.drain(),
   };
 }
