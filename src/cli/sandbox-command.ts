@@ -24,6 +24,7 @@ interface SandboxFlags {
   timeout: number;
   cancelPercent: number;
   mappings: string;
+  push?: boolean;
   verbose?: boolean;
   injectDrift: number;
 }
@@ -48,6 +49,10 @@ export function registerSandboxCommand(program: Command): void {
     .option("--timeout <seconds>", "give up settling after this long", wholeNumber, 180)
     .option("--cancel-percent <n>", "share of routed cases the city withdraws (exercises cancellation)", wholeNumber, 3)
     .option("--mappings <dir>", "the mappings folder", "mappings")
+    .option(
+      "--push",
+      "the Helsinki simulator also pushes new and changed cases to Silta (POST /intake/open311); the poll still runs",
+    )
     .option("--verbose", "print Silta's JSON log lines on stderr")
     .option(
       "--inject-drift <k>",
@@ -80,6 +85,7 @@ export function registerSandboxCommand(program: Command): void {
         pollIntervalMs: 1000,
         fieldDelayMs: headless ? { min: 20, max: 300 } : { min: 1000, max: 8000 },
         cancelFraction: flags.cancelPercent / 100,
+        push: Boolean(flags.push),
         say,
         ...(flags.verbose ? { log: createNodeLogger("info") } : {}),
       });

@@ -36,6 +36,8 @@ export interface SandboxOptions {
   fieldDelayMs: { min: number; max: number };
   /** Share of cases the city withdraws after they were routed (exercises cancellation). */
   cancelFraction: number;
+  /** The Helsinki simulator also pushes its cases to Silta's push intake (the poll still runs). */
+  push?: boolean;
   log?: Logger;
   /** Where human-readable notes go (the CLI prints them). */
   say?: (line: string) => void;
@@ -122,6 +124,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     SILTA_MEDIA_HOSTS: "asiointi.hel.fi,attachments.open311-sim.example",
   };
   const staraInbound = generateWebhookSecret();
+  const pushSecret = generateWebhookSecret();
+  if (options.push) env.SILTA_OPEN311_PUSH_SECRETS = pushSecret;
   let offset = 2;
   for (const target of mappings.targets.values()) {
     const prefix = targetEnvPrefix(target.id);
@@ -159,6 +163,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   });
 
   stara.sim.setWebhookTarget(`${silta.url}/webhooks/stara`, [staraInbound]);
+  if (options.push) helsinki.sim.setPushTarget(`${silta.url}/intake/open311`, [pushSecret]);
   const contractorKeys = new Map<string, string>();
   for (const [targetId, sim] of contractors) {
     const key = await issueContractorKey(database, targetId, "sandbox");
@@ -210,6 +215,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     },
     progress: () => readProgress(database),
     async stop() {
+      helsinki.sim.setPushTarget(null);
       await silta.stop();
       await Promise.all([helsinki.close(), stara.close(), ...[...contractors.values()].map((c) => c.close())]);
       if (!options.database) await database.close();

@@ -20,7 +20,7 @@ import {
 import { citizenStoreOutputs, politeFetch, servedOutputs, simulatorOutputs, tableOutputs } from "./support/outputs.ts";
 
 /**
- * S6 canary scan: the whole round trip on loopback (Open311 → Silta → Stara and contractors →
+ * S6 canary scan: the whole round trip on loopback (Open311 push and poll → Silta → Stara and contractors →
  * field events → write-back) with canary personal data in every citizen field and inside the
  * free texts of the cases, faults that leave retries, errors and a dead letter behind, admin
  * actions and a reconciliation run; then every output is searched for the canaries: every log
@@ -48,6 +48,8 @@ beforeAll(async () => {
   sandbox = await startSandbox({
     seed: 31,
     cases: 8,
+    // Cases reach Silta both ways: pushed as the city takes them, and read again by the poll.
+    push: true,
     database,
     port: 0,
     mappingsDir: MAPPINGS_DIR,
@@ -127,6 +129,9 @@ afterAll(async () => {
 describe("canary scan of every output (S6)", () => {
   it("the run exercised every path: routed and excluded cases, deliveries, errors, a dead letter, field events, audit, findings", async () => {
     expect(settled).toBe(true);
+    // Pushed, canaries included (they are the whole of the later additions), with nothing given up.
+    expect(sandbox.helsinki.sim.state().push).toMatchObject({ gaveUpRecords: 0 });
+    expect(sandbox.helsinki.sim.state().push.delivered).toBeGreaterThan(0);
     const [counts] = await sandbox.database.rows<Record<string, number>>(sql`select
       (select count(*)::int from cases where id in ${sql.raw(`(${canaryCaseIds.map((id) => `'${id}'`).join(",")})`)}) as canary_cases,
       (select count(*)::int from cases where disposition = 'excluded') as excluded,
