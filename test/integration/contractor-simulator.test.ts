@@ -250,10 +250,13 @@ describe("contractor-api client ↔ contractor simulator over HTTP", () => {
       const order = newOrder();
       fake.sent(order);
       await client.createWorkOrder(order, order.externalRef);
+      // The simulator records an event once Silta's answer is back, a moment after the fake
+      // applied it: wait for both sides.
       await vi.waitFor(
         () => {
           const status = fake.statusOf(order.externalRef);
           expect(status && isTerminal(status)).toBe(true);
+          expect(sim.sim.store.events()).toHaveLength(3);
         },
         { timeout: 5_000, interval: 20 },
       );
