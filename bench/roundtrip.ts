@@ -12,7 +12,7 @@ import { migrateDatabase } from "../src/db/migrate-node.ts";
 import { openDatabase, parseDatabaseTarget } from "../src/db/open-node.ts";
 import { BENCH_HELP, parseBenchArgs } from "./lib/args.ts";
 import { measureCommitCeiling, measureHttpCeiling } from "./lib/ceilings.ts";
-import { type RoundTripResult, runRoundTrip } from "./lib/round-trip.ts";
+import { type RoundTripResult, runRoundTrip, WARMUP_MS } from "./lib/round-trip.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const args = parseBenchArgs(process.argv.slice(2));
@@ -47,8 +47,18 @@ for (const db of args.dbs) {
   const label = kind === "postgres" ? db.replace(/\/\/[^@/]*@/, "//") : `PGlite (${db})`;
   const runs: RoundTripResult[] = [];
   for (const workers of kind === "postgres" ? args.workers : [1]) {
-    log(`${label}: ${args.cases} cases at ${args.rate}/s with ${workers} Silta process(es)…`);
-    const result = await runRoundTrip({ db, workers, cases: args.cases, rate: args.rate, seed: args.seed, log });
+    log(
+      `${label}: ${args.cases} cases at ${args.rate}/s with ${workers} Silta process(es), ${args.push ? "pushed and polled" : "polled"}…`,
+    );
+    const result = await runRoundTrip({
+      db,
+      workers,
+      cases: args.cases,
+      rate: args.rate,
+      seed: args.seed,
+      push: args.push,
+      log,
+    });
     log(
       `  ${result.roundTripsPerSecond} round trips/s, intake→work order p99 ${result.hops.intakeToWorkOrder.p99} ms, peak RSS ${result.peakRssMb.join("/")} MB`,
     );
@@ -131,6 +141,7 @@ const result = {
   cases: args.cases,
   arrivalRate: args.rate,
   seed: args.seed,
+  intake: args.push ? "push" : "poll",
   databases: reports,
 };
 if (args.json) {
@@ -146,6 +157,12 @@ if (args.json) {
       const b = run.hops.fieldEventToWriteBack;
       console.log(
         `  ${String(run.workers).padStart(7)}  ${String(run.roundTripsPerSecond).padStart(7)}  ${`${a.p50}/${a.p95}/${a.p99}`.padStart(24)}   ${`${b.p50}/${b.p95}/${b.p99}`.padStart(31)}   ${run.peakRssMb.join("/").padStart(11)}   ${String(run.rowsPerCase).padStart(9)}  ${String(run.bytesPerCase).padStart(10)}  ${String(run.httpCallsPerCase).padStart(9)}`,
+      );
+    }
+    for (const run of r.runs) {
+      const { intakeToStored: s, storedToWorkOrder: w, warmupIntakeToWorkOrder: c } = run.hops;
+      console.log(
+        `  intake→WO split, ${run.workers} process(es), ${run.intake}: case appeared → stored p50/p95/p99 ${s.p50}/${s.p95}/${s.p99} ms; stored → work order ${w.p50}/${w.p95}/${w.p99} ms; first ${WARMUP_MS / 1000} s (cold, not in the table) ${c.p50}/${c.p95}/${c.p99} ms`,
       );
     }
     for (const run of r.runs)

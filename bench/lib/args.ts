@@ -13,11 +13,13 @@ export interface BenchArgs {
   noisyNeighbour: string | null;
   /** Round trips only: skip the ceilings and the reconciliation figure (quick comparisons). */
   roundTripOnly: boolean;
+  /** Intake by push (the simulator posts each case to /intake/open311) as well as the poll. */
+  push: boolean;
 }
 
 const DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432/test";
 
-/** Parses `npm run bench -- [--json] [--cases N] [--db URL_OR_PATH]… [--workers 1,2,4] [--rate R] [--seed S]`. */
+/** Parses `npm run bench -- [--json] [--cases N] [--db URL_OR_PATH]… [--workers 1,2,4] [--rate R] [--seed S] [--push]`. */
 export function parseBenchArgs(argv: string[]): BenchArgs | "help" {
   const { values } = parseArgs({
     args: argv,
@@ -30,6 +32,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs | "help" {
       rate: { type: "string", default: "300" },
       "noisy-neighbour": { type: "string" },
       "round-trip-only": { type: "boolean", default: false },
+      push: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -48,10 +51,11 @@ export function parseBenchArgs(argv: string[]): BenchArgs | "help" {
     seed: Number(values.seed),
     noisyNeighbour: values["noisy-neighbour"] ?? null,
     roundTripOnly: values["round-trip-only"],
+    push: values.push,
   };
 }
 
-export const BENCH_HELP = `Usage: npm run bench -- [--json] [--cases N] [--db URL_OR_PATH]... [--workers 1,2,4] [--rate R] [--seed S]
+export const BENCH_HELP = `Usage: npm run bench -- [--json] [--cases N] [--db URL_OR_PATH]... [--workers 1,2,4] [--rate R] [--seed S] [--push]
 
 Runs the full round trip (case appears in the Open311 simulator → work order created at the
 target simulator → status webhooks/events → write-back posted) with Silta as child processes,
@@ -68,5 +72,7 @@ the loopback HTTP and database commit ceilings measured in the same run, and the
                    the other targets with TARGET answering 503 to everything, against a run with
                    TARGET healthy (e.g. contractor-west)
   --round-trip-only  skip the ceilings and the reconciliation figure
+  --push           the Open311 simulator also pushes each case to Silta (POST /intake/open311)
+                   as it appears; the poll still runs. Intake→work order then measures push.
   --json           one JSON object on stdout
 `;

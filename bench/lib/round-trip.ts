@@ -42,11 +42,21 @@ export interface RoundTripOptions {
   deadTarget?: string;
   /** Measure hops over targets other than this one (the baseline run of a noisy-neighbour pair). */
   excludeFromHops?: string;
+  /** The Open311 simulator pushes each case to the first Silta process as it appears; the poll still runs. */
+  push?: boolean;
 }
+
+/**
+ * Cases that appear in the first seconds meet a cold process (JIT, first connections, first
+ * statements): their latencies are reported apart (`warmup`), not in the hop percentiles.
+ */
+export const WARMUP_MS = 3_000;
 
 export interface RoundTripResult {
   database: "postgres" | "pglite";
   workers: number;
+  /** How cases reached Silta: the poll alone, or pushed with the poll as the safety net. */
+  intake: "poll" | "push";
   cases: number;
   fieldWorkCases: number;
   completed: number;
@@ -54,7 +64,16 @@ export interface RoundTripResult {
   /** Completed round trips (case → work order → final status written back) per second. */
   roundTripsPerSecond: number;
   arrivalRate: number;
-  hops: { intakeToWorkOrder: Percentiles; fieldEventToWriteBack: Percentiles };
+  hops: {
+    intakeToWorkOrder: Percentiles;
+    /** The first part of intake → work order: until the intake transaction that stored the case began. */
+    intakeToStored: Percentiles;
+    /** The rest: from that transaction to the create's ledger entry (claim, target call, commit). */
+    storedToWorkOrder: Percentiles;
+    fieldEventToWriteBack: Percentiles;
+    /** Intake → work order of the cases that appeared in the first WARMUP_MS (a cold process). */
+    warmupIntakeToWorkOrder: Percentiles;
+  };
   peakRssMb: number[];
   /** Per process: idle RSS, RSS at 10/50/100 % of the round trips, heap and external peaks. */
   memory: MemoryCurve[];
@@ -177,6 +196,7 @@ export async function runRoundTrip(options: RoundTripOptions): Promise<RoundTrip
   const fast = { minDelayMs: 0, maxDelayMs: 5 };
   const helsinki = createHelsinkiSimulator({ seed: options.seed });
   const staraSecret = generateWebhookSecret();
+  const pushSecret = generateWebhookSecret();
   const stara = createStaraSimulator({ seed: options.seed + 1, progress: fast, webhookSecrets: [staraSecret] });
   stara.setKnobs({
     terminalWeights: { VALMIS: 85, SIIRRETTY_MYÖHEMMÄKSI: 5, EI_TOIMENPITEITÄ: 5, KESKEYTETTY: 5, VÄÄRÄ_URAKKA: 0 },
@@ -193,13 +213,14 @@ export async function runRoundTrip(options: RoundTripOptions): Promise<RoundTrip
     SILTA_OPEN311_URL: await serve(helsinki.app),
     SILTA_OPEN311_API_KEY: helsinki.apiKey,
     SILTA_MAPPINGS_DIR: `${ROOT}/mappings`,
-    SILTA_POLL_CRON: "* * * * * *",
+    SILTA_POLL_CRON: process.env.BENCH_POLL_CRON ?? "* * * * * *",
     SILTA_POLL_LOOKBACK_HOURS: "1",
-    SILTA_WORKER_IDLE_MS: "20",
+    SILTA_WORKER_IDLE_MS: process.env.BENCH_WORKER_IDLE_MS ?? "20",
     // The bench measures the engine: rate limits off (0), the simulators push as fast as they work.
     SILTA_RATE_LIMIT_CONTRACTOR_PER_SECOND: "0",
     SILTA_RATE_LIMIT_WEBHOOK_PER_SECOND: "0",
     SILTA_LOG_LEVEL: "warn",
+    ...(options.push ? { SILTA_OPEN311_PUSH_SECRETS: pushSecret } : {}),
     SILTA_HOST: "127.0.0.1",
     SILTA_PORT: "0",
     ...(isServer ? { DATABASE_URL: fresh.target } : { SILTA_DATA_DIR: fresh.target }),
@@ -243,6 +264,7 @@ export async function runRoundTrip(options: RoundTripOptions): Promise<RoundTrip
     if (!primary) throw new Error("no Silta process started");
     stara.setWebhookTarget(`${primary.url}/webhooks/stara`, [staraSecret]);
     for (const [id, sim] of contractorSims) sim.setSilta(primary.url, keys.get(id) ?? "");
+    if (options.push) helsinki.setPushTarget(`${primary.url}/intake/open311`, [pushSecret]);
 
     // Idle RSS: a started process, two samples in, before the first case.
     await sleep(MEMORY_SAMPLE_MS * 2.5);
@@ -298,6 +320,8 @@ export async function runRoundTrip(options: RoundTripOptions): Promise<RoundTrip
       await sleep(100);
     }
     await feeding;
+    helsinki.setPushTarget(null);
+    await helsinki.drainPushes();
     await watch?.close();
     const rss = children.map((c) => peakRssMb(c.child.pid));
     for (const c of children) await stopChild(c.child);
@@ -308,6 +332,7 @@ export async function runRoundTrip(options: RoundTripOptions): Promise<RoundTrip
       const figures = await readLedgerFigures(
         database,
         appeared,
+        started + WARMUP_MS,
         options.cases,
         options.deadTarget ?? options.excludeFromHops ?? null,
       );
@@ -316,6 +341,7 @@ export async function runRoundTrip(options: RoundTripOptions): Promise<RoundTrip
       return {
         database: isServer ? "postgres" : "pglite",
         workers: options.workers,
+        intake: options.push ? "push" : "poll",
         cases: options.cases,
         fieldWorkCases: fieldWork,
         completed,
@@ -334,6 +360,7 @@ export async function runRoundTrip(options: RoundTripOptions): Promise<RoundTrip
     }
   } finally {
     globalThis.fetch = realFetch;
+    helsinki.setPushTarget(null);
     for (const c of children) await stopChild(c.child);
     await stara.stop();
     for (const sim of contractorSims.values()) sim.stop();
@@ -342,16 +369,41 @@ export async function runRoundTrip(options: RoundTripOptions): Promise<RoundTrip
   }
 }
 
-async function readLedgerFigures(database: Database, appeared: Map<string, number>, cases: number, skipTarget: string | null) {
+async function readLedgerFigures(
+  database: Database,
+  appeared: Map<string, number>,
+  steadyFrom: number,
+  cases: number,
+  skipTarget: string | null,
+) {
   const created = await database.rows<{ case_id: string; at: Date }>(
     sql`select case_id, min(at) as at from ledger_entries
         where operation = 'create_work_order' and outcome = 'ok' and target is distinct from ${skipTarget}
         group by case_id`,
   );
-  const intakeToWorkOrder = created.flatMap((r) => {
+  const intakeToWorkOrder: number[] = [];
+  const warmup: number[] = [];
+  for (const r of created) {
     const t0 = appeared.get(r.case_id);
-    return t0 === undefined ? [] : [new Date(r.at).getTime() - t0];
-  });
+    if (t0 !== undefined) (t0 < steadyFrom ? warmup : intakeToWorkOrder).push(new Date(r.at).getTime() - t0);
+  }
+  // A ledger entry's time is its transaction's start, so "stored" is when the intake transaction began.
+  const stored = new Map(
+    (
+      await database.rows<{ case_id: string; at: Date }>(
+        sql`select case_id, min(at) as at from ledger_entries where operation = 'intake' group by case_id`,
+      )
+    ).map((r) => [r.case_id, new Date(r.at).getTime()]),
+  );
+  const intakeToStored: number[] = [];
+  const storedToWorkOrder: number[] = [];
+  for (const r of created) {
+    const t0 = appeared.get(r.case_id);
+    const t1 = stored.get(r.case_id);
+    if (t0 === undefined || t1 === undefined || t0 < steadyFrom) continue;
+    intakeToStored.push(t1 - t0);
+    storedToWorkOrder.push(new Date(r.at).getTime() - t1);
+  }
   // A field event's canonical status is in its ledger detail ("CODE → status"); its write-back says "status as PUBLIC_WORKS_…".
   const eventToWriteBack = await database.rows<{ ms: number }>(sql`
     select extract(epoch from (w.at - i.received_at)) * 1000 as ms
@@ -362,7 +414,7 @@ async function readLedgerFigures(database: Database, appeared: Map<string, numbe
       where w.link_id = f.link_id and w.operation = 'write_back' and w.outcome = 'ok'
         and w.detail like split_part(f.detail, ' → ', 2) || ' as %' and w.at >= i.received_at
     ) w on w.at is not null
-    where i.state = 'applied'`);
+    where i.state = 'applied' and i.received_at >= ${new Date(steadyFrom).toISOString()}::timestamptz`);
   const [size] = await database.rows<{ rows: number; bytes: number }>(sql`
     select
       (select count(*) from cases) + (select count(*) from links) + (select count(*) from outbox_jobs)
@@ -372,7 +424,10 @@ async function readLedgerFigures(database: Database, appeared: Map<string, numbe
   return {
     hops: {
       intakeToWorkOrder: percentiles(intakeToWorkOrder),
+      intakeToStored: percentiles(intakeToStored),
+      storedToWorkOrder: percentiles(storedToWorkOrder),
       fieldEventToWriteBack: percentiles(eventToWriteBack.map((r) => Number(r.ms))),
+      warmupIntakeToWorkOrder: percentiles(warmup),
     },
     rowsPerCase: Math.round((Number(size?.rows ?? 0) / cases) * 10) / 10,
     bytesPerCase: Math.round(Number(size?.bytes ?? 0) / cases),
