@@ -383,12 +383,6 @@ async function readLedgerFigures(
         where operation = 'create_work_order' and outcome = 'ok' and target is distinct from ${skipTarget}
         group by case_id`,
   );
-  const intakeToWorkOrder: number[] = [];
-  const warmup: number[] = [];
-  for (const r of created) {
-    const t0 = appeared.get(r.case_id);
-    if (t0 !== undefined) (t0 < steadyFrom ? warmup : intakeToWorkOrder).push(new Date(r.at).getTime() - t0);
-  }
   // A ledger entry's time is its transaction's start, so "stored" is when the intake transaction began.
   const stored = new Map(
     (
@@ -397,14 +391,23 @@ async function readLedgerFigures(
       )
     ).map((r) => [r.case_id, new Date(r.at).getTime()]),
   );
+  const intakeToWorkOrder: number[] = [];
+  const warmup: number[] = [];
   const intakeToStored: number[] = [];
   const storedToWorkOrder: number[] = [];
   for (const r of created) {
     const t0 = appeared.get(r.case_id);
+    if (t0 === undefined) continue;
+    const t2 = new Date(r.at).getTime();
+    if (t0 < steadyFrom) {
+      warmup.push(t2 - t0);
+      continue;
+    }
+    intakeToWorkOrder.push(t2 - t0);
     const t1 = stored.get(r.case_id);
-    if (t0 === undefined || t1 === undefined || t0 < steadyFrom) continue;
+    if (t1 === undefined) continue;
     intakeToStored.push(t1 - t0);
-    storedToWorkOrder.push(new Date(r.at).getTime() - t1);
+    storedToWorkOrder.push(t2 - t1);
   }
   // A field event's canonical status is in its ledger detail ("CODE → status"); its write-back says "status as PUBLIC_WORKS_…".
   const eventToWriteBack = await database.rows<{ ms: number }>(sql`

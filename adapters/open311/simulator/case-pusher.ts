@@ -18,10 +18,11 @@ export interface CasePusher {
   /** Queues a case as served (`extensions=true`); cases queued in one tick go out in one request. */
   queue(record: WireRecord): void;
   setTarget(url: string | null, secrets?: readonly string[]): void;
+  /** Where pushes go; null: pushing is off. */
+  readonly targetUrl: string | null;
   readonly stats: Readonly<PushStats>;
   /** Sends what is queued and waits for every request in flight. */
   drain(): Promise<void>;
-  stop(): Promise<void>;
 }
 
 /** Helsinki's list answers hold at most 200 rows; a push of that size fits Silta's 1 MiB body cap. */
@@ -41,7 +42,6 @@ export function createCasePusher(
   const stats: PushStats = { records: 0, delivered: 0, failedAttempts: 0, gaveUpRecords: 0 };
   const queued: WireRecord[] = [];
   const inFlight = new Set<Promise<void>>();
-  const abort = new AbortController();
   let flushing = false;
   let seq = 0;
 
@@ -53,7 +53,7 @@ export function createCasePusher(
       headers: { ...signWebhook(secrets, body, id), "content-type": "application/json" },
       body,
       redirect: "manual",
-      signal: AbortSignal.any([abort.signal, AbortSignal.timeout(10_000)]),
+      signal: AbortSignal.timeout(10_000),
     });
     await response.body?.cancel();
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
@@ -69,7 +69,6 @@ export function createCasePusher(
       const sent = pRetry(() => post(body, id), {
         retries: options.retries ?? 3,
         minTimeout: 200,
-        signal: abort.signal,
         onFailedAttempt: () => {
           stats.failedAttempts += 1;
         },
@@ -78,7 +77,7 @@ export function createCasePusher(
           stats.delivered += 1;
         })
         .catch(() => {
-          if (!abort.signal.aborted) stats.gaveUpRecords += batch.length;
+          stats.gaveUpRecords += batch.length;
         })
         .finally(() => inFlight.delete(sent));
       inFlight.add(sent);
@@ -98,16 +97,14 @@ export function createCasePusher(
       url = next;
       if (nextSecrets) secrets = [...nextSecrets];
     },
+    get targetUrl() {
+      return url;
+    },
     get stats() {
       return stats;
     },
     async drain() {
       flush();
-      await Promise.allSettled([...inFlight]);
-    },
-    async stop() {
-      abort.abort();
-      queued.length = 0;
       await Promise.allSettled([...inFlight]);
     },
   };

@@ -127,7 +127,6 @@ export function createHelsinkiSimulator(options: HelsinkiSimulatorOptions = {}):
 
   const app = new Hono();
   const pusher = createCasePusher(options.push ?? {});
-  let pushUrl = options.push?.url ?? null;
   const push = (stored: StoredCase | undefined) => {
     if (stored && stored.publishAt === null)
       pusher.queue(renderCase(stored, { extensions: true, latLongAsStrings: knobs.latLongAsStrings }));
@@ -206,7 +205,7 @@ export function createHelsinkiSimulator(options: HelsinkiSimulatorOptions = {}):
       updates: store.updates.size,
       stats: { ...store.stats },
       knobs: { ...knobs },
-      push: { ...pusher.stats, targetUrl: pushUrl },
+      push: { ...pusher.stats, targetUrl: pusher.targetUrl },
     };
   }
 
@@ -291,10 +290,7 @@ export function createHelsinkiSimulator(options: HelsinkiSimulatorOptions = {}):
     closeCase: (id, note) => changeCase(id, (stored) => closeCaseAtDesk(stored, note ?? null, now())),
     cancelCase: (id, note) => changeCase(id, (stored) => cancelCaseAtDesk(stored, note ?? null, now())),
     state,
-    setPushTarget(url, secrets) {
-      pushUrl = url;
-      pusher.setTarget(url, secrets);
-    },
+    setPushTarget: (url, secrets) => pusher.setTarget(url, secrets),
     drainPushes: () => pusher.drain(),
   };
 }
