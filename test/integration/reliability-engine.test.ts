@@ -207,6 +207,39 @@ describe("circuit breaker and isolation (R7)", () => {
     expect(byTarget["contractor-east"]).toHaveLength(2);
     expect(byTarget["contractor-west"]).toHaveLength(1);
   });
+
+  it("claims each target's oldest due jobs: later retries do not hide them, and an expired lease comes back", async () => {
+    const eastCases = Array.from({ length: 5 }, () => makeCase({ ...PLACES.east }));
+    const westCases = Array.from({ length: 3 }, () => makeCase({ ...PLACES.west }));
+    await ingestCases(deps, [...eastCases, ...westCases]);
+    const eastJobs = await Promise.all(eastCases.map((c) => jobOf(c.serviceRequestId)));
+    const westJobs = await Promise.all(westCases.map((c) => jobOf(c.serviceRequestId)));
+    // East's three oldest jobs back off until later; the rest are due in a known order.
+    for (const [i, job] of eastJobs.entries()) {
+      const runAt = i < 3 ? sql`now() + interval '1 hour'` : sql`now() - (${10 - i} * interval '1 second')`;
+      await database.db.update(outboxJobs).set({ runAt }).where(eq(outboxJobs.id, job.id));
+    }
+    for (const [i, job] of westJobs.entries()) {
+      await database.db
+        .update(outboxJobs)
+        .set({ runAt: sql`now() - (${20 - i} * interval '1 second')` })
+        .where(eq(outboxJobs.id, job.id));
+    }
+    // A job whose worker died: running, its lease over.
+    await database.db
+      .update(outboxJobs)
+      .set({ state: "running", leaseOwner: "dead-worker", leaseUntil: sql`now() - interval '1 second'` })
+      .where(eq(outboxJobs.id, eastJobs[4]?.id ?? 0));
+
+    const claimed = await claimDueJobs(database, deps.settings.workerId, 50, 10_000, { perTargetLimit: 2 });
+    expect(new Set(claimed.map((j) => j.id))).toEqual(
+      new Set([eastJobs[3]?.id, eastJobs[4]?.id, westJobs[0]?.id, westJobs[1]?.id]),
+    );
+    const again = await claimDueJobs(database, deps.settings.workerId, 50, 10_000, { perTargetLimit: 2 });
+    expect(again.map((j) => j.id)).toEqual([westJobs[2]?.id]);
+    const blocked = await claimDueJobs(database, "other", 50, 10_000, { excludeTargets: ["contractor-west"] });
+    expect(blocked).toEqual([]);
+  });
 });
 
 describe("per-link ordering", () => {
