@@ -306,7 +306,9 @@ export async function applyPendingFieldEvents(deps: SiltaDeps, limit = deps.sett
       const events = await tx
         .select()
         .from(inboxEvents)
-        .where(eq(inboxEvents.state, "pending"))
+        // A literal, not a parameter: PostgreSQL's generic plan for `state = $1` cannot use the
+        // partial pending index and read the whole inbox (40 ms at 40,000 events) on every take.
+        .where(sql`${inboxEvents.state} = 'pending'`)
         .orderBy(inboxEvents.occurredAt, inboxEvents.id)
         .limit(take)
         .for("update", { skipLocked: true });
