@@ -152,6 +152,21 @@ describe("Helsinki simulator: reading", () => {
     expect(await rows("service_request_id=c,a")).toEqual(["a", "c"]);
   });
 
+  it("lists a case by its new time after the time changed in place (parsed times are cached)", async () => {
+    const { sim, get } = simulator();
+    sim.addCase(record("a", "2026-02-10T10:00:00Z"));
+    sim.addCase(record("b", "2026-02-10T11:00:00Z"));
+    const rows = async (query: string) =>
+      ((await get(`/requests.json?${query}`)).body as Array<Record<string, unknown>>).map((row) => row.service_request_id);
+    const day = "updated_after=2026-02-10T00:00:00Z&updated_before=2026-02-11T00:00:00Z";
+    expect(await rows(day)).toEqual(["a", "b"]);
+    const stored = sim.store.cases.get("a");
+    if (stored === undefined) throw new Error("case a is missing");
+    stored.record.updated_datetime = "2026-02-10T12:00:00Z";
+    expect(await rows(day)).toEqual(["b", "a"]);
+    expect(await rows("updated_after=2026-02-10T09:00:00Z&updated_before=2026-02-10T10:30:00Z")).toEqual([]);
+  });
+
   it("filters by service code, status and requested date, defaulting to the last 90 days", async () => {
     const { sim, get } = simulator();
     sim.addCase(record("old", "2025-10-01T00:00:00Z"));
