@@ -35,9 +35,15 @@ export async function checkCaseSystem(deps: SiltaDeps, openLinks: readonly OpenL
     link.writtenBackStatus ? (statuses[link.writtenBackStatus]?.works ?? null) : null;
   const links = openLinks.filter((link) => expectedFor(link) !== null);
   const caseIds = [...new Set(links.map((link) => link.caseId))];
-  let records: (CaseRecord | null)[];
+  // Only the works status is kept of each case read: a run holds them all until it compares, and
+  // with full records (descriptions, attributes) a run over 55,000 cases took Silta's heap total
+  // from 118 to 160 MB and its RSS over 300 MB in the 100,000-case bench.
+  let records: (Pick<CaseRecord, "worksStatus"> | null)[];
   try {
-    records = await mapBounded(caseIds, LOOKUP_CONCURRENCY, (id) => deps.caseSystem.getCase(id));
+    records = await mapBounded(caseIds, LOOKUP_CONCURRENCY, async (id) => {
+      const record = await deps.caseSystem.getCase(id);
+      return record === null ? null : { worksStatus: record.worksStatus };
+    });
   } catch (error) {
     const failure = toSiltaError(error);
     deps.log.warn({ code: failure.code }, "reconciliation could not read the case system");
