@@ -113,6 +113,12 @@ function failure(what: string, answer: RawAnswer): SiltaError {
 }
 
 /**
+ * Ids per `service_request_id` list: half the 200-row cap, and a URL of about 2 kB with
+ * Helsinki's 20-character ids.
+ */
+const CASES_PER_LIST = 100;
+
+/**
  * Builds the Open311 CaseSystem. Reading needs no key; `postStatusUpdate` needs `apiKey`.
  * Every call carries its own timeout; every failure is a classified SiltaError (side
  * `case_system`): connection errors, timeouts and 5xx are retryable, 401/403 are `auth`.
@@ -232,6 +238,27 @@ export function createOpen311CaseSystem(options: Open311CaseSystemOptions): Case
       throw new SiltaError("case_system_rejected", `${what} answered a record that cannot be read: ${reject.reason}`, {
         context: { serviceRequestId },
       });
+    },
+
+    async getCases(serviceRequestIds: readonly string[]): Promise<CaseRecord[]> {
+      const what = "Open311 GET requests.json by service_request_id";
+      const found: CaseRecord[] = [];
+      for (let i = 0; i < serviceRequestIds.length; i += CASES_PER_LIST) {
+        const ids = serviceRequestIds.slice(i, i + CASES_PER_LIST);
+        const answer = await send(what, () =>
+          client.GET("/requests.json", {
+            params: { query: { service_request_id: ids.join(","), extensions: "true", ...locale } },
+            signal: AbortSignal.timeout(timeoutMs),
+          }),
+        );
+        if (!answer.response.ok) throw failure(what, answer);
+        const list = parseCaseList(answer.data);
+        if (!list.ok) throw new SiltaError("case_system_unavailable", `${what}: ${list.reason}`);
+        // A row that cannot be read is left out: the caller asks getCase for it, which says why.
+        for (const reject of list.rejects) options.onRejectedRecord?.(reject);
+        found.push(...list.records);
+      }
+      return found;
     },
 
     async postStatusUpdate(update: CaseStatusUpdate): Promise<{ updateId: string }> {

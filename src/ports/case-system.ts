@@ -94,6 +94,12 @@ export interface CaseSystem {
   ): Promise<CaseRecord[]>;
   /** One case by id, or null when the source does not know it. */
   getCase(serviceRequestId: string): Promise<CaseRecord | null>;
+  /**
+   * Many cases by id in few calls (Open311 `service_request_id` lists), where the source allows
+   * it. Returns the cases the lists answered; an id missing from them is not proven unknown (a
+   * pre-moderated Helsinki case shows only through `getCase`), so callers ask `getCase` for those.
+   */
+  getCases?(serviceRequestIds: readonly string[]): Promise<CaseRecord[]>;
   /** Writes field status back to the case. Idempotent by `updateId`. */
   postStatusUpdate(update: CaseStatusUpdate): Promise<{ updateId: string }>;
   /**

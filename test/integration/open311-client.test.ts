@@ -142,6 +142,21 @@ describe("Open311 client against the Helsinki simulator", () => {
     expect(record?.tasks).toHaveLength(1);
   });
 
+  it("reads many cases by id in lists of 100 and leaves out what the lists do not answer", async () => {
+    const { sim, client } = await startSim();
+    const generated = sim.generateCases(150, { from: START - DAY_MS, to: START });
+    clock = START + DAY_MS; // past any moderation delay: the lists show only published cases
+    sim.addCase(HANDED_OVER);
+    const ids = [...generated.map((item) => String(item.record.service_request_id)), HANDED_OVER.service_request_id];
+    const callsBefore = sim.store.stats.open311Calls;
+    const records = await client.getCases?.([...ids, "vvvvvvvvvvvvvvvvvvvv"]);
+    expect(sim.store.stats.open311Calls - callsBefore).toBe(2);
+    expect(new Set(records?.map((record) => record.serviceRequestId))).toEqual(new Set(ids));
+    expect(records?.find((record) => record.serviceRequestId === HANDED_OVER.service_request_id)?.worksStatus).toBe(
+      "PUBLIC_WORKS_NEW",
+    );
+  });
+
   it("shows a moderated request only by id until the moderation delay passes", async () => {
     const { server, client } = await startSim({ moderationDelayMs: 15 * 60_000 });
     const posted = await fetch(`${server.url}/requests.json`, {

@@ -201,6 +201,27 @@ describe("reconciliation", () => {
     expect((await reconcile(true)).current).toEqual([]);
   });
 
+  it("reads the case system in lists, and one case at a time only for what a list left out", async () => {
+    const records = await deliver(3);
+    for (const record of records) await statusEvent(record, "stara", "TYÖN_ALLA");
+    const [listed, unlisted, gone] = records;
+    if (!listed || !unlisted || !gone) throw new Error("cases");
+    caseSystem.dropWorksStatus(listed.serviceRequestId);
+    caseSystem.unlisted.add(unlisted.serviceRequestId);
+    caseSystem.dropWorksStatus(unlisted.serviceRequestId);
+    caseSystem.cases.delete(gone.serviceRequestId);
+    const readsBefore = { ...caseSystem.reads };
+
+    const report = await reconcile(false);
+    expect(caseSystem.reads.getCases - readsBefore.getCases).toBe(1);
+    expect(caseSystem.reads.getCase - readsBefore.getCase).toBe(2);
+    expect(report.caseSystem.lookedUp).toBe(3);
+    const bySubject = new Map(report.current.map((f) => [f.caseId, f.kind]));
+    expect(bySubject.get(listed.serviceRequestId)).toBe("write_back_missing");
+    expect(bySubject.get(unlisted.serviceRequestId)).toBe("write_back_missing");
+    expect(bySubject.get(gone.serviceRequestId)).toBe("status_differs");
+  });
+
   it("re-posts a field status that was never written back (its job gone)", async () => {
     const [record] = await deliver(1);
     if (!record) throw new Error("case");

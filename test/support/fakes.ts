@@ -10,12 +10,23 @@ export class FakeCaseSystem implements CaseSystem {
   readonly cases = new Map<string, CaseRecord>();
   readonly updates: CaseStatusUpdate[] = [];
   failures: SiltaError[] = [];
+  /** Ids that `getCases` lists leave out, as Helsinki's lists leave out a pre-moderated case. */
+  readonly unlisted = new Set<string>();
+  readonly reads = { getCase: 0, getCases: 0 };
 
   async listChangedCases(_since?: Date, _until?: Date): Promise<CaseRecord[]> {
     return [...this.cases.values()];
   }
   async getCase(id: string): Promise<CaseRecord | null> {
+    this.reads.getCase++;
     return this.cases.get(id) ?? null;
+  }
+  async getCases(ids: readonly string[]): Promise<CaseRecord[]> {
+    this.reads.getCases++;
+    return ids.flatMap((id) => {
+      const record = this.cases.get(id);
+      return record && !this.unlisted.has(id) ? [record] : [];
+    });
   }
   async postStatusUpdate(update: CaseStatusUpdate): Promise<{ updateId: string }> {
     const failure = this.failures.shift();
