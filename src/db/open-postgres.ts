@@ -48,7 +48,7 @@ export function openPostgres(url: string, options: { maxConnections?: number; pr
     // A prepared statement's generic plan is made once, from the table sizes of its sixth run,
     // and kept until an ANALYZE invalidates it. On a young database, or a server with autovacuum
     // off (this project's machines), that plan is a sequential scan forever: in a long bench run
-    // the inbox insert's link lookup and the inbox updates read whole tables on every call, and
+    // the inbox-outcome and field-status updates (joins with jsonb_to_recordset) read whole tables on every call, and
     // throughput fell with each 10,000 cases. Planned per run, statements follow the tables;
     // they still skip the parse and the describe round trip.
     connection: { plan_cache_mode: "force_custom_plan" },
