@@ -2,7 +2,8 @@
  * The reconciliation benchmark (`npm run bench:reconcile -- [--links 100000] [--db URL_OR_PATH] [--json]`):
  * seeds N open links with bulk SQL, puts matching orders in an in-process target (most equal, a
  * few drifted) and a case system, runs reconciliation twice (the second run finds the same
- * drift and changes nothing but last-seen times) and prints the times and findings. Figures are
+ * drift and changes nothing but last-seen times) and prints the times and findings, then a third
+ * time to measure the heap it holds (with --expose-gc, which `npm run bench:reconcile` passes). Figures are
  * printed, never asserted: see README "Performance".
  *
  * With a postgres:// URL the benchmark works in a database of its own, created beside the given
@@ -22,12 +23,18 @@ import type { FieldEvent, RemoteWorkOrder, WorkOrderPage, WorkOrderSystem } from
 
 const HELP = `Usage: npm run bench:reconcile -- [--links N] [--db URL_OR_PATH] [--json]
   --links N     open links to seed (default 100000)
+  --page N      links read per page (default: Silta's, 1000)
   --db X        postgres://… (a scratch database is created beside it) or a PGlite folder (default bench/.tmp/reconcile)
   --json        print the result as one JSON line on stdout
 `;
 
-function parseArgs(argv: string[]): { links: number; db: string; json: boolean } | "help" {
-  const out = { links: 100_000, db: "bench/.tmp/reconcile", json: false };
+function parseArgs(argv: string[]): { links: number; page: number | undefined; db: string; json: boolean } | "help" {
+  const out: { links: number; page: number | undefined; db: string; json: boolean } = {
+    links: 100_000,
+    page: undefined,
+    db: "bench/.tmp/reconcile",
+    json: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === "--help" || arg === "-h") return "help";
@@ -36,6 +43,10 @@ function parseArgs(argv: string[]): { links: number; db: string; json: boolean }
       const n = Number(argv[++i]);
       if (!Number.isInteger(n) || n < 1) throw new Error("--links expects a whole number ≥ 1");
       out.links = n;
+    } else if (arg === "--page") {
+      const n = Number(argv[++i]);
+      if (!Number.isInteger(n) || n < 1) throw new Error("--page expects a whole number ≥ 1");
+      out.page = n;
     } else if (arg === "--db") {
       const value = argv[++i];
       if (!value) throw new Error("--db expects a postgres:// URL or a folder");
@@ -84,6 +95,31 @@ function memoryTarget(targetId: string, orders: Map<string, RemoteWorkOrder>, li
           },
         }
       : {}),
+  };
+}
+
+/**
+ * What the run holds: every 50 ms a full collection, then the heap in use, above where it was
+ * before the run (the seeded systems live in this process too, so RSS alone would not tell).
+ * Collections slow the run down, so its time is not the benchmark's figure; without
+ * `--expose-gc` nothing is sampled.
+ */
+function sampleLiveHeap(): { stop: () => number | null } {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) return { stop: () => null };
+  gc();
+  const start = process.memoryUsage().heapUsed;
+  let peak = start;
+  const sample = () => {
+    gc();
+    peak = Math.max(peak, process.memoryUsage().heapUsed);
+  };
+  const timer = setInterval(sample, 50);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return Math.round((peak - start) / 1_048_576);
+    },
   };
 }
 
@@ -181,6 +217,9 @@ async function main(): Promise<void> {
       async getCase(id) {
         return cases.get(id) ?? null;
       },
+      async getCases(ids) {
+        return ids.flatMap((id) => cases.get(id) ?? []);
+      },
       async postStatusUpdate(update) {
         return { updateId: update.updateId };
       },
@@ -202,13 +241,21 @@ async function main(): Promise<void> {
     };
 
     const runs = [];
-    for (const name of ["first", "again"]) {
+    let liveHeapMb: number | null = null;
+    for (const name of ["first", "again", "held"]) {
+      const held = name === "held" ? sampleLiveHeap() : null;
       const started = performance.now();
       const report = await reconcileOpenLinks(deps, {
         repair: false,
+        ...(args.page ? { pageSize: args.page } : {}),
         onProgress: (step) => log(`  ${((performance.now() - started) / 1000).toFixed(1).padStart(6)}s ${step}`),
       });
       const seconds = (performance.now() - started) / 1000;
+      if (held) {
+        liveHeapMb = held.stop();
+        log(`${label}: a third run, collecting every 50 ms, held at most ${liveHeapMb ?? "?"} MB of heap over its start`);
+        continue;
+      }
       log(
         `${label}: ${name} run over ${report.links} links: ${seconds.toFixed(1)} s, ${report.findings.seen} findings (${report.findings.opened} new)`,
       );
@@ -224,6 +271,7 @@ async function main(): Promise<void> {
       expectedDrift: expected,
       allDriftFound: allFound,
       memoryMb: Math.round(process.memoryUsage().rss / 1_048_576),
+      liveHeapMb,
     };
     if (args.json) console.log(JSON.stringify(result));
     else console.log(JSON.stringify(result, null, 2));

@@ -108,7 +108,15 @@ for (const db of args.dbs) {
     log(`${label}: reconciliation of 100,000 open links…`);
     const out = spawnSync(
       process.execPath,
-      [`${ROOT}/bench/reconcile.ts`, "--json", "--links", "100000", "--db", kind === "postgres" ? db : `${db}-reconcile`],
+      [
+        "--expose-gc",
+        `${ROOT}/bench/reconcile.ts`,
+        "--json",
+        "--links",
+        "100000",
+        "--db",
+        kind === "postgres" ? db : `${db}-reconcile`,
+      ],
       {
         cwd: ROOT,
         encoding: "utf8",

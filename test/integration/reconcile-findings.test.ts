@@ -286,6 +286,60 @@ describe("reconciliation", () => {
     expect((await reconcile(true)).current).toEqual([]);
   });
 
+  it("holds a page of links at a time and finds the same drift as with one page", async () => {
+    const staraCases = await deliver(6);
+    const eastCases = await deliver(3, "east");
+    const [lost, ahead, duplicated, unwritten] = staraCases;
+    const [eastLost] = eastCases;
+    if (!lost || !ahead || !duplicated || !unwritten || !eastLost) throw new Error("cases");
+    await statusEvent(unwritten, "stara", "TYÖN_ALLA");
+    caseSystem.dropWorksStatus(unwritten.serviceRequestId);
+    stara.orders.delete(await refOf(lost));
+    stara.setStatusSilently(await refOf(ahead), "TYÖN_ALLA");
+    east.orders.delete(await refOf(eastLost));
+    // A second order under a known reference, listed on the first page, before the link's own order.
+    const duplicateRef = await refOf(duplicated);
+    const listed = [...stara.orders];
+    stara.orders.clear();
+    stara.orders.set("duplicate", { workOrderId: "ST-DUP", externalRef: duplicateRef, statusCode: "UUSI" });
+    for (const [ref, order] of listed) stara.orders.set(ref, order);
+    const seen = (report: Awaited<ReturnType<typeof reconcile>>) => report.current.map((f) => `${f.kind} ${f.subject}`).sort();
+
+    const paged = await reconcileOpenLinks(deps, { repair: false, writeBackGraceMs: 0, pageSize: 2 });
+    expect(paged.links).toBe(9);
+    expect(seen(paged)).toEqual(
+      [
+        `missing_in_target ${await refOf(lost)}`,
+        `status_differs ${await refOf(ahead)}`,
+        "missing_in_source stara:ST-DUP",
+        `write_back_missing ${await refOf(unwritten)}@case-system`,
+        `missing_in_target ${await refOf(eastLost)}`,
+      ].sort(),
+    );
+    expect(paged.caseSystem.lookedUp).toBe(9);
+    const whole = await reconcileOpenLinks(deps, { repair: false, writeBackGraceMs: 0, pageSize: 1000 });
+    expect(seen(whole)).toEqual(seen(paged));
+    expect(whole.findings.opened).toBe(0);
+  });
+
+  it("does not call a link missing when it changed while the target was being listed", async () => {
+    const [record] = await deliver(1);
+    if (!record) throw new Error("case");
+    const ref = await refOf(record);
+    const listing = stara.listWorkOrders;
+    if (!listing) throw new Error("stara lists");
+    // The link is forwarded while the listing runs, after the pages that would have shown its order.
+    stara.orders.delete(ref);
+    stara.listWorkOrders = async (cursor) => {
+      await database.rows(sql`update links set updated_at = now() where external_ref = ${ref}`);
+      return listing(cursor);
+    };
+    expect((await reconcile(false)).current).toEqual([]);
+    stara.listWorkOrders = listing;
+    // The next run sees the link at rest, and the order still gone.
+    expect((await reconcile(false)).current.map((f) => [f.kind, f.subject])).toEqual([["missing_in_target", ref]]);
+  });
+
   it("keeps the findings of a target it could not read", async () => {
     const [record] = await deliver(1);
     if (!record) throw new Error("case");

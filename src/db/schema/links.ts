@@ -40,6 +40,7 @@ export const links = pgTable(
   (t) => [
     uniqueIndex("links_case_target_round_uq").on(t.caseId, t.target, t.round),
     uniqueIndex("links_external_ref_uq").on(t.externalRef),
-    index("links_target_state_idx").on(t.target, t.state),
+    // With id last, reconciliation walks one target's links in one state page by page along the index.
+    index("links_target_state_id_idx").on(t.target, t.state, t.id),
   ],
 );

@@ -1,11 +1,15 @@
+import { sql } from "drizzle-orm";
+import type { Database } from "../../db/client.ts";
 import type { CaseRecord } from "../../ports/case-system.ts";
 import type { SiltaDeps } from "../deps.ts";
 import { toSiltaError } from "../errors.ts";
 import { caseSideSubject, type Finding } from "./finding.ts";
-import { mapBounded, type OpenLink } from "./open-links.ts";
+import { linkTargets, mapBounded, type OpenLink, openLinkPages } from "./open-links.ts";
 
 export interface CaseSystemCheck {
   findings: Finding[];
+  /** The links behind the findings, as compared: a finding about a link that moved since is dropped. */
+  observed: Map<number, OpenLink>;
   /** Set when the case system could not be read: its earlier findings stay as they are. */
   failed: string | null;
   lookedUp: number;
@@ -31,8 +35,7 @@ const CASES_PER_READ = 100;
 /**
  * The works status of each case (null: the source does not know it). Read in lists where the
  * source can (`getCases`), one case at a time for what a list did not answer. A run over 55,000
- * cases had made 55,000 calls, 8 at a time, for minutes. Only the works status is kept: a run holds
- * them all until it compares, and full records took Silta's heap total from 118 to 160 MB.
+ * cases had made 55,000 calls, 8 at a time, for minutes. Only the works status is kept.
  */
 async function readWorksStatuses(deps: SiltaDeps, caseIds: readonly string[]): Promise<Map<string, WorksStatus | null>> {
   const statuses = new Map<string, WorksStatus | null>();
@@ -58,57 +61,74 @@ async function readWorksStatuses(deps: SiltaDeps, caseIds: readonly string[]): P
  * case's `detailed_status` must match the last status Silta confirmed writing. Behind it (or
  * absent) means the update was lost, and re-posting is safe (the case system treats the same
  * update id as the same update); anything else was changed on the city's side and is for an admin.
+ * Works a page of links at a time, so a run holds one page; a case with links at two targets is read twice.
  */
-export async function checkCaseSystem(deps: SiltaDeps, openLinks: readonly OpenLink[]): Promise<CaseSystemCheck> {
+export async function checkCaseSystem(deps: SiltaDeps, recentMs: number, pageSize: number): Promise<CaseSystemCheck> {
   const statuses = deps.mappings.writeback.statuses;
   const expectedFor = (link: OpenLink): string | null =>
     link.writtenBackStatus ? (statuses[link.writtenBackStatus]?.works ?? null) : null;
-  const links = openLinks.filter((link) => expectedFor(link) !== null);
-  const caseIds = [...new Set(links.map((link) => link.caseId))];
-  let byId: Map<string, WorksStatus | null>;
+  const check: CaseSystemCheck = { findings: [], observed: new Map(), failed: null, lookedUp: 0 };
   try {
-    byId = await readWorksStatuses(deps, caseIds);
+    for await (const page of writtenBackPages(deps.database, recentMs, pageSize)) {
+      const links = page.filter((link) => expectedFor(link) !== null);
+      const caseIds = [...new Set(links.map((link) => link.caseId))];
+      const byId = await readWorksStatuses(deps, caseIds);
+      check.lookedUp += caseIds.length;
+      for (const link of links) {
+        const finding = compareCase(link, expectedFor(link), byId.get(link.caseId) ?? null);
+        if (!finding) continue;
+        check.findings.push(finding);
+        check.observed.set(link.id, link);
+      }
+    }
   } catch (error) {
     const failure = toSiltaError(error);
     deps.log.warn({ code: failure.code }, "reconciliation could not read the case system");
-    return { findings: [], failed: failure.code, lookedUp: 0 };
+    return { findings: [], observed: new Map(), failed: failure.code, lookedUp: 0 };
   }
-  const findings: Finding[] = [];
-  for (const link of links) {
-    const written = link.writtenBackStatus;
-    const expected = expectedFor(link);
-    if (!written || !expected) continue;
-    const record = byId.get(link.caseId) ?? null;
-    const actual = record?.worksStatus ?? null;
-    if (actual === expected) continue;
-    const base = { linkId: link.id, caseId: link.caseId, target: link.target, subject: caseSideSubject(link.externalRef) };
-    const detail = {
-      externalRef: link.externalRef,
-      side: "case-system",
-      caseWorksStatus: actual,
-      writtenBackStatus: written,
-      expectedWorksStatus: expected,
-      caseFound: record !== null,
-    };
-    if (record && (actual === null || (WORKS_RANK[actual] ?? 0) < (WORKS_RANK[expected] ?? 0))) {
-      findings.push({
-        ...base,
-        kind: "write_back_missing",
-        detail,
-        suggestedAction: `The case shows ${actual ?? "no public-works status"} although Silta wrote back ${expected}: re-post the write-back.`,
-        repair: { action: "repost_write_back", linkId: link.id, clearWrittenBack: written },
-      });
-      continue;
+  return check;
+}
+
+/** The open links with a written-back status, a page at a time, target by target. */
+async function* writtenBackPages(database: Database, recentMs: number, pageSize: number): AsyncGenerator<OpenLink[]> {
+  const where = sql`l.written_back_status is not null`;
+  for (const target of await linkTargets(database)) {
+    for (const state of ["pending", "forwarded"] as const) {
+      yield* openLinkPages(database, recentMs, { target, state, where }, pageSize);
     }
-    findings.push({
-      ...base,
-      kind: "status_differs",
-      detail,
-      suggestedAction: record
-        ? `The case shows ${actual} while the field status Silta wrote back is ${expected}: someone changed the case at the city's side; check with the case handler which is right.`
-        : `The case system no longer has case ${link.caseId}: check whether it was removed or merged, then cancel the work order if it is no longer wanted.`,
-      repair: null,
-    });
   }
-  return { findings, failed: null, lookedUp: caseIds.length };
+}
+
+function compareCase(link: OpenLink, expected: string | null, record: WorksStatus | null): Finding | null {
+  const written = link.writtenBackStatus;
+  if (!written || !expected) return null;
+  const actual = record?.worksStatus ?? null;
+  if (actual === expected) return null;
+  const base = { linkId: link.id, caseId: link.caseId, target: link.target, subject: caseSideSubject(link.externalRef) };
+  const detail = {
+    externalRef: link.externalRef,
+    side: "case-system",
+    caseWorksStatus: actual,
+    writtenBackStatus: written,
+    expectedWorksStatus: expected,
+    caseFound: record !== null,
+  };
+  if (record && (actual === null || (WORKS_RANK[actual] ?? 0) < (WORKS_RANK[expected] ?? 0))) {
+    return {
+      ...base,
+      kind: "write_back_missing",
+      detail,
+      suggestedAction: `The case shows ${actual ?? "no public-works status"} although Silta wrote back ${expected}: re-post the write-back.`,
+      repair: { action: "repost_write_back", linkId: link.id, clearWrittenBack: written },
+    };
+  }
+  return {
+    ...base,
+    kind: "status_differs",
+    detail,
+    suggestedAction: record
+      ? `The case shows ${actual} while the field status Silta wrote back is ${expected}: someone changed the case at the city's side; check with the case handler which is right.`
+      : `The case system no longer has case ${link.caseId}: check whether it was removed or merged, then cancel the work order if it is no longer wanted.`,
+    repair: null,
+  };
 }

@@ -6,10 +6,20 @@ import type { SiltaDeps } from "../deps.ts";
 import { toSiltaError } from "../errors.ts";
 import { isTerminal, judgeTransition } from "../status.ts";
 import { type Finding, unknownOrderSubject } from "./finding.ts";
-import { mapBounded, type OpenLink } from "./open-links.ts";
+import {
+  mapBounded,
+  OPEN_LINK_COLUMNS,
+  type OpenLink,
+  type OpenLinkRow,
+  openLinkCondition,
+  openLinkPages,
+  toOpenLink,
+} from "./open-links.ts";
 
 export interface TargetCheck {
   findings: Finding[];
+  /** The links behind the findings, as compared: a finding about a link that moved since is dropped. */
+  observed: Map<number, OpenLink>;
   /** Targets that could not be read completely: their earlier findings stay as they are. */
   failedTargets: Map<string, string>;
   /** Targets read by listing (so orders Silta does not know could be found) and by lookups. */
@@ -26,28 +36,19 @@ const MAX_PAGES = 100_000;
  * Compares every forwarded link with its target. A target that can list its work orders is read
  * page by page (and every order no link explains is reported); otherwise each link is looked up
  * by its external reference. Links that are still being delivered are not compared: their
- * create is in flight, not missing.
+ * create is in flight, not missing. Both ways hold one page of links or orders at a time.
  */
-export async function checkTargets(deps: SiltaDeps, openLinks: readonly OpenLink[]): Promise<TargetCheck> {
-  const result: TargetCheck = { findings: [], failedTargets: new Map(), listed: [], lookedUp: 0 };
-  const byTarget = new Map<string, OpenLink[]>();
-  for (const link of openLinks) {
-    if (link.state !== "forwarded") continue;
-    const list = byTarget.get(link.target) ?? [];
-    list.push(link);
-    byTarget.set(link.target, list);
-  }
+export async function checkTargets(deps: SiltaDeps, recentMs: number, pageSize: number): Promise<TargetCheck> {
+  const result: TargetCheck = { findings: [], observed: new Map(), failedTargets: new Map(), listed: [], lookedUp: 0 };
   for (const [targetId, system] of deps.targets) {
     const mapping = deps.mappings.targets.get(targetId);
-    const links = byTarget.get(targetId) ?? [];
     if (!mapping) continue;
     try {
       if (system.listWorkOrders) {
-        await compareByListing(deps.database, system, mapping, links, result);
+        await compareByListing(deps.database, system, mapping, recentMs, pageSize, result);
         result.listed.push(targetId);
       } else {
-        await compareByLookup(system, mapping, links, result);
-        result.lookedUp += links.length;
+        await compareByLookup(deps.database, system, mapping, recentMs, pageSize, result);
       }
     } catch (error) {
       const failure = toSiltaError(error);
@@ -58,76 +59,117 @@ export async function checkTargets(deps: SiltaDeps, openLinks: readonly OpenLink
   return result;
 }
 
+/** A link found by the reference of a listed order; `comparable` when it is open and forwarded. */
+interface ListedLink extends OpenLink {
+  comparable: boolean;
+}
+
+function report(result: TargetCheck, link: OpenLink, finding: Finding | null): void {
+  if (!finding) return;
+  result.findings.push(finding);
+  result.observed.set(link.id, link);
+}
+
+/**
+ * Reads the target's list page by page and looks up each page's references in `links`. An order
+ * whose work order id is its link's is that link's; any other order for a known reference waits
+ * (rare: duplicates, or a create whose id Silta has not stored yet) until the list is read, when
+ * the first one stands in for a link no matching order was found for and the rest are strays.
+ * Forwarded links the list never showed are missing, unless they changed after the list was first
+ * asked for (their orders may have been created after the pages that would have held them).
+ */
 async function compareByListing(
   database: Database,
   system: WorkOrderSystem,
   mapping: TargetMapping,
-  links: readonly OpenLink[],
+  recentMs: number,
+  pageSize: number,
   result: TargetCheck,
 ): Promise<void> {
   const listWorkOrders = system.listWorkOrders?.bind(system);
   if (!listWorkOrders) return;
-  const held = new Map<string, RemoteWorkOrder[]>();
+  const [clock] = await database.rows<{ now: string }>(sql`select now()::text as now`);
+  const listedSince = clock?.now ?? new Date().toISOString();
+  const matched = new Set<number>();
+  const waiting = new Map<number, { link: ListedLink; orders: RemoteWorkOrder[] }>();
   let cursor: string | null = null;
   for (let page = 0; page < MAX_PAGES; page++) {
     const answer = await listWorkOrders(cursor);
+    const byRef = await linksByRef(database, mapping.id, recentMs, answer.items, pageSize);
     for (const order of answer.items) {
-      const list = held.get(order.externalRef);
-      if (list) list.push(order);
-      else held.set(order.externalRef, [order]);
+      const link = byRef.get(order.externalRef);
+      if (!link) {
+        result.findings.push(unknownOrder(mapping.id, order, "no link has this reference"));
+      } else if (link.workOrderId !== null && order.workOrderId === link.workOrderId) {
+        // The same order twice is a list that shifted while it was paged, not a duplicate.
+        if (matched.has(link.id)) continue;
+        matched.add(link.id);
+        if (link.comparable) report(result, link, compareOne(mapping, link, order));
+      } else {
+        const held = waiting.get(link.id);
+        if (!held) waiting.set(link.id, { link, orders: [order] });
+        else if (!held.orders.some((o) => o.workOrderId === order.workOrderId)) held.orders.push(order);
+      }
     }
     if (answer.nextCursor === null || answer.nextCursor === cursor) break;
     cursor = answer.nextCursor;
   }
-  const open = new Set<string>();
-  for (const link of links) {
-    open.add(link.externalRef);
-    const orders = held.get(link.externalRef) ?? [];
-    const mine = orders.find((order) => order.workOrderId === link.workOrderId) ?? orders[0] ?? null;
-    const finding = compareOne(mapping, link, mine);
-    if (finding) result.findings.push(finding);
-    for (const other of orders) {
-      if (other !== mine) result.findings.push(unknownOrder(mapping.id, other, `a second work order for ${link.externalRef}`));
+  for (const [id, { link, orders }] of waiting) {
+    const strays = matched.has(id) ? orders : orders.slice(1);
+    const standIn = matched.has(id) ? null : (orders[0] ?? null);
+    if (standIn && link.comparable) report(result, link, compareOne(mapping, link, standIn));
+    for (const order of strays) {
+      result.findings.push(unknownOrder(mapping.id, order, `a second work order for ${link.externalRef}`));
     }
   }
-  // Orders for references outside the open links: known when some link (of any state) has the reference.
-  const rest = [...held.keys()].filter((ref) => !open.has(ref));
-  const known = new Map<string, string | null>();
-  for (let i = 0; i < rest.length; i += 1000) {
-    const chunk = rest.slice(i, i + 1000);
-    const rows = await database.rows<{ external_ref: string; work_order_id: string | null }>(
-      sql`select external_ref, work_order_id from links where target = ${mapping.id} and external_ref in (${sql.join(
-        chunk.map((ref) => sql`${ref}`),
-        sql`, `,
-      )})`,
-    );
-    for (const row of rows) known.set(row.external_ref, row.work_order_id);
-  }
-  for (const ref of rest) {
-    const orders = held.get(ref) ?? [];
-    if (!known.has(ref)) {
-      for (const order of orders) result.findings.push(unknownOrder(mapping.id, order, "no link has this reference"));
-      continue;
-    }
-    const knownId = known.get(ref) ?? null;
-    const mine = orders.find((order) => order.workOrderId === knownId) ?? orders[0];
-    for (const order of orders) {
-      if (order !== mine) result.findings.push(unknownOrder(mapping.id, order, `a second work order for ${ref}`));
+  const unseen = { target: mapping.id, state: "forwarded", where: sql`l.updated_at < ${listedSince}::timestamptz` } as const;
+  for await (const links of openLinkPages(database, recentMs, unseen, pageSize)) {
+    for (const link of links) {
+      if (!matched.has(link.id) && !waiting.has(link.id)) report(result, link, compareOne(mapping, link, null));
     }
   }
 }
 
+/**
+ * The links (of any state) that hold the references of one page of orders. The references go as
+ * one JSON array, and the target is checked here: with a list of 1,000 parameters, or with the
+ * target in the query, the planner (without statistics) read the target's whole slice of the
+ * (target, state, id) index for every page instead of probing the unique reference index.
+ */
+async function linksByRef(
+  database: Database,
+  targetId: string,
+  recentMs: number,
+  orders: readonly RemoteWorkOrder[],
+  chunk: number,
+): Promise<Map<string, ListedLink>> {
+  const byRef = new Map<string, ListedLink>();
+  const refs = [...new Set(orders.map((order) => order.externalRef))];
+  for (let i = 0; i < refs.length; i += chunk) {
+    const rows = await database.rows<OpenLinkRow & { comparable: boolean }>(sql`
+      select ${OPEN_LINK_COLUMNS}, (l.state = 'forwarded' and ${openLinkCondition(recentMs)}) as comparable
+      from links l
+      where l.external_ref in (select jsonb_array_elements_text(${JSON.stringify(refs.slice(i, i + chunk))}::jsonb))`);
+    for (const row of rows) {
+      if (row.target === targetId) byRef.set(row.external_ref, { ...toOpenLink(row), comparable: row.comparable });
+    }
+  }
+  return byRef;
+}
+
 async function compareByLookup(
+  database: Database,
   system: WorkOrderSystem,
   mapping: TargetMapping,
-  links: readonly OpenLink[],
+  recentMs: number,
+  pageSize: number,
   result: TargetCheck,
 ): Promise<void> {
-  const found = await mapBounded(links, LOOKUP_CONCURRENCY, (link) => system.findByExternalRef(link.externalRef));
-  links.forEach((link, index) => {
-    const finding = compareOne(mapping, link, found[index] ?? null);
-    if (finding) result.findings.push(finding);
-  });
+  for await (const links of openLinkPages(database, recentMs, { target: mapping.id, state: "forwarded" }, pageSize)) {
+    const found = await mapBounded(links, LOOKUP_CONCURRENCY, (link) => system.findByExternalRef(link.externalRef));
+    for (const [index, link] of links.entries()) report(result, link, compareOne(mapping, link, found[index] ?? null));
+    result.lookedUp += links.length;
+  }
 }
 
 function unknownOrder(target: string, order: RemoteWorkOrder, why: string): Finding {

@@ -5,7 +5,7 @@ import { checkCaseSystem } from "./check-case-system.ts";
 import { checkClocks, checkUnsentWriteBacks } from "./check-clocks.ts";
 import { checkTargets } from "./check-targets.ts";
 import type { Finding } from "./finding.ts";
-import { loadOpenLinks, type OpenLink } from "./open-links.ts";
+import { countOpenLinks, LINKS_PER_PAGE, type OpenLink } from "./open-links.ts";
 import { recordFindings, resolveUnseen } from "./record-findings.ts";
 import { repairFinding } from "./repair.ts";
 
@@ -18,6 +18,8 @@ export interface ReconcileOptions {
   writeBackGraceMs?: number;
   /** After this many repairs that did not help, a finding waits for an admin. Default 3. */
   maxRepairAttempts?: number;
+  /** Links (and cases) read per page; a run holds about one page of them at a time. Default 1,000. */
+  pageSize?: number;
   /** Told what the run is doing, for progress lines on long runs. */
   onProgress?: (step: string) => void;
 }
@@ -60,17 +62,20 @@ export async function reconcileOpenLinks(deps: SiltaDeps, options: ReconcileOpti
   const progress = options.onProgress ?? (() => {});
   const [clock] = await deps.database.rows<{ now: string }>(sql`select now()::text as now`);
   if (!clock) throw new Error("the database did not tell the time");
-  const links = await loadOpenLinks(deps.database, options.recentMs ?? 14 * DAY_MS);
-  progress(`${links.length} open links`);
+  const recentMs = options.recentMs ?? 14 * DAY_MS;
+  const pageSize = options.pageSize ?? LINKS_PER_PAGE;
+  const links = await countOpenLinks(deps.database, recentMs);
+  progress(`${links} open links`);
 
-  const targets = await checkTargets(deps, links);
+  const targets = await checkTargets(deps, recentMs, pageSize);
   progress(`targets compared (${targets.listed.length} listed, ${targets.lookedUp} looked up)`);
-  const caseSide = await checkCaseSystem(deps, links);
+  const caseSide = await checkCaseSystem(deps, recentMs, pageSize);
   progress(`case system compared (${caseSide.lookedUp} cases)`);
   const clocks = await checkClocks(deps);
   const unsent = await checkUnsentWriteBacks(deps, options.writeBackGraceMs ?? 5 * 60_000);
 
-  const fresh = await dropMovedLinks(deps, links, [...targets.findings, ...caseSide.findings]);
+  const observed = new Map([...targets.observed, ...caseSide.observed]);
+  const fresh = await dropMovedLinks(deps, observed, [...targets.findings, ...caseSide.findings]);
   const findings = dedupe([...fresh, ...clocks, ...unsent]);
   const maxRepairAttempts = options.maxRepairAttempts ?? 3;
   const stored = await recordFindings(deps.database, findings, maxRepairAttempts);
@@ -103,7 +108,7 @@ export async function reconcileOpenLinks(deps: SiltaDeps, options: ReconcileOpti
   for (const finding of stored) byKind[finding.kind]++;
   const actions = new Map(findings.map((f) => [`${f.kind}\u0000${f.subject}`, f.suggestedAction]));
   const report: ReconcileReport = {
-    links: links.length,
+    links,
     targets: {
       listed: targets.listed,
       lookedUp: targets.lookedUp,
@@ -150,13 +155,16 @@ function dedupe(findings: readonly Finding[]): Finding[] {
 }
 
 /**
- * Target and case-system findings compare a link read before the other system was: an event that arrived meanwhile
- * would look like drift. Links that moved since are left for the next run.
+ * Target and case-system findings compare a link with the other system as read moments apart: an event that arrived
+ * meanwhile would look like drift. Links that moved since they were compared are left for the next run.
  */
-async function dropMovedLinks(deps: SiltaDeps, links: readonly OpenLink[], findings: readonly Finding[]): Promise<Finding[]> {
+async function dropMovedLinks(
+  deps: SiltaDeps,
+  before: ReadonlyMap<number, OpenLink>,
+  findings: readonly Finding[],
+): Promise<Finding[]> {
   const ids = [...new Set(findings.flatMap((f) => (f.linkId === null ? [] : [f.linkId])))];
   if (ids.length === 0) return [...findings];
-  const before = new Map(links.map((link) => [link.id, link]));
   const now = new Map<
     number,
     { state: string; field_status: string; work_order_id: string | null; written_back_status: string | null }
