@@ -83,6 +83,9 @@ export function describeErrorBody(body: unknown): string {
   return typeof body === "string" ? body : "";
 }
 
+/** A list query's own filters; every list call adds `extensions` and the locale. */
+type RequestsQuery = Omit<NonNullable<paths["/requests.json"]["get"]["parameters"]["query"]>, "extensions" | "locale">;
+
 interface RawAnswer {
   data?: unknown;
   error?: unknown;
@@ -136,20 +139,11 @@ export function createOpen311CaseSystem(options: Open311CaseSystemOptions): Case
   const locale = options.locale !== undefined ? { locale: options.locale } : {};
   const pushSecrets = options.pushSecrets ?? [];
 
-  async function listWindow(after: Date, before: Date, only: { status?: string; serviceCode?: string } = {}) {
-    const what = "Open311 GET requests.json";
+  /** One `GET requests.json`: refused or unreadable answers throw, unreadable rows go to `onRejectedRecord`. */
+  async function readList(what: string, query: RequestsQuery) {
     const answer = await send(what, () =>
       client.GET("/requests.json", {
-        params: {
-          query: {
-            updated_after: formatQueryTime(Math.floor((after.getTime() - EDGE_OVERLAP_MS) / SECOND_MS) * SECOND_MS),
-            updated_before: formatQueryTime(Math.ceil(before.getTime() / SECOND_MS) * SECOND_MS),
-            extensions: "true",
-            ...(only.status ? { status: only.status } : {}),
-            ...(only.serviceCode ? { service_code: only.serviceCode } : {}),
-            ...locale,
-          },
-        },
+        params: { query: { ...query, extensions: "true", ...locale } },
         signal: AbortSignal.timeout(timeoutMs),
       }),
     );
@@ -158,6 +152,15 @@ export function createOpen311CaseSystem(options: Open311CaseSystemOptions): Case
     if (!list.ok) throw new SiltaError("case_system_unavailable", `${what}: ${list.reason}`);
     for (const reject of list.rejects) options.onRejectedRecord?.(reject);
     return { records: list.records, rowCount: list.rowCount };
+  }
+
+  function listWindow(after: Date, before: Date, only: { status?: string; serviceCode?: string } = {}) {
+    return readList("Open311 GET requests.json", {
+      updated_after: formatQueryTime(Math.floor((after.getTime() - EDGE_OVERLAP_MS) / SECOND_MS) * SECOND_MS),
+      updated_before: formatQueryTime(Math.ceil(before.getTime() / SECOND_MS) * SECOND_MS),
+      ...(only.status ? { status: only.status } : {}),
+      ...(only.serviceCode ? { service_code: only.serviceCode } : {}),
+    });
   }
 
   async function listServiceCodes(): Promise<string[]> {
@@ -241,21 +244,11 @@ export function createOpen311CaseSystem(options: Open311CaseSystemOptions): Case
     },
 
     async getCases(serviceRequestIds: readonly string[]): Promise<CaseRecord[]> {
-      const what = "Open311 GET requests.json by service_request_id";
       const found: CaseRecord[] = [];
       for (let i = 0; i < serviceRequestIds.length; i += CASES_PER_LIST) {
         const ids = serviceRequestIds.slice(i, i + CASES_PER_LIST);
-        const answer = await send(what, () =>
-          client.GET("/requests.json", {
-            params: { query: { service_request_id: ids.join(","), extensions: "true", ...locale } },
-            signal: AbortSignal.timeout(timeoutMs),
-          }),
-        );
-        if (!answer.response.ok) throw failure(what, answer);
-        const list = parseCaseList(answer.data);
-        if (!list.ok) throw new SiltaError("case_system_unavailable", `${what}: ${list.reason}`);
         // A row that cannot be read is left out: the caller asks getCase for it, which says why.
-        for (const reject of list.rejects) options.onRejectedRecord?.(reject);
+        const list = await readList("Open311 GET requests.json by service_request_id", { service_request_id: ids.join(",") });
         found.push(...list.records);
       }
       return found;
