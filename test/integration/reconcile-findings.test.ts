@@ -340,6 +340,27 @@ describe("reconciliation", () => {
     expect((await reconcile(false)).current.map((f) => [f.kind, f.subject])).toEqual([["missing_in_target", ref]]);
   });
 
+  it("stores nothing from a target whose list fails part-way", async () => {
+    await deliver(3);
+    const listed = [...stara.orders];
+    stara.orders.clear();
+    stara.orders.set("stray", { workOrderId: "ST-STRAY", externalRef: "helsinki:nobody:stara", statusCode: "UUSI" });
+    for (const [ref, order] of listed) stara.orders.set(ref, order);
+    const listing = stara.listWorkOrders;
+    if (!listing) throw new Error("stara lists");
+    stara.listWorkOrders = async (cursor) => {
+      if (cursor !== null) throw new Error("down after the first page");
+      return listing(cursor);
+    };
+    const report = await reconcile(false);
+    stara.listWorkOrders = listing;
+    expect(Object.keys(report.targets.unreadable)).toEqual(["stara"]);
+    expect(report.current).toEqual([]);
+    expect(await findingRows()).toEqual([]);
+    // Read whole, the stray on the first page is reported.
+    expect((await reconcile(false)).current.map((f) => f.subject)).toEqual(["stara:ST-STRAY"]);
+  });
+
   it("keeps the findings of a target it could not read", async () => {
     const [record] = await deliver(1);
     if (!record) throw new Error("case");

@@ -43,13 +43,18 @@ export async function checkTargets(deps: SiltaDeps, recentMs: number, pageSize: 
   for (const [targetId, system] of deps.targets) {
     const mapping = deps.mappings.targets.get(targetId);
     if (!mapping) continue;
+    // A target that fails part-way keeps its earlier findings as they are: what its first pages showed is dropped.
+    const part: TargetCheck = { findings: [], observed: new Map(), failedTargets: new Map(), listed: [], lookedUp: 0 };
     try {
       if (system.listWorkOrders) {
-        await compareByListing(deps.database, system, mapping, recentMs, pageSize, result);
+        await compareByListing(deps.database, system, mapping, recentMs, pageSize, part);
         result.listed.push(targetId);
       } else {
-        await compareByLookup(deps.database, system, mapping, recentMs, pageSize, result);
+        await compareByLookup(deps.database, system, mapping, recentMs, pageSize, part);
       }
+      result.findings.push(...part.findings);
+      for (const [id, link] of part.observed) result.observed.set(id, link);
+      result.lookedUp += part.lookedUp;
     } catch (error) {
       const failure = toSiltaError(error);
       result.failedTargets.set(targetId, failure.code);
