@@ -90,10 +90,7 @@ export async function* openLinkPages(
   let after = 0;
   for (;;) {
     const rows = await database.rows<OpenLinkRow>(sql`
-      select ${OPEN_LINK_COLUMNS} from links l
-      where l.target = ${slice.target} and l.state = ${slice.state} and l.id > ${after}
-        and ${openLinkCondition(recentMs)} and ${slice.where ?? sql`true`}
-      order by l.id limit ${pageSize}`);
+      select ${OPEN_LINK_COLUMNS} from links l where ${slicePage(recentMs, slice, after)} order by l.id limit ${pageSize}`);
     const page = rows.map(toOpenLink);
     const last = page[page.length - 1];
     if (!last) return;
@@ -101,6 +98,51 @@ export async function* openLinkPages(
     if (rows.length < pageSize) return;
     after = last.id;
   }
+}
+
+function slicePage(recentMs: number, slice: LinkSlice, after: number): SQL {
+  return sql`l.target = ${slice.target} and l.state = ${slice.state} and l.id > ${after}
+    and ${openLinkCondition(recentMs)} and ${slice.where ?? sql`true`}`;
+}
+
+/** The ids of a slice's open links, a page at a time: for walks that need only the few links they did not see. */
+export async function* openLinkIdPages(
+  database: Database,
+  recentMs: number,
+  slice: LinkSlice,
+  pageSize: number,
+): AsyncGenerator<number[]> {
+  let after = 0;
+  for (;;) {
+    const rows = await database.rows<{ id: number | string }>(sql`
+      select l.id from links l where ${slicePage(recentMs, slice, after)} order by l.id limit ${pageSize}`);
+    const ids = rows.map((r) => Number(r.id));
+    const last = ids[ids.length - 1];
+    if (last === undefined) return;
+    yield ids;
+    if (rows.length < pageSize) return;
+    after = last;
+  }
+}
+
+/**
+ * The links with these ids that are still open and in the slice (a link read by id may have moved
+ * since). Target and state are checked here: in the query they lead the planner, without
+ * statistics, to read the slice's whole index range instead of probing the ids.
+ */
+export async function openLinksById(
+  database: Database,
+  recentMs: number,
+  slice: LinkSlice,
+  ids: readonly number[],
+): Promise<OpenLink[]> {
+  if (ids.length === 0) return [];
+  const rows = await database.rows<OpenLinkRow>(sql`
+    select ${OPEN_LINK_COLUMNS} from links l
+    where l.id in (select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)::bigint)
+      and ${openLinkCondition(recentMs)} and ${slice.where ?? sql`true`}
+    order by l.id`);
+  return rows.map(toOpenLink).filter((link) => link.target === slice.target && link.state === slice.state);
 }
 
 /** Every target some link names, by a loose scan of the (target, state, id) index: one probe per target. */
