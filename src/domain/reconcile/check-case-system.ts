@@ -3,13 +3,10 @@ import type { Database } from "../../db/client.ts";
 import type { CaseRecord } from "../../ports/case-system.ts";
 import type { SiltaDeps } from "../deps.ts";
 import { toSiltaError } from "../errors.ts";
-import { caseSideSubject, type Finding } from "./finding.ts";
+import { caseSideSubject, type Finding, keepFinding, type ObservedFindings } from "./finding.ts";
 import { linkTargets, mapBounded, type OpenLink, openLinkPages } from "./open-links.ts";
 
-export interface CaseSystemCheck {
-  findings: Finding[];
-  /** The links behind the findings, as compared: a finding about a link that moved since is dropped. */
-  observed: Map<number, OpenLink>;
+export interface CaseSystemCheck extends ObservedFindings {
   /** Set when the case system could not be read: its earlier findings stay as they are. */
   failed: string | null;
   lookedUp: number;
@@ -74,12 +71,7 @@ export async function checkCaseSystem(deps: SiltaDeps, recentMs: number, pageSiz
       const caseIds = [...new Set(links.map((link) => link.caseId))];
       const byId = await readWorksStatuses(deps, caseIds);
       check.lookedUp += caseIds.length;
-      for (const link of links) {
-        const finding = compareCase(link, expectedFor(link), byId.get(link.caseId) ?? null);
-        if (!finding) continue;
-        check.findings.push(finding);
-        check.observed.set(link.id, link);
-      }
+      for (const link of links) keepFinding(check, link, compareCase(link, expectedFor(link), byId.get(link.caseId) ?? null));
     }
   } catch (error) {
     const failure = toSiltaError(error);

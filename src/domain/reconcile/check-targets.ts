@@ -5,7 +5,7 @@ import type { RemoteWorkOrder, WorkOrderSystem } from "../../ports/work-order-sy
 import type { SiltaDeps } from "../deps.ts";
 import { toSiltaError } from "../errors.ts";
 import { isTerminal, judgeTransition } from "../status.ts";
-import { type Finding, unknownOrderSubject } from "./finding.ts";
+import { type Finding, keepFinding, type ObservedFindings, unknownOrderSubject } from "./finding.ts";
 import {
   mapBounded,
   OPEN_LINK_COLUMNS,
@@ -18,10 +18,7 @@ import {
   toOpenLink,
 } from "./open-links.ts";
 
-export interface TargetCheck {
-  findings: Finding[];
-  /** The links behind the findings, as compared: a finding about a link that moved since is dropped. */
-  observed: Map<number, OpenLink>;
+export interface TargetCheck extends ObservedFindings {
   /** Targets that could not be read completely: their earlier findings stay as they are. */
   failedTargets: Map<string, string>;
   /** Targets read by listing (so orders Silta does not know could be found) and by lookups. */
@@ -71,12 +68,6 @@ interface ListedLink extends OpenLink {
   comparable: boolean;
 }
 
-function report(result: TargetCheck, link: OpenLink, finding: Finding | null): void {
-  if (!finding) return;
-  result.findings.push(finding);
-  result.observed.set(link.id, link);
-}
-
 /**
  * Reads the target's list page by page and looks up each page's references in `links`. An order
  * whose work order id is its link's is that link's; any other order for a known reference waits
@@ -111,7 +102,7 @@ async function compareByListing(
         // The same order twice is a list that shifted while it was paged, not a duplicate.
         if (matched.has(link.id)) continue;
         matched.add(link.id);
-        if (link.comparable) report(result, link, compareOne(mapping, link, order));
+        if (link.comparable) keepFinding(result, link, compareOne(mapping, link, order));
       } else {
         const held = waiting.get(link.id);
         if (!held) waiting.set(link.id, { link, orders: [order] });
@@ -124,7 +115,7 @@ async function compareByListing(
   for (const [id, { link, orders }] of waiting) {
     const strays = matched.has(id) ? orders : orders.slice(1);
     const standIn = matched.has(id) ? null : (orders[0] ?? null);
-    if (standIn && link.comparable) report(result, link, compareOne(mapping, link, standIn));
+    if (standIn && link.comparable) keepFinding(result, link, compareOne(mapping, link, standIn));
     for (const order of strays) {
       result.findings.push(unknownOrder(mapping.id, order, `a second work order for ${link.externalRef}`));
     }
@@ -134,7 +125,7 @@ async function compareByListing(
   for await (const ids of openLinkIdPages(database, recentMs, unseen, pageSize)) {
     const missed = ids.filter((id) => !matched.has(id) && !waiting.has(id));
     for (const link of await openLinksById(database, recentMs, unseen, missed))
-      report(result, link, compareOne(mapping, link, null));
+      keepFinding(result, link, compareOne(mapping, link, null));
   }
 }
 
@@ -175,7 +166,7 @@ async function compareByLookup(
 ): Promise<void> {
   for await (const links of openLinkPages(database, recentMs, { target: mapping.id, state: "forwarded" }, pageSize)) {
     const found = await mapBounded(links, LOOKUP_CONCURRENCY, (link) => system.findByExternalRef(link.externalRef));
-    for (const [index, link] of links.entries()) report(result, link, compareOne(mapping, link, found[index] ?? null));
+    for (const [index, link] of links.entries()) keepFinding(result, link, compareOne(mapping, link, found[index] ?? null));
     result.lookedUp += links.length;
   }
 }

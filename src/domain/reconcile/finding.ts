@@ -1,4 +1,5 @@
 import type { FindingKind } from "../../db/schema/index.ts";
+import type { OpenLink } from "./open-links.ts";
 
 export type { FindingKind };
 
@@ -33,4 +34,18 @@ export function caseSideSubject(externalRef: string): string {
 /** The subject of a work order at a target that no link explains. */
 export function unknownOrderSubject(target: string, workOrderId: string): string {
   return `${target}:${workOrderId}`;
+}
+
+/** Where a check collects its findings, with the links behind them as it compared them. */
+export interface ObservedFindings {
+  findings: Finding[];
+  /** A finding about a link that moved after it was compared is dropped for the next run. */
+  observed: Map<number, OpenLink>;
+}
+
+/** Keeps a finding (if any) and the link as compared. */
+export function keepFinding(into: ObservedFindings, link: OpenLink, finding: Finding | null): void {
+  if (!finding) return;
+  into.findings.push(finding);
+  into.observed.set(link.id, link);
 }

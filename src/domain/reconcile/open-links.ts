@@ -87,22 +87,9 @@ export async function* openLinkPages(
   slice: LinkSlice,
   pageSize: number,
 ): AsyncGenerator<OpenLink[]> {
-  let after = 0;
-  for (;;) {
-    const rows = await database.rows<OpenLinkRow>(sql`
-      select ${OPEN_LINK_COLUMNS} from links l where ${slicePage(recentMs, slice, after)} order by l.id limit ${pageSize}`);
-    const page = rows.map(toOpenLink);
-    const last = page[page.length - 1];
-    if (!last) return;
-    yield page;
-    if (rows.length < pageSize) return;
-    after = last.id;
+  for await (const rows of slicePages<OpenLinkRow>(database, recentMs, slice, pageSize, OPEN_LINK_COLUMNS)) {
+    yield rows.map(toOpenLink);
   }
-}
-
-function slicePage(recentMs: number, slice: LinkSlice, after: number): SQL {
-  return sql`l.target = ${slice.target} and l.state = ${slice.state} and l.id > ${after}
-    and ${openLinkCondition(recentMs)} and ${slice.where ?? sql`true`}`;
 }
 
 /** The ids of a slice's open links, a page at a time: for walks that need only the few links they did not see. */
@@ -112,16 +99,31 @@ export async function* openLinkIdPages(
   slice: LinkSlice,
   pageSize: number,
 ): AsyncGenerator<number[]> {
+  for await (const rows of slicePages<{ id: number | string }>(database, recentMs, slice, pageSize, sql`l.id`)) {
+    yield rows.map((r) => Number(r.id));
+  }
+}
+
+/** The keyset walk behind both: `columns` must include `l.id`, the page key. */
+async function* slicePages<T extends { id: number | string }>(
+  database: Database,
+  recentMs: number,
+  slice: LinkSlice,
+  pageSize: number,
+  columns: SQL,
+): AsyncGenerator<T[]> {
   let after = 0;
   for (;;) {
-    const rows = await database.rows<{ id: number | string }>(sql`
-      select l.id from links l where ${slicePage(recentMs, slice, after)} order by l.id limit ${pageSize}`);
-    const ids = rows.map((r) => Number(r.id));
-    const last = ids[ids.length - 1];
+    const rows = await database.rows<T>(sql`
+      select ${columns} from links l
+      where l.target = ${slice.target} and l.state = ${slice.state} and l.id > ${after}
+        and ${openLinkCondition(recentMs)} and ${slice.where ?? sql`true`}
+      order by l.id limit ${pageSize}`);
+    const last = rows[rows.length - 1];
     if (last === undefined) return;
-    yield ids;
+    yield rows;
     if (rows.length < pageSize) return;
-    after = last;
+    after = Number(last.id);
   }
 }
 
