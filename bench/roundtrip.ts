@@ -28,6 +28,12 @@ interface DbReport {
   runs: RoundTripResult[];
   ceilings: { commitsPerSecond: number; minimalServerRps: number; simulatorEndpointRps: number | null };
   ratios: { throughputToCommitCeiling: number; throughputToHttpCeiling: number };
+  /**
+   * The most round trips/s the ceilings allow at each run's cost per round trip, were a round
+   * trip nothing but its commits and HTTP calls: 1 / (commits / commit ceiling + calls / HTTP
+   * ceiling). Each ceiling was measured with the whole machine, so their shares add up.
+   */
+  ceilingBound: { workers: number; roundTripsPerSecond: number | null }[];
   reconciliation100k: unknown;
   noisyNeighbour: NoisyNeighbour | null;
 }
@@ -90,6 +96,7 @@ for (const db of args.dbs) {
       runs,
       ceilings: { commitsPerSecond: 0, minimalServerRps: 0, simulatorEndpointRps: null },
       ratios: { throughputToCommitCeiling: 0, throughputToHttpCeiling: 0 },
+      ceilingBound: [],
       reconciliation100k: "skipped (--round-trip-only)",
       noisyNeighbour,
     });
@@ -139,6 +146,14 @@ for (const db of args.dbs) {
       throughputToCommitCeiling: Math.round((best / commitsPerSecond) * 1000) / 1000,
       throughputToHttpCeiling: Math.round((best / http.minimalServerRps) * 1000) / 1000,
     },
+    ceilingBound: runs.map((run) => {
+      const { commits, httpCalls } = run.perRoundTrip;
+      return {
+        workers: run.workers,
+        roundTripsPerSecond:
+          commits === null ? null : Math.round(1 / (commits / commitsPerSecond + httpCalls / http.minimalServerRps)),
+      };
+    }),
     reconciliation100k,
     noisyNeighbour,
   });
@@ -173,6 +188,16 @@ if (args.json) {
         `  intake→WO split, ${run.workers} process(es), ${run.intake}: case appeared → stored p50/p95/p99 ${s.p50}/${s.p95}/${s.p99} ms; stored → work order ${w.p50}/${w.p95}/${w.p99} ms; first ${WARMUP_MS / 1000} s (cold, not in the table) ${c.p50}/${c.p95}/${c.p99} ms`,
       );
     }
+    for (const run of r.runs) {
+      const c = run.perRoundTrip;
+      const server =
+        c.transactions === null
+          ? ""
+          : `, ${c.transactions} transactions (${c.commits ?? "?"} writing), ${c.walFlushes} WAL flushes, ${Math.round((c.walBytes ?? 0) / 102.4) / 10} kB of WAL`;
+      console.log(
+        `  cost per round trip, ${run.workers} process(es): CPU ${c.cpuMs.machine} ms on the machine (Silta ${c.cpuMs.silta}, simulators ${c.cpuMs.simulators}, database and the rest ${c.cpuMs.rest}), ${c.httpCalls} HTTP calls${server}`,
+      );
+    }
     for (const run of r.runs)
       for (const [i, m] of run.memory.entries())
         console.log(
@@ -184,6 +209,10 @@ if (args.json) {
     console.log(
       `  ratios: throughput/commit ceiling ${r.ratios.throughputToCommitCeiling}, throughput/HTTP ceiling ${r.ratios.throughputToHttpCeiling}`,
     );
+    for (const b of r.ceilingBound)
+      console.log(
+        `  the ceilings allow at most ${b.roundTripsPerSecond ?? "?"} round trips/s at the commits and HTTP calls of a round trip with ${b.workers} process(es), were it nothing else`,
+      );
     console.log(`  reconciliation of 100,000 links: ${JSON.stringify(r.reconciliation100k)}`);
     if (r.noisyNeighbour) {
       const n = r.noisyNeighbour;

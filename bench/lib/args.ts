@@ -60,7 +60,9 @@ export const BENCH_HELP = `Usage: npm run bench -- [--json] [--cases N] [--db UR
 Runs the full round trip (case appears in the Open311 simulator → work order created at the
 target simulator → status webhooks/events → write-back posted) with Silta as child processes,
 and prints throughput, per-hop latency percentiles, peak RSS, rows/bytes and HTTP calls per case,
-the loopback HTTP and database commit ceilings measured in the same run, and the ratios.
+the cost of one round trip (CPU of Silta, the simulators and the database; HTTP calls; on a
+server, transactions, commits and WAL flushes), the loopback HTTP and database commit ceilings
+measured in the same run, the ratios, and the most round trips/s those ceilings allow at that cost.
 
   --cases N        cases per run (default 2000)
   --db X           a postgres:// URL or a PGlite folder; repeat for several (default: the local

@@ -14,6 +14,8 @@ import { issueContractorKey } from "../../src/domain/contractor-gateway.ts";
 import { generateWebhookSecret } from "../../src/lib/webhook-signature.ts";
 import { loadMappingsFromDir } from "../../src/mappings/load-node.ts";
 import { type RunningServer, startHttpServer } from "../../src/runtime/node-serve.ts";
+import { startServerAccount } from "./commit-account.ts";
+import { processCpuMs, startCpuAccount } from "./cpu-account.ts";
 import { createMemoryCurve, MEMORY_SAMPLE_MS, type MemoryCurve } from "./memory-curve.ts";
 import { type Percentiles, percentiles } from "./stats.ts";
 
@@ -80,6 +82,19 @@ export interface RoundTripResult {
   rowsPerCase: number;
   bytesPerCase: number;
   httpCallsPerCase: number;
+  /** What one completed round trip cost, the run's totals divided by its round trips. */
+  perRoundTrip: RoundTripCost;
+}
+
+export interface RoundTripCost {
+  /** CPU ms of the whole machine, and its split: Silta's processes, the simulators (this bench process), the rest (PostgreSQL). */
+  cpuMs: { machine: number; silta: number; simulators: number; rest: number };
+  httpCalls: number;
+  /** Server only (null on PGlite): transactions (read-only ones included), commit records in the WAL, WAL flushes and bytes. */
+  transactions: number | null;
+  commits: number | null;
+  walFlushes: number | null;
+  walBytes: number | null;
 }
 
 /** Serves a Hono-like app on loopback and counts the requests it answers. */
@@ -250,6 +265,7 @@ export async function runRoundTrip(options: RoundTripOptions): Promise<RoundTrip
 
   // Requests the simulators send to Silta (webhooks, contractor events) leave through this process's fetch.
   let siltaInbound = 0;
+  let serverAccount: Awaited<ReturnType<typeof startServerAccount>> | null = null;
   const realFetch = globalThis.fetch;
   const children: SiltaChild[] = [];
   try {
@@ -269,6 +285,12 @@ export async function runRoundTrip(options: RoundTripOptions): Promise<RoundTrip
     // Idle RSS: a started process, two samples in, before the first case.
     await sleep(MEMORY_SAMPLE_MS * 2.5);
     for (const c of children) c.memory.markIdle();
+
+    // The cost account starts with the first case: the idle start-up is not a round trip's.
+    serverAccount = isServer ? await startServerAccount(fresh.target) : null;
+    const cpu = startCpuAccount();
+    const siltaCpu = () => children.reduce((sum, c) => sum + processCpuMs(c.child.pid), 0);
+    const siltaCpuAtStart = siltaCpu();
 
     // Steady arrivals: a chunk every 50 ms.
     const appeared = new Map<string, number>();
@@ -321,6 +343,7 @@ export async function runRoundTrip(options: RoundTripOptions): Promise<RoundTrip
       // once a second on a long one (100,000 cases hold some 300,000 updates).
       await sleep(Math.min(1_000, Math.max(100, helsinki.store.updates.size / 300)));
     }
+    const cpuSplit = cpu.finish(siltaCpu() - siltaCpuAtStart);
     await feeding;
     helsinki.setPushTarget(null);
     await helsinki.drainPushes();
@@ -328,6 +351,8 @@ export async function runRoundTrip(options: RoundTripOptions): Promise<RoundTrip
     const rss = children.map((c) => peakRssMb(c.child.pid));
     for (const c of children) await stopChild(c.child);
     globalThis.fetch = realFetch;
+    const serverCost = await serverAccount?.finish();
+    serverAccount = null;
 
     const database = await openDatabase(parseDatabaseTarget(fresh.target));
     try {
@@ -340,6 +365,7 @@ export async function runRoundTrip(options: RoundTripOptions): Promise<RoundTrip
       );
       const simRequests = counters.reduce((sum, count) => sum + count(), 0);
       const seconds = (finishedAt - started) / 1000;
+      const per = (n: number, digits = 1) => Math.round((n / Math.max(1, completed)) * 10 ** digits) / 10 ** digits;
       return {
         database: isServer ? "postgres" : "pglite",
         workers: options.workers,
@@ -356,6 +382,19 @@ export async function runRoundTrip(options: RoundTripOptions): Promise<RoundTrip
         rowsPerCase: figures.rowsPerCase,
         bytesPerCase: figures.bytesPerCase,
         httpCallsPerCase: Math.round(((simRequests + siltaInbound) / options.cases) * 10) / 10,
+        perRoundTrip: {
+          cpuMs: {
+            machine: per(cpuSplit.machineMs),
+            silta: per(cpuSplit.siltaMs),
+            simulators: per(cpuSplit.simulatorsMs),
+            rest: per(cpuSplit.restMs),
+          },
+          httpCalls: per(simRequests + siltaInbound),
+          transactions: serverCost ? per(serverCost.transactions) : null,
+          commits: serverCost?.commitRecords != null ? per(serverCost.commitRecords) : null,
+          walFlushes: serverCost ? per(serverCost.walFlushes) : null,
+          walBytes: serverCost ? per(serverCost.walBytes, 0) : null,
+        },
       };
     } finally {
       await database.close();
@@ -364,6 +403,7 @@ export async function runRoundTrip(options: RoundTripOptions): Promise<RoundTrip
     globalThis.fetch = realFetch;
     helsinki.setPushTarget(null);
     for (const c of children) await stopChild(c.child);
+    await serverAccount?.close();
     await stara.stop();
     for (const sim of contractorSims.values()) sim.stop();
     await Promise.all(servers.map((s) => s.close()));

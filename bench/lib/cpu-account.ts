@@ -1,0 +1,67 @@
+import { readFileSync } from "node:fs";
+
+/**
+ * Where a run's CPU went: the whole machine (/proc/stat), the Silta children (/proc/<pid>/stat)
+ * and this bench process, which runs the simulators. The rest is PostgreSQL (and whatever else the
+ * machine ran). Linux only; elsewhere every figure reads 0.
+ */
+export interface CpuSplit {
+  machineMs: number;
+  siltaMs: number;
+  simulatorsMs: number;
+  /** machine − Silta − simulators: the database server and anything else on the machine. */
+  restMs: number;
+}
+
+/** Clock ticks per second of /proc's counters: USER_HZ, 100 on every Linux build that matters. */
+const TICK_MS = 10;
+
+/** Busy time of all cores so far (user, nice, system, irq, softirq, steal), in ms. */
+function machineBusyMs(): number {
+  try {
+    const line = readFileSync("/proc/stat", "utf8").split("\n", 1)[0] ?? "";
+    const [, user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).map(Number);
+    return ((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0)) * TICK_MS;
+  } catch {
+    return 0;
+  }
+}
+
+/** User + system time of a live process, in ms (0 once it has exited). */
+export function processCpuMs(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command name (which may hold spaces) start at state: utime is the 12th of them.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+  } catch {
+    return 0;
+  }
+}
+
+const ownCpuMs = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
+
+/**
+ * Starts the account. `finish` takes the Silta children's CPU, read while they still run
+ * (a reaped process has no /proc entry), and returns the split since the start.
+ */
+export function startCpuAccount() {
+  const machine0 = machineBusyMs();
+  const own0 = ownCpuMs();
+  return {
+    finish(siltaMs: number): CpuSplit {
+      const machineMs = machineBusyMs() - machine0;
+      const simulatorsMs = ownCpuMs() - own0;
+      return {
+        machineMs: Math.round(machineMs),
+        siltaMs: Math.round(siltaMs),
+        simulatorsMs: Math.round(simulatorsMs),
+        restMs: Math.max(0, Math.round(machineMs - siltaMs - simulatorsMs)),
+      };
+    },
+  };
+}
