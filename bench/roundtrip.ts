@@ -210,9 +210,10 @@ if (args.json) {
       `  ratios: throughput/commit ceiling ${r.ratios.throughputToCommitCeiling}, throughput/HTTP ceiling ${r.ratios.throughputToHttpCeiling}`,
     );
     for (const b of r.ceilingBound)
-      console.log(
-        `  the ceilings allow at most ${b.roundTripsPerSecond ?? "?"} round trips/s at the commits and HTTP calls of a round trip with ${b.workers} process(es), were it nothing else`,
-      );
+      if (b.roundTripsPerSecond !== null)
+        console.log(
+          `  the ceilings allow at most ${b.roundTripsPerSecond} round trips/s at the commits and HTTP calls of a round trip with ${b.workers} process(es), were it nothing else`,
+        );
     console.log(`  reconciliation of 100,000 links: ${JSON.stringify(r.reconciliation100k)}`);
     if (r.noisyNeighbour) {
       const n = r.noisyNeighbour;
