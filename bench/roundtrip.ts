@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { migrateDatabase } from "../src/db/migrate-node.ts";
 import { openDatabase, parseDatabaseTarget } from "../src/db/open-node.ts";
 import { BENCH_HELP, parseBenchArgs } from "./lib/args.ts";
-import { measureCommitCeiling, measureHttpCeiling } from "./lib/ceilings.ts";
+import { ceilingBound, measureCommitCeiling, measureHttpCeiling } from "./lib/ceilings.ts";
 import { type RoundTripResult, runRoundTrip, WARMUP_MS } from "./lib/round-trip.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -151,7 +151,9 @@ for (const db of args.dbs) {
       return {
         workers: run.workers,
         roundTripsPerSecond:
-          commits === null ? null : Math.round(1 / (commits / commitsPerSecond + httpCalls / http.minimalServerRps)),
+          commits === null
+            ? null
+            : ceilingBound({ commits, httpCalls }, { commitsPerSecond, requestsPerSecond: http.minimalServerRps }),
       };
     }),
     reconciliation100k,

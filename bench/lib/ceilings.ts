@@ -55,3 +55,17 @@ export async function measureCommitCeiling(database: Database, concurrency: numb
     await database.rows(sql`drop table if exists bench_commit_probe`);
   }
 }
+
+/**
+ * The most round trips per second the two ceilings allow at a round trip's cost, were it nothing
+ * but its commits and HTTP calls. Each ceiling was measured with the whole machine, so a round
+ * trip's shares of them add up: 1 / (commits / commit ceiling + calls / HTTP ceiling).
+ */
+export function ceilingBound(
+  perRoundTrip: { commits: number; httpCalls: number },
+  ceilings: { commitsPerSecond: number; requestsPerSecond: number },
+): number {
+  if (ceilings.commitsPerSecond <= 0 || ceilings.requestsPerSecond <= 0) throw new Error("ceilingBound: a ceiling of 0");
+  const seconds = perRoundTrip.commits / ceilings.commitsPerSecond + perRoundTrip.httpCalls / ceilings.requestsPerSecond;
+  return seconds > 0 ? Math.round(1 / seconds) : Number.POSITIVE_INFINITY;
+}

@@ -16,25 +16,37 @@ export interface CpuSplit {
 /** Clock ticks per second of /proc's counters: USER_HZ, 100 on every Linux build that matters. */
 const TICK_MS = 10;
 
-/** Busy time of all cores so far (user, nice, system, irq, softirq, steal), in ms. */
+/** Busy ms of all cores in /proc/stat's text: its `cpu` line's user, nice, system, irq, softirq and steal (not idle, iowait). */
+export function busyMsOfProcStat(text: string): number {
+  const line = text.split("\n", 1)[0] ?? "";
+  if (!line.startsWith("cpu ")) throw new Error(`/proc/stat: expected the "cpu" line first, got "${line.slice(0, 40)}"`);
+  const [, user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).map(Number);
+  return ((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0)) * TICK_MS;
+}
+
+/** User + system ms in a /proc/<pid>/stat text. */
+export function cpuMsOfPidStat(text: string): number {
+  // The command name is in parentheses and may hold spaces and parentheses itself: the fields
+  // after its last ")" start at state, and utime and stime are the 12th and 13th of them.
+  const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  if (!Number.isFinite(ticks)) throw new Error(`/proc/<pid>/stat: no utime and stime in "${text.slice(0, 80)}"`);
+  return ticks * TICK_MS;
+}
+
 function machineBusyMs(): number {
   try {
-    const line = readFileSync("/proc/stat", "utf8").split("\n", 1)[0] ?? "";
-    const [, user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).map(Number);
-    return ((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0)) * TICK_MS;
+    return busyMsOfProcStat(readFileSync("/proc/stat", "utf8"));
   } catch {
     return 0;
   }
 }
 
-/** User + system time of a live process, in ms (0 once it has exited). */
+/** User + system time of a live process, in ms (0 once it has exited, or off Linux). */
 export function processCpuMs(pid: number | undefined): number {
   if (!pid) return 0;
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // Fields after the command name (which may hold spaces) start at state: utime is the 12th of them.
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+    return cpuMsOfPidStat(readFileSync(`/proc/${pid}/stat`, "utf8"));
   } catch {
     return 0;
   }
