@@ -75,6 +75,9 @@ export interface RoundTripResult {
     fieldEventToWriteBack: Percentiles;
     /** Intake → work order of the cases that appeared in the first WARMUP_MS (a cold process). */
     warmupIntakeToWorkOrder: Percentiles;
+    /** The same cold cases, split at the intake transaction as above. */
+    warmupIntakeToStored: Percentiles;
+    warmupStoredToWorkOrder: Percentiles;
   };
   peakRssMb: number[];
   /** Per process: idle RSS, RSS at 10/50/100 % of the round trips, heap and external peaks. */
@@ -432,22 +435,19 @@ async function readLedgerFigures(
     ).map((r) => [r.case_id, new Date(r.at).getTime()]),
   );
   const intakeToWorkOrder: number[] = [];
-  const warmup: number[] = [];
   const intakeToStored: number[] = [];
   const storedToWorkOrder: number[] = [];
+  const warmup = { total: [] as number[], stored: [] as number[], workOrder: [] as number[] };
   for (const r of created) {
     const t0 = appeared.get(r.case_id);
     if (t0 === undefined) continue;
     const t2 = new Date(r.at).getTime();
-    if (t0 < steadyFrom) {
-      warmup.push(t2 - t0);
-      continue;
-    }
-    intakeToWorkOrder.push(t2 - t0);
     const t1 = stored.get(r.case_id);
+    const cold = t0 < steadyFrom;
+    (cold ? warmup.total : intakeToWorkOrder).push(t2 - t0);
     if (t1 === undefined) continue;
-    intakeToStored.push(t1 - t0);
-    storedToWorkOrder.push(t2 - t1);
+    (cold ? warmup.stored : intakeToStored).push(t1 - t0);
+    (cold ? warmup.workOrder : storedToWorkOrder).push(t2 - t1);
   }
   // A field event's canonical status is in its ledger detail ("CODE → status"); its write-back says "status as PUBLIC_WORKS_…".
   // Joined on equalities and grouped, with nested loops off: without statistics (autovacuum is off
@@ -479,7 +479,9 @@ async function readLedgerFigures(
       intakeToStored: percentiles(intakeToStored),
       storedToWorkOrder: percentiles(storedToWorkOrder),
       fieldEventToWriteBack: percentiles(eventToWriteBack.map((r) => Number(r.ms))),
-      warmupIntakeToWorkOrder: percentiles(warmup),
+      warmupIntakeToWorkOrder: percentiles(warmup.total),
+      warmupIntakeToStored: percentiles(warmup.stored),
+      warmupStoredToWorkOrder: percentiles(warmup.workOrder),
     },
     rowsPerCase: Math.round((Number(size?.rows ?? 0) / cases) * 10) / 10,
     bytesPerCase: Math.round(Number(size?.bytes ?? 0) / cases),
