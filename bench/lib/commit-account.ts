@@ -30,7 +30,6 @@ export async function startServerAccount(url: string) {
     if (!row) throw new Error("pg_stat_database returned nothing");
     return row;
   };
-  await sql`select pg_stat_force_next_flush()`;
   const start = await read();
   return {
     async finish(): Promise<ServerCost> {

@@ -58,21 +58,24 @@ const ownCpuMs = () => {
 };
 
 /**
- * Starts the account. `finish` takes the Silta children's CPU, read while they still run
- * (a reaped process has no /proc entry), and returns the split since the start.
+ * Starts the account of the machine, this process and the given Silta processes. `finish` must
+ * run while they still run: a reaped process has no /proc entry. It returns the split since now.
  */
-export function startCpuAccount() {
+export function startCpuAccount(siltaPids: readonly (number | undefined)[]) {
+  const siltaMs = () => siltaPids.reduce<number>((sum, pid) => sum + processCpuMs(pid), 0);
   const machine0 = machineBusyMs();
   const own0 = ownCpuMs();
+  const silta0 = siltaMs();
   return {
-    finish(siltaMs: number): CpuSplit {
+    finish(): CpuSplit {
       const machineMs = machineBusyMs() - machine0;
       const simulatorsMs = ownCpuMs() - own0;
+      const silta = siltaMs() - silta0;
       return {
         machineMs: Math.round(machineMs),
-        siltaMs: Math.round(siltaMs),
+        siltaMs: Math.round(silta),
         simulatorsMs: Math.round(simulatorsMs),
-        restMs: Math.max(0, Math.round(machineMs - siltaMs - simulatorsMs)),
+        restMs: Math.max(0, Math.round(machineMs - silta - simulatorsMs)),
       };
     },
   };

@@ -15,7 +15,7 @@ import { generateWebhookSecret } from "../../src/lib/webhook-signature.ts";
 import { loadMappingsFromDir } from "../../src/mappings/load-node.ts";
 import { type RunningServer, startHttpServer } from "../../src/runtime/node-serve.ts";
 import { startServerAccount } from "./commit-account.ts";
-import { processCpuMs, startCpuAccount } from "./cpu-account.ts";
+import { startCpuAccount } from "./cpu-account.ts";
 import { createMemoryCurve, MEMORY_SAMPLE_MS, type MemoryCurve } from "./memory-curve.ts";
 import { type Percentiles, percentiles } from "./stats.ts";
 
@@ -291,9 +291,7 @@ export async function runRoundTrip(options: RoundTripOptions): Promise<RoundTrip
 
     // The cost account starts with the first case: the idle start-up is not a round trip's.
     serverAccount = isServer ? await startServerAccount(fresh.target) : null;
-    const cpu = startCpuAccount();
-    const siltaCpu = () => children.reduce((sum, c) => sum + processCpuMs(c.child.pid), 0);
-    const siltaCpuAtStart = siltaCpu();
+    const cpu = startCpuAccount(children.map((c) => c.child.pid));
 
     // Steady arrivals: a chunk every 50 ms.
     const appeared = new Map<string, number>();
@@ -346,7 +344,7 @@ export async function runRoundTrip(options: RoundTripOptions): Promise<RoundTrip
       // once a second on a long one (100,000 cases hold some 300,000 updates).
       await sleep(Math.min(1_000, Math.max(100, helsinki.store.updates.size / 300)));
     }
-    const cpuSplit = cpu.finish(siltaCpu() - siltaCpuAtStart);
+    const cpuSplit = cpu.finish();
     await feeding;
     helsinki.setPushTarget(null);
     await helsinki.drainPushes();
