@@ -1,4 +1,4 @@
-import { type Command, InvalidArgumentError } from "commander";
+import { type Command, InvalidArgumentError, Option } from "commander";
 import { createNodeLogger } from "../runtime/logger-node.ts";
 import { type DriftSummary, injectAndRepairDrift } from "../sandbox/drift.ts";
 import { formatProgress } from "../sandbox/progress.ts";
@@ -27,6 +27,7 @@ interface SandboxFlags {
   push?: boolean;
   verbose?: boolean;
   injectDrift: number;
+  open311Profile: "helsinki" | "generic";
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -54,6 +55,14 @@ export function registerSandboxCommand(program: Command): void {
       "the Helsinki simulator also pushes new and changed cases to Silta (POST /intake/open311); the poll still runs",
     )
     .option("--verbose", "print Silta's JSON log lines on stderr")
+    .addOption(
+      new Option(
+        "--open311-profile <profile>",
+        "the Open311 server to simulate: helsinki (200-row cap, most cases unpublished, reached by push and keyed reads) or generic (100-row pages newest first, no write-back, closed = resolved)",
+      )
+        .choices(["helsinki", "generic"])
+        .default("helsinki"),
+    )
     .option(
       "--inject-drift <k>",
       "with --until-settled: after settling, make the simulators silently lose or change k work orders, then reconcile with repair until repaired",
@@ -62,7 +71,7 @@ export function registerSandboxCommand(program: Command): void {
     )
     .addHelpText(
       "after",
-      "\nExamples:\n  npx silta sandbox                                  # interactive: open the printed URL, Ctrl-C to stop\n  npx silta sandbox --cases 200 --until-settled --json --seed 7\n  npx silta sandbox --cases 100 --until-settled --json --inject-drift 10   # drift, then reconciliation repairs it\n  npx silta sandbox --from-file ../shared/data/helsinki/helsinki-requests-2014-2016-reconstructed-subset.json",
+      "\nExamples:\n  npx silta sandbox                                  # interactive: open the printed URL, Ctrl-C to stop\n  npx silta sandbox --cases 200 --until-settled --json --seed 7\n  npx silta sandbox --cases 100 --until-settled --json --inject-drift 10   # drift, then reconciliation repairs it\n  npx silta sandbox --from-file test/fixtures/helsinki/helsinki-requests-2014-2016-reconstructed-subset.json",
     )
     .action(async (flags: SandboxFlags) => {
       const headless = Boolean(flags.untilSettled);
@@ -86,10 +95,11 @@ export function registerSandboxCommand(program: Command): void {
         fieldDelayMs: headless ? { min: 20, max: 300 } : { min: 1000, max: 8000 },
         cancelFraction: flags.cancelPercent / 100,
         push: Boolean(flags.push),
+        open311Profile: flags.open311Profile,
         say,
         ...(flags.verbose ? { log: createNodeLogger("info") } : {}),
       });
-      say(`Silta sandbox (seed ${flags.seed}, ${sandbox.databaseLabel})`);
+      say(`Silta sandbox (seed ${flags.seed}, ${sandbox.databaseLabel}, Open311 profile ${flags.open311Profile})`);
       say(
         `  Silta:            ${sandbox.silta.url}   (health ${sandbox.silta.url}/healthz, contractor API ${sandbox.silta.url}/api/contractor/v1/openapi.json)`,
       );
@@ -141,6 +151,7 @@ export function registerSandboxCommand(program: Command): void {
         }
       }
       if (!headless) await sandbox.poll(); // take in the last arrivals so the summary counts them
+      await sandbox.reRead(); // the source's whole set once more, so the summary's coverage is current
       say(formatProgress(await sandbox.progress(), elapsed()));
       const summary = await summarizeSandbox(sandbox, {
         seed: flags.seed,

@@ -1,11 +1,19 @@
 import type { ErrorCode } from "../domain/errors.ts";
 import { SiltaError } from "../domain/errors.ts";
+import { cutText, FAILURE_REASON_MAX_CHARS, shortFailureReason, shortText } from "./failure-reason.ts";
+
+/** The longest message a failure built here carries (what was called, the status, the reason). */
+export const FAILURE_MESSAGE_MAX_CHARS = 300;
 
 /**
  * Turns an unsuccessful HTTP answer or a thrown fetch error into a classified SiltaError, so
  * that every adapter retries the same way: connection errors, 408, 425 and 5xx are transient,
  * 429 is rate-limited (with Retry-After), 401/403 are auth, other 4xx are permanent, and a
  * timeout after the request was sent is indeterminate (the call may have taken effect).
+ *
+ * `detail` is text the caller chose to show (an error code, a description); markup in it is
+ * reduced to its words and it is cut short. To describe the answer's raw body, use
+ * `failureFromAnswer`.
  */
 export function failureFromResponse(
   status: number,
@@ -14,11 +22,35 @@ export function failureFromResponse(
   detail = "",
   side: "target" | "case_system" = "target",
 ): SiltaError {
-  const suffix = detail ? `: ${detail.slice(0, 300)}` : "";
-  const message = `${what} answered HTTP ${status}${suffix}`;
+  const reason = detail ? shortText(detail, FAILURE_REASON_MAX_CHARS, status) : "";
+  return classified(status, headers, `${what} answered HTTP ${status}${reason ? `: ${reason}` : ""}`, side);
+}
+
+/**
+ * Like `failureFromResponse`, with the answer's raw body (text, bytes or parsed JSON) described
+ * by `shortFailureReason`: `Open311 requests answered HTTP 404 (text/html): Not Found – …`.
+ * Only for bodies that cannot echo personal data back (a case system's or a proxy's errors);
+ * a target's error text may repeat the fields Silta sent, so targets pass their error code to
+ * `failureFromResponse` instead.
+ */
+export function failureFromAnswer(
+  status: number,
+  headers: Headers,
+  what: string,
+  body: unknown,
+  side: "target" | "case_system" = "target",
+): SiltaError {
+  const reason = shortFailureReason({ status, contentType: headers.get("content-type"), body });
+  return classified(status, headers, `${what} answered ${reason}`, side);
+}
+
+function classified(status: number, headers: Headers, message: string, side: "target" | "case_system"): SiltaError {
   const code = codeForStatus(status, side);
   const retryAfterMs = status === 429 || status === 503 ? parseRetryAfter(headers.get("retry-after")) : undefined;
-  return new SiltaError(code, message, { httpStatus: status, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
+  return new SiltaError(code, cutText(message, FAILURE_MESSAGE_MAX_CHARS), {
+    httpStatus: status,
+    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+  });
 }
 
 function codeForStatus(status: number, side: "target" | "case_system"): ErrorCode {
@@ -57,7 +89,9 @@ export function failureFromFetchError(error: unknown, what: string, side: "targe
       cause: error,
     });
   }
-  return new SiltaError(side === "target" ? "target_unavailable" : "case_system_unavailable", `${what} unreachable: ${message}`, {
-    cause: error,
-  });
+  return new SiltaError(
+    side === "target" ? "target_unavailable" : "case_system_unavailable",
+    cutText(`${what} unreachable: ${shortText(message, FAILURE_REASON_MAX_CHARS)}`, FAILURE_MESSAGE_MAX_CHARS),
+    { cause: error },
+  );
 }

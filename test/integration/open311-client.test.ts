@@ -1,4 +1,3 @@
-import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { createOpen311CaseSystem, type Open311CaseSystemOptions } from "../../adapters/open311/client.ts";
 import { parseCaseRecord } from "../../adapters/open311/parse.ts";
@@ -7,12 +6,13 @@ import { loadRecordsFromFile } from "../../adapters/open311/simulator/load-recor
 import { type RunningHelsinkiSimulator, startHelsinkiSimulator } from "../../adapters/open311/simulator/serve.ts";
 import { isSiltaError, type SiltaError } from "../../src/domain/errors.ts";
 import type { CaseStatusUpdate } from "../../src/ports/case-system.ts";
+import { HELSINKI_DATA_DIR } from "../support/paths.ts";
 
 /** The real Open311 client against the Helsinki simulator over real HTTP on loopback. */
 
 const DAY_MS = 86_400_000;
 const START = Date.parse("2026-03-01T10:00:00Z");
-const DATA_DIR = fileURLToPath(new URL("../../../shared/data/helsinki/", import.meta.url));
+const DATA_DIR = `${HELSINKI_DATA_DIR}/`;
 
 let clock = START;
 const running: RunningHelsinkiSimulator[] = [];

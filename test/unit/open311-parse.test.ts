@@ -1,11 +1,11 @@
 import { readdirSync, readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parseCaseList, parseCaseRecord, splitDetailedStatus } from "../../adapters/open311/parse.ts";
 import type { CaseRecord } from "../../src/ports/case-system.ts";
+import { HELSINKI_DATA_DIR } from "../support/paths.ts";
 
 /** Real Helsinki records (© City of Helsinki), read as fixtures. */
-const DATA_DIR = fileURLToPath(new URL("../../../shared/data/helsinki/", import.meta.url));
+const DATA_DIR = `${HELSINKI_DATA_DIR}/`;
 
 function readJson(name: string): unknown {
   return JSON.parse(readFileSync(`${DATA_DIR}${name}`, "utf8"));
@@ -295,11 +295,10 @@ describe("parseCaseRecord quirks", () => {
     ["null", null, /not a JSON object/],
     ["no id", { service_code: "171", status: "open" }, /service_request_id is missing/],
     ["an empty id", { ...BASE, service_request_id: "  " }, /service_request_id is empty/],
-    ["no service code", { service_request_id: "abc", status: "open" }, /service_code is missing/],
-    ["an empty service code", { ...BASE, service_code: "" }, /service_code is empty/],
     ["an object as id", { ...BASE, service_request_id: { id: 1 } }, /service_request_id is missing or not a string/],
     ["no status", { service_request_id: "abc", service_code: "171" }, /status is missing or not open\/closed/],
     ["an unknown status", { ...BASE, status: "pending" }, /status is missing or not open\/closed/],
+    ["a service code that is not text", { ...BASE, service_code: { code: 1 } }, /service_code is not a string/],
   ];
   it.each(rejects)("rejects %s with a reason", (_label, raw, reason) => {
     const result = parseCaseRecord(raw);
@@ -308,12 +307,40 @@ describe("parseCaseRecord quirks", () => {
   });
 
   it("names the id of a rejected record when it can, and never echoes field values", () => {
-    const result = parseCaseRecord({ service_request_id: "abc", status: "open", description: "soita 040 123 4567" });
+    const result = parseCaseRecord({ service_request_id: "abc", service_code: "171", description: "soita 040 123 4567" });
     expect(result).toEqual({
       ok: false,
-      reason: "service_code: service_code is missing or not a string",
+      reason: "status: status is missing or not open/closed",
       serviceRequestId: "abc",
     });
+  });
+
+  it("keeps a record without a service code as a case with an empty code (routing excludes it, the ledger counts it)", () => {
+    expect(mustParse({ service_request_id: "abc", status: "open" }).serviceCode).toBe("");
+    expect(mustParse({ ...BASE, service_code: "" }).serviceCode).toBe("");
+    expect(mustParse({ ...BASE, service_code: "  " }).serviceCode).toBe("");
+  });
+
+  it("reads the status words other servers use, and no others", () => {
+    expect(mustParse({ ...BASE, status: "Acknowledged" }).status).toBe("open");
+    expect(mustParse({ ...BASE, status: "ARCHIVED" }).status).toBe("closed");
+    expect(mustParse({ ...BASE, status: "in_progress" }).status).toBe("open");
+    expect(parseCaseRecord({ ...BASE, status: "maybe" }).ok).toBe(false);
+  });
+
+  it("cleans text PostgreSQL cannot store and names the fields it cleaned, never their values", () => {
+    const record = mustParse({
+      ...BASE,
+      description: "Kuoppa\u0000 tiellä",
+      address: "Mannerheimintie \ud800 1",
+      extended_attributes: { title: "ok", tasks: [{ owner_name: "Stara\u0001" }] },
+    });
+    expect(record.description).toBe("Kuoppa tiellä");
+    expect(record.address).toBe("Mannerheimintie \ufffd 1");
+    expect(record.tasks[0]?.ownerName).toBe("Stara");
+    expect(record.cleanedFields).toEqual(["description", "address", "tasks[0].ownerName"]);
+    expect(JSON.stringify(record.cleanedFields)).not.toContain("Kuoppa");
+    expect(mustParse(BASE).cleanedFields).toBeUndefined();
   });
 
   it("splits detailed_status into desk and works parts", () => {
