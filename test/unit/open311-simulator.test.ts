@@ -218,10 +218,10 @@ describe("Helsinki simulator: reading", () => {
     const result = sim.addCases([
       record("x", "2026-01-02T00:00:00Z", { description: "newer" }),
       record("x", "2026-01-01T00:00:00Z", { description: "older" }),
-      { service_request_id: "no-code", status: "open" },
+      { service_request_id: "no-status", service_code: "171" },
     ]);
     expect(result.added).toBe(2);
-    expect(result.rejected).toEqual([{ index: 2, reason: expect.stringMatching(/service_code/) }]);
+    expect(result.rejected).toEqual([{ index: 2, reason: expect.stringMatching(/status/) }]);
     expect(sim.store.cases.get("x")?.record.description).toBe("newer");
     expect(() => sim.addCase({ nope: true })).toThrow(/not a service request/);
   });

@@ -115,3 +115,23 @@ export function cancelCaseAtDesk(stored: StoredCase, note: string | null, nowMs:
     task_state: "closed",
   });
 }
+
+/**
+ * A plain GeoReport v2 server (`closedMeans: "resolved"`) closes a case: `status` closed, the
+ * note in `status_notes`, `updated_datetime` moved. No `detailed_status` and no task: such a
+ * server has no way to say more, so a withdrawal looks the same as a resolution.
+ */
+export function closeCasePlain(stored: StoredCase, note: string | null, nowMs: number): void {
+  stored.record.status = "closed";
+  if (note !== null) stored.record.status_notes = note;
+  stored.record.updated_datetime = toHelsinkiIso(nowMs);
+}
+
+/**
+ * A service request update on a plain GeoReport v2 server that has mySociety's extension: the
+ * text becomes `status_notes` and `updated_datetime` moves; `status` follows the city only.
+ */
+export function applyPlainServiceRequestUpdate(stored: StoredCase, update: IncomingUpdate, nowMs: number): void {
+  stored.record.status_notes = update.description;
+  stored.record.updated_datetime = toHelsinkiIso(nowMs);
+}

@@ -1,11 +1,20 @@
 import { Hono } from "hono";
 import { createRng } from "../../../src/lib/prng.ts";
 import { parseCaseRecord } from "../parse.ts";
-import { cancelCaseAtDesk, closeCaseAtDesk } from "./case-changes.ts";
+import { cancelCaseAtDesk, closeCaseAtDesk, closeCasePlain } from "./case-changes.ts";
 import { createCasePusher, type PushStats } from "./case-pusher.ts";
 import { type GenerateCasesOptions, type GeneratedCase, generateCases } from "./generate-cases.ts";
+import { mintHelsinkiId } from "./ids.ts";
 import { DEFAULT_KNOBS, knobPatchSchema, type SimKnobPatch, type SimKnobs } from "./knobs.ts";
 import type { PlantedPersonalData } from "./personal-data.ts";
+import {
+  type ClosedMeans,
+  DEFAULT_MAX_PAGE_SIZE,
+  isSimulatorProfileName,
+  SIMULATOR_PROFILES,
+  type SimulatorPaging,
+  type SimulatorProfileName,
+} from "./profiles.ts";
 import { renderCase } from "./render.ts";
 import { registerRequestRoutes } from "./routes-requests.ts";
 import { registerUpdateRoutes } from "./routes-updates.ts";
@@ -13,6 +22,7 @@ import { findService, HELSINKI_SERVICES, isFinnishLocale } from "./services.ts";
 import { georeportError, JSON_ONLY, type SimContext, splitFormat } from "./sim-context.ts";
 import {
   createSimulatorStore,
+  NEVER_PUBLISHED,
   publishDueCases,
   type SimulatorStats,
   type StoredCase,
@@ -21,10 +31,22 @@ import {
   type WireRecord,
 } from "./store.ts";
 
+export {
+  type ClosedMeans,
+  SIMULATOR_PROFILES,
+  type SimulatorPaging,
+  type SimulatorProfile,
+  type SimulatorProfileName,
+} from "./profiles.ts";
+
 /**
  * A Helsinki-flavoured Open311 server in memory (design/helsinki-open311.md §5): GeoReport v2
  * JSON endpoints with Helsinki's extensions and caps, pre-moderation, service request updates,
  * and fault knobs. Runs anywhere Hono runs; `serve.ts` puts it on a Node port.
+ *
+ * Behaviour profiles (§4) make it act as other GeoReport v2 servers do: `profile: "generic"`
+ * pages its lists, has no `servicerequestupdates.json` and serves plain GeoReport v2 where
+ * `closed` means resolved. Every profile setting can also be set on its own.
  */
 
 export interface HelsinkiSimulatorOptions {
@@ -44,13 +66,60 @@ export interface HelsinkiSimulatorOptions {
   maxWindowDays?: number;
   /** Push mode from the start (see `setPushTarget`). */
   push?: { url: string; secrets: readonly string[] };
+  /**
+   * Defaults for the settings below. `helsinki` (the default): cap 200, no paging, write-back
+   * endpoint present, `closed` means forwarded. `generic`: paging 100 rows newest first, no
+   * write-back endpoint, `closed` means resolved. Explicit options override the profile.
+   */
+  profile?: SimulatorProfileName;
+  /**
+   * Paged list answers, as the 6Aika reference server: `page` (1-based) and `page_size` (capped
+   * at `maxPageSize`, default 500), rows by `updated_datetime`, headers `X-Result-Count`,
+   * `X-Page-Count`, `X-Next-Page-URL` and `Link: <…>; rel="next"`. `listCap` does not apply;
+   * `service_request_id` lists are not paged. Null: no paging.
+   */
+  paging?: SimulatorPaging | null;
+  /** Whether mySociety's `servicerequestupdates.json` exists; false answers both methods an HTML 404. */
+  writeBackEndpoint?: boolean;
+  /**
+   * `forwarded` (Helsinki): `detailed_status` and tasks say what `closed` means. `resolved`:
+   * plain GeoReport v2, generated and posted cases carry no `detailed_status` and no tasks.
+   */
+  closedMeans?: ClosedMeans;
+  /**
+   * Share in [0, 1] of generated cases that are never published: visible by id, in lists read
+   * with the API key (`GET requests.json?api_key=…`) and in pushes, never in public lists.
+   * Default 0. (Helsinki publishes under 10 % of its feedback.)
+   */
+  unpublishedShare?: number;
+  /**
+   * Shares in [0, 1] of generated cases planted as records a strict reader chokes on: a NUL
+   * character inside the description, or `service_code: ""`. Default none.
+   */
+  badRecords?: { nulShare?: number; emptyServiceCodeShare?: number };
+}
+
+/** The profile settings in force (after options override the profile's defaults). */
+export interface SimulatorSettings {
+  profile: SimulatorProfileName;
+  listCap: number;
+  paging: Required<SimulatorPaging> | null;
+  writeBackEndpoint: boolean;
+  closedMeans: ClosedMeans;
+  unpublishedShare: number;
+  badRecords: { nulShare: number; emptyServiceCodeShare: number };
 }
 
 export interface SimulatorState {
   cases: number;
   published: number;
+  /** Cases in moderation plus never-published ones. */
   unpublished: number;
+  /** Cases that are never published (`unpublishedShare`, `neverPublished`). */
+  neverPublished: number;
   updates: number;
+  profile: SimulatorProfileName;
+  settings: SimulatorSettings;
   stats: SimulatorStats;
   knobs: SimKnobs;
   push: PushStats & { targetUrl: string | null };
@@ -59,6 +128,8 @@ export interface SimulatorState {
 export interface AddCaseOptions {
   /** False keeps the case in moderation (visible by id only) until `moderationDelayMs` has passed. Default true. */
   published?: boolean;
+  /** True: the case is never published (visible by id and to keyed lists only). Overrides `published`. */
+  neverPublished?: boolean;
   plantedPersonalData?: PlantedPersonalData | null;
 }
 
@@ -73,6 +144,8 @@ export interface HelsinkiSimulator {
   /** The live knobs; assigning a field takes effect on the next call. */
   knobs: SimKnobs;
   apiKey: string;
+  /** The profile settings in force. */
+  readonly settings: Readonly<SimulatorSettings>;
   /** Validates and applies a partial knob setting; returns the knobs now in force. */
   setKnobs(patch: SimKnobPatch): SimKnobs;
   /**
@@ -81,6 +154,13 @@ export interface HelsinkiSimulator {
    * a case. Returns the id.
    */
   addCase(record: unknown, options?: AddCaseOptions): string;
+  /**
+   * Stores a wire record as it is, without reading it as a case first: for planting records a
+   * strict reader chokes on (a NUL in a text, `service_code: ""`, …). The id is the record's
+   * `service_request_id` when it is a non-empty string or a number, else a minted one (written
+   * into the record). Replaces any case with that id. Returns the id.
+   */
+  addRawCase(record: object, options?: AddCaseOptions): string;
   /** Adds many records, skipping (and reporting) those that are not cases. */
   addCases(records: readonly unknown[]): { added: number; rejected: Array<{ index: number; reason: string }> };
   /** Generates synthetic cases from the simulator's seeded stream, adds them, and returns them. */
@@ -92,8 +172,9 @@ export interface HelsinkiSimulator {
   state(): SimulatorState;
   /**
    * Push mode: every case added published, closed or withdrawn is also posted to `url` (Silta's
-   * `/intake/open311`), signed with `secrets`. Cases published later by moderation are left to
-   * the poll. Null turns pushing off.
+   * `/intake/open311`), signed with `secrets`. Never-published cases are pushed too (the city's
+   * signed push is authoritative and includes them); cases published later by moderation are
+   * left to the poll. Null turns pushing off.
    */
   setPushTarget(url: string | null, secrets?: readonly string[]): void;
   /** Waits until every queued push has been answered (or given up). */
@@ -106,14 +187,71 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+function share(name: string, value: number | undefined): number {
+  const n = value ?? 0;
+  if (!(n >= 0 && n <= 1)) throw new RangeError(`${name} must be within [0, 1], got ${value}`);
+  return n;
+}
+
+function positiveInteger(name: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer, got ${value}`);
+  return value;
+}
+
+/** The profile's defaults with the explicit options laid over them. */
+export function resolveSimulatorSettings(options: HelsinkiSimulatorOptions = {}): SimulatorSettings {
+  const profile = options.profile ?? "helsinki";
+  if (!isSimulatorProfileName(profile)) throw new RangeError(`unknown simulator profile ${String(profile)}`);
+  const base = SIMULATOR_PROFILES[profile];
+  const paging = options.paging === undefined ? base.paging : options.paging;
+  return {
+    profile,
+    listCap: positiveInteger("listCap", options.listCap ?? base.listCap),
+    paging:
+      paging === null
+        ? null
+        : {
+            pageSize: positiveInteger("paging.pageSize", paging.pageSize),
+            maxPageSize: positiveInteger("paging.maxPageSize", paging.maxPageSize ?? DEFAULT_MAX_PAGE_SIZE),
+            order: paging.order,
+          },
+    writeBackEndpoint: options.writeBackEndpoint ?? base.writeBackEndpoint,
+    closedMeans: options.closedMeans ?? base.closedMeans,
+    unpublishedShare: share("unpublishedShare", options.unpublishedShare),
+    badRecords: {
+      nulShare: share("badRecords.nulShare", options.badRecords?.nulShare),
+      emptyServiceCodeShare: share("badRecords.emptyServiceCodeShare", options.badRecords?.emptyServiceCodeShare),
+    },
+  };
+}
+
+/** A plain GeoReport v2 record: no `detailed_status`, no tasks; `extended_attributes` only a title, or none. */
+function makePlain(record: WireRecord, keepTitle: boolean): void {
+  const title = record.extended_attributes?.title;
+  if (keepTitle && typeof title === "string" && title !== "") record.extended_attributes = { title };
+  else delete record.extended_attributes;
+}
+
+/** Puts a NUL character inside the description (after its first word). */
+function withNul(description: unknown): string {
+  const text = typeof description === "string" && description !== "" ? description : "Kuoppa tiellä";
+  const space = text.indexOf(" ");
+  return space < 0 ? `${text}\u0000` : `${text.slice(0, space)}\u0000${text.slice(space)}`;
+}
+
 /** Builds a Helsinki Open311 simulator with its own in-memory state. */
 export function createHelsinkiSimulator(options: HelsinkiSimulatorOptions = {}): HelsinkiSimulator {
   const seed = options.seed ?? 1;
   const now = options.now ?? Date.now;
+  const settings = resolveSimulatorSettings(options);
   const store = createSimulatorStore();
   const knobs: SimKnobs = { ...DEFAULT_KNOBS, ...knobPatchSchema.parse(options.knobs ?? {}) };
   // Faults draw from their own stream so that turning a knob does not change the ids minted.
   const faultRng = createRng(seed ^ 0x5bd1e995);
+  // So do the profile's choices (never published, bad records, titles of plain records), so
+  // that a profile does not change the cases generated.
+  const profileRng = createRng(seed ^ 0x27d4eb2f);
+  const plain = settings.closedMeans === "resolved";
   const sim: SimContext = {
     store,
     knobs,
@@ -121,15 +259,21 @@ export function createHelsinkiSimulator(options: HelsinkiSimulatorOptions = {}):
     rng: createRng(seed),
     apiKey: options.apiKey ?? "sim-api-key",
     moderationDelayMs: options.moderationDelayMs ?? 0,
-    listCap: options.listCap ?? 200,
+    listCap: settings.listCap,
     maxWindowMs: (options.maxWindowDays ?? 90) * DAY_MS,
+    paging: settings.paging,
+    writeBackEndpoint: settings.writeBackEndpoint,
+    closedMeans: settings.closedMeans,
   };
+  const publishDue = () => publishDueCases(store, now(), { keepsUpdatedTime: knobs.publishKeepsUpdatedTime });
 
   const app = new Hono();
   const pusher = createCasePusher(options.push ?? {});
+  // Published and never-published cases are pushed; cases waiting for moderation are not (the
+  // poll finds them once published).
   const push = (stored: StoredCase | undefined) => {
-    if (stored && stored.publishAt === null)
-      pusher.queue(renderCase(stored, { extensions: true, latLongAsStrings: knobs.latLongAsStrings }));
+    if (stored && (stored.publishAt === null || stored.publishAt === NEVER_PUBLISHED))
+      pusher.queue(renderCase(stored, { extensions: true, latLongAsStrings: knobs.latLongAsStrings, plain }));
   };
 
   app.use("*", async (c, next) => {
@@ -141,7 +285,7 @@ export function createHelsinkiSimulator(options: HelsinkiSimulatorOptions = {}):
       c.header("Retry-After", "1");
       return georeportError(c, 503, "Service temporarily unavailable");
     }
-    publishDueCases(store, now());
+    publishDue();
     return next();
   });
 
@@ -196,13 +340,22 @@ export function createHelsinkiSimulator(options: HelsinkiSimulatorOptions = {}):
   }
 
   function state(): SimulatorState {
-    publishDueCases(store, now());
-    const unpublished = [...store.cases.values()].filter((stored) => stored.publishAt !== null).length;
+    publishDue();
+    let unpublished = 0;
+    let neverPublished = 0;
+    for (const stored of store.cases.values()) {
+      if (stored.publishAt === null) continue;
+      unpublished += 1;
+      if (stored.publishAt === NEVER_PUBLISHED) neverPublished += 1;
+    }
     return {
       cases: store.cases.size,
       published: store.cases.size - unpublished,
       unpublished,
+      neverPublished,
       updates: store.updates.size,
+      profile: settings.profile,
+      settings: structuredClone(settings),
       stats: { ...store.stats },
       knobs: { ...knobs },
       push: { ...pusher.stats, targetUrl: pusher.targetUrl },
@@ -223,7 +376,20 @@ export function createHelsinkiSimulator(options: HelsinkiSimulatorOptions = {}):
   app.notFound((c) => (c.req.path.endsWith(".xml") ? georeportError(c, 400, JSON_ONLY) : georeportError(c, 404, "Not found")));
   app.onError((_error, c) => georeportError(c, 500, "Internal simulator error"));
 
-  function addCase(record: unknown, addOptions: AddCaseOptions = {}): string {
+  /** Stores a wire record under `id` (in moderation, never published or published) and pushes it. */
+  function put(id: string, wire: WireRecord, addOptions: AddCaseOptions, origin: StoredCase["origin"]): void {
+    const publishAt = addOptions.neverPublished
+      ? NEVER_PUBLISHED
+      : (addOptions.published ?? true)
+        ? null
+        : now() + sim.moderationDelayMs;
+    store.cases.set(id, { record: wire, publishAt, origin, plantedPersonalData: addOptions.plantedPersonalData ?? null });
+    if (publishAt !== null && publishAt !== NEVER_PUBLISHED) store.moderation.add(id);
+    else store.moderation.delete(id);
+    push(store.cases.get(id));
+  }
+
+  function addCase(record: unknown, addOptions: AddCaseOptions = {}, origin: StoredCase["origin"] = "added"): string {
     const parsed = parseCaseRecord(record);
     if (!parsed.ok) throw new Error(`not a service request: ${parsed.reason}`);
     const id = parsed.record.serviceRequestId;
@@ -235,17 +401,25 @@ export function createHelsinkiSimulator(options: HelsinkiSimulatorOptions = {}):
       const incomingAt = timeOf(wire.updated_datetime) ?? Number.NEGATIVE_INFINITY;
       if (incomingAt < existingAt) return id;
     }
-    const published = addOptions.published ?? true;
-    const publishAt = published ? null : now() + sim.moderationDelayMs;
-    store.cases.set(id, {
-      record: wire,
-      publishAt,
-      origin: "added",
-      plantedPersonalData: addOptions.plantedPersonalData ?? null,
-    });
-    if (publishAt !== null) store.moderation.add(id);
-    else store.moderation.delete(id);
-    push(store.cases.get(id));
+    put(id, wire, addOptions, origin);
+    return id;
+  }
+
+  function addRawCase(record: object, addOptions: AddCaseOptions = {}, origin: StoredCase["origin"] = "added"): string {
+    if (record === null || typeof record !== "object" || Array.isArray(record)) {
+      throw new TypeError("addRawCase: a record must be a JSON object");
+    }
+    const wire = structuredClone(record) as WireRecord;
+    const given = wire.service_request_id as unknown;
+    let id: string;
+    if ((typeof given === "string" && given !== "") || typeof given === "number") {
+      id = String(given);
+    } else {
+      id = mintHelsinkiId(sim.rng);
+      while (store.cases.has(id)) id = mintHelsinkiId(sim.rng);
+      wire.service_request_id = id;
+    }
+    put(id, wire, addOptions, origin);
     return id;
   }
 
@@ -262,8 +436,10 @@ export function createHelsinkiSimulator(options: HelsinkiSimulatorOptions = {}):
     store,
     knobs,
     apiKey: sim.apiKey,
+    settings,
     setKnobs,
-    addCase,
+    addCase: (record, addOptions) => addCase(record, addOptions),
+    addRawCase: (record, addOptions) => addRawCase(record, addOptions),
     addCases(records) {
       let added = 0;
       const rejected: Array<{ index: number; reason: string }> = [];
@@ -280,15 +456,25 @@ export function createHelsinkiSimulator(options: HelsinkiSimulatorOptions = {}):
     },
     generateCases(n, generateOptions = {}) {
       const generated = generateCases(n, { ...generateOptions, rng: sim.rng, now: now() });
+      const { nulShare, emptyServiceCodeShare } = settings.badRecords;
       for (const item of generated) {
-        const id = addCase(item.record, { plantedPersonalData: item.plantedPersonalData });
-        const stored = store.cases.get(id);
-        if (stored !== undefined) stored.origin = "generated";
+        const record = item.record;
+        // The returned records are changed too, so that they show what the simulator serves.
+        if (plain) makePlain(record, profileRng.chance(0.5));
+        const nul = nulShare > 0 && profileRng.chance(nulShare);
+        if (nul) record.description = withNul(record.description);
+        const emptyCode = emptyServiceCodeShare > 0 && profileRng.chance(emptyServiceCodeShare);
+        if (emptyCode) record.service_code = "";
+        const neverPublished = settings.unpublishedShare > 0 && profileRng.chance(settings.unpublishedShare);
+        const addOptions: AddCaseOptions = { plantedPersonalData: item.plantedPersonalData, neverPublished };
+        if (nul || emptyCode) addRawCase(record, addOptions, "generated");
+        else addCase(record, addOptions, "generated");
       }
       return generated;
     },
-    closeCase: (id, note) => changeCase(id, (stored) => closeCaseAtDesk(stored, note ?? null, now())),
-    cancelCase: (id, note) => changeCase(id, (stored) => cancelCaseAtDesk(stored, note ?? null, now())),
+    closeCase: (id, note) => changeCase(id, (stored) => (plain ? closeCasePlain : closeCaseAtDesk)(stored, note ?? null, now())),
+    cancelCase: (id, note) =>
+      changeCase(id, (stored) => (plain ? closeCasePlain : cancelCaseAtDesk)(stored, note ?? null, now())),
     state,
     setPushTarget: (url, secrets) => pusher.setTarget(url, secrets),
     drainPushes: () => pusher.drain(),

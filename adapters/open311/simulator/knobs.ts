@@ -19,6 +19,12 @@ export interface SimKnobs {
   latLongAsStrings: boolean;
   /** Every Open311 call answers 503. */
   outage: boolean;
+  /**
+   * Publishing a moderated case leaves its `updated_datetime` alone (instead of moving it to the
+   * moment of publication): a case published 20 minutes after its last update then appears in a
+   * window a poller looking back minutes has already walked past.
+   */
+  publishKeepsUpdatedTime: boolean;
 }
 
 export const DUPLICATE_EDGE_MS = 60_000;
@@ -29,6 +35,7 @@ export const DEFAULT_KNOBS: SimKnobs = {
   duplicateAcrossWindows: false,
   latLongAsStrings: false,
   outage: false,
+  publishKeepsUpdatedTime: false,
 };
 
 /** A partial knob setting as accepted by `setKnobs` and `POST /__sim/knobs`; unknown keys are refused. */
@@ -38,5 +45,6 @@ export const knobPatchSchema = z.strictObject({
   duplicateAcrossWindows: z.boolean().optional(),
   latLongAsStrings: z.boolean().optional(),
   outage: z.boolean().optional(),
+  publishKeepsUpdatedTime: z.boolean().optional(),
 });
 export type SimKnobPatch = z.infer<typeof knobPatchSchema>;

@@ -13,16 +13,33 @@ import { type SimulatorStore, type StoredCase, timeOf } from "./store.ts";
  *   client exceeding it fails loudly in tests;
  * - rows are sorted by `updated_datetime` (then id) and cut at the cap (200), with no paging.
  * `lat`/`long`/`radius` and `service_object_*` filters are not simulated (they are ignored).
+ * Other profiles page instead of cutting (`page`), may sort newest first (`order`), and a list
+ * read with the API key also holds unpublished cases (`includeUnpublished`).
  */
 
 export interface ListLimits {
+  /** Rows per answer when not paged (Infinity: no cap). */
   cap: number;
   maxWindowMs: number;
   /** Serve rows near window edges in both neighbouring windows. */
   duplicateAcrossWindows: boolean;
+  /** Row order by `updated_datetime` (ties by id). Default oldest first, as Helsinki. */
+  order?: "newest_first" | "oldest_first";
+  /** Serve this page (1-based) of `size` rows instead of cutting at `cap`. */
+  page?: { number: number; size: number };
+  /** Also list cases not (yet) published: a read with the API key. */
+  includeUnpublished?: boolean;
 }
 
-export type ListSelection = { ok: true; rows: StoredCase[]; duplicateRows: number } | { ok: false; description: string };
+export type ListSelection =
+  | {
+      ok: true;
+      rows: StoredCase[];
+      duplicateRows: number;
+      /** Rows matching the query before the cap or page cut. */
+      total: number;
+    }
+  | { ok: false; description: string };
 
 type Span = { after: number; before: number } | null;
 
@@ -94,6 +111,19 @@ function byUpdated(a: StoredCase, b: StoredCase): number {
   return String(a.record.service_request_id) < String(b.record.service_request_id) ? -1 : 1;
 }
 
+function newestFirst(a: StoredCase, b: StoredCase): number {
+  return byUpdated(b, a);
+}
+
+/** The rows of the answer: the requested page, or the first `cap` rows. */
+function cut(rows: StoredCase[], limits: ListLimits): StoredCase[] {
+  if (limits.page !== undefined) {
+    const start = (limits.page.number - 1) * limits.page.size;
+    return rows.slice(start, start + limits.page.size);
+  }
+  return Number.isFinite(limits.cap) ? rows.slice(0, limits.cap) : rows;
+}
+
 /** Selects the rows of a list answer, or the reason the query is refused (HTTP 400). */
 export function selectRequests(
   store: SimulatorStore,
@@ -101,11 +131,13 @@ export function selectRequests(
   nowMs: number,
   limits: ListLimits,
 ): ListSelection {
-  const published = (stored: StoredCase | undefined): stored is StoredCase => stored !== undefined && stored.publishAt === null;
+  const published = (stored: StoredCase | undefined): stored is StoredCase =>
+    stored !== undefined && (stored.publishAt === null || limits.includeUnpublished === true);
+  const order = limits.order === "newest_first" ? newestFirst : byUpdated;
   const ids = commaList(query.service_request_id);
   if (ids.length > 0) {
     const rows = ids.map((id) => store.cases.get(id)).filter(published);
-    return { ok: true, rows: rows.sort(byUpdated).slice(0, limits.cap), duplicateRows: 0 };
+    return { ok: true, rows: cut(rows.sort(order), limits), duplicateRows: 0, total: rows.length };
   }
 
   const codes = new Set(commaList(query.service_code));
@@ -139,6 +171,11 @@ export function selectRequests(
     }
     rows.push(stored);
   }
-  const served = rows.sort(byUpdated).slice(0, limits.cap);
-  return { ok: true, rows: served, duplicateRows: served.filter((row) => outsideWindow.has(row)).length };
+  const served = cut(rows.sort(order), limits);
+  return {
+    ok: true,
+    rows: served,
+    duplicateRows: served.filter((row) => outsideWindow.has(row)).length,
+    total: rows.length,
+  };
 }

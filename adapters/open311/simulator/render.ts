@@ -3,6 +3,8 @@ import type { StoredCase, WireRecord } from "./store.ts";
 export interface RenderOptions {
   extensions: boolean;
   latLongAsStrings: boolean;
+  /** A plain GeoReport v2 server (`closedMeans: "resolved"`): no invented `detailed_status`. */
+  plain?: boolean;
 }
 
 function coordinateAsString(value: unknown): unknown {
@@ -34,7 +36,7 @@ export function renderModeratedCase(stored: StoredCase, options: RenderOptions):
     requested_datetime: source.requested_datetime ?? null,
     updated_datetime: source.updated_datetime ?? null,
   };
-  if (options.extensions) {
+  if (options.extensions && options.plain !== true) {
     record.extended_attributes = { detailed_status: source.extended_attributes?.detailed_status ?? "IN_PROCESS" };
   }
   return record;

@@ -1,7 +1,8 @@
-import type { Hono } from "hono";
+import type { Context, Hono } from "hono";
 import { OPEN311_UPDATE_STATUSES, type Open311UpdateStatus } from "../../../src/ports/case-system.ts";
-import { applyServiceRequestUpdate } from "./case-changes.ts";
+import { applyPlainServiceRequestUpdate, applyServiceRequestUpdate } from "./case-changes.ts";
 import { toHelsinkiIso } from "./helsinki-time.ts";
+import { HTML_NOT_FOUND_PAGE } from "./profiles.ts";
 import { formFields, georeportError, type SimContext } from "./sim-context.ts";
 import { type StoredUpdate, timeOf } from "./store.ts";
 
@@ -25,8 +26,15 @@ function renderUpdate(update: StoredUpdate) {
  * mySociety's service request updates: `POST servicerequestupdates.json` (with the API key,
  * idempotent by `update_id`) reflects the update into the case; `GET` lists updates by their
  * `updated_datetime` (`start_date`/`end_date` inclusive, optional `service_request_id`).
+ * Without the extension (`writeBackEndpoint: false`) both answer the web server's HTML 404.
  */
 export function registerUpdateRoutes(app: Hono, sim: SimContext): void {
+  if (!sim.writeBackEndpoint) {
+    const notFound = (c: Context) => c.html(HTML_NOT_FOUND_PAGE, 404);
+    app.get("/servicerequestupdates.json", notFound);
+    app.post("/servicerequestupdates.json", notFound);
+    return;
+  }
   app.post("/servicerequestupdates.json", async (c) => {
     const form = await formFields(c);
     if (form.api_key === undefined || form.api_key !== sim.apiKey) return georeportError(c, 403, "Missing or invalid API key.");
@@ -54,7 +62,8 @@ export function registerUpdateRoutes(app: Hono, sim: SimContext): void {
 
     const externalStatusCode = form.external_status_code?.trim() ? form.external_status_code.trim() : null;
     const nowMs = sim.now();
-    applyServiceRequestUpdate(stored, { status, description, externalStatusCode }, nowMs);
+    const apply = sim.closedMeans === "resolved" ? applyPlainServiceRequestUpdate : applyServiceRequestUpdate;
+    apply(stored, { status, description, externalStatusCode }, nowMs);
     sim.store.updates.set(updateId, {
       update_id: updateId,
       service_request_id: serviceRequestId,

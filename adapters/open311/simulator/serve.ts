@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { startHttpServer } from "../../../src/runtime/node-serve.ts";
 import { createHelsinkiSimulator, type HelsinkiSimulator, type HelsinkiSimulatorOptions } from "./helsinki-simulator.ts";
 import { loadRecordsFromFile } from "./load-records.ts";
+import { isSimulatorProfileName, SIMULATOR_PROFILE_NAMES } from "./profiles.ts";
 
 /** Node only: puts the Helsinki simulator on a loopback port. */
 
@@ -31,10 +32,11 @@ export async function startHelsinkiSimulator(options: StartHelsinkiSimulatorOpti
 
 /**
  * Runs the Helsinki simulator as its own process, as the chaos harness does:
- * `node adapters/open311/simulator/serve.ts --port 0 --seed 7`. Prints one JSON line
+ * `node adapters/open311/simulator/serve.ts --port 0 --seed 7 [--profile helsinki|generic]
+ * [--unpublished-share 0.9]`. Prints one JSON line
  * `{"url", "apiKey"}` once it listens; stops on SIGTERM. Besides the simulator's own routes it
  * serves what a harness in another process needs: `POST /__sim/generate {n, fromMs, toMs}`,
- * `POST /__sim/cases/:id/cancel`, and the ground truth `GET /__sim/cases` (ids and desk status),
+ * `POST /__sim/cases/:id/cancel`, and the ground truth `GET /__sim/cases` (ids, published, desk status),
  * `GET /__sim/updates` and `GET /__sim/canaries` (planted personal data, to scan outputs for).
  */
 async function main(): Promise<void> {
@@ -42,9 +44,18 @@ async function main(): Promise<void> {
     options: {
       port: { type: "string", default: "0" },
       seed: { type: "string", default: process.env.SEED ?? "1" },
+      profile: { type: "string", default: "helsinki" },
+      "unpublished-share": { type: "string", default: "0" },
     },
   });
-  const sim = createHelsinkiSimulator({ seed: Number(values.seed) });
+  if (!isSimulatorProfileName(values.profile)) {
+    throw new Error(`--profile must be one of ${SIMULATOR_PROFILE_NAMES.join(", ")}, got ${values.profile}`);
+  }
+  const sim = createHelsinkiSimulator({
+    seed: Number(values.seed),
+    profile: values.profile,
+    unpublishedShare: Number(values["unpublished-share"]),
+  });
   const root = new Hono();
   root.post("/__sim/generate", async (c) => {
     const body = (await c.req.json().catch(() => ({}))) as { n?: number; fromMs?: number; toMs?: number };
@@ -67,6 +78,7 @@ async function main(): Promise<void> {
     c.json({
       cases: [...sim.store.cases.entries()].map(([id, stored]) => ({
         id,
+        published: stored.publishAt === null,
         detailedStatus: (stored.record as { extended_attributes?: { detailed_status?: string } }).extended_attributes
           ?.detailed_status,
       })),

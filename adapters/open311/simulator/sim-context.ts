@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import type { Rng } from "../../../src/lib/prng.ts";
 import type { SimKnobs } from "./knobs.ts";
+import type { ClosedMeans, SimulatorPaging } from "./profiles.ts";
 import type { SimulatorStore } from "./store.ts";
 
 /** What the simulator's routes share: state, knobs, clock and limits. */
@@ -16,6 +17,12 @@ export interface SimContext {
   listCap: number;
   /** Longest date span of a list call (Helsinki: 90 days). */
   maxWindowMs: number;
+  /** Paged list answers (replacing `listCap`); null: Helsinki, no paging. */
+  paging: Required<SimulatorPaging> | null;
+  /** Whether `servicerequestupdates.json` exists (mySociety's extension). */
+  writeBackEndpoint: boolean;
+  /** What `closed` means; `resolved` serves plain GeoReport v2 without `detailed_status` or tasks. */
+  closedMeans: ClosedMeans;
 }
 
 /** A GeoReport error answer: `[{code, description}]` with the same HTTP status. */

@@ -11,7 +11,10 @@ export type WireTask = components["schemas"]["Task"];
 export interface StoredCase {
   /** The request as served with `extensions=true`, before any knob changes its form. */
   record: WireRecord;
-  /** When moderation ends (epoch ms); null once published. */
+  /**
+   * When moderation ends (epoch ms); null once published; `NEVER_PUBLISHED` for a case that is
+   * never published (visible by id and in lists read with the API key only).
+   */
   publishAt: number | null;
   /** How the case entered the simulator. */
   origin: "posted" | "added" | "generated";
@@ -43,6 +46,9 @@ export interface SimulatorStats {
   duplicateRowsServed: number;
 }
 
+/** `publishAt` of a case that is never published. */
+export const NEVER_PUBLISHED = Number.POSITIVE_INFINITY;
+
 /** In-memory state of one simulator. Maps are keyed by `service_request_id` and `update_id`. */
 export interface SimulatorStore {
   cases: Map<string, StoredCase>;
@@ -66,16 +72,18 @@ export function createSimulatorStore(): SimulatorStore {
  * Publishes every case whose moderation delay has passed. Publishing moves `updated_datetime` to
  * the moment of publication: a poller that already walked past the creation time still sees the
  * case appear in a later window, as it would when the city's moderator touches the request.
+ * With `keepsUpdatedTime` the time stays where it was (a late publication a poller can miss).
+ * Never-published cases are not in `moderation` and stay unpublished.
  */
-export function publishDueCases(store: SimulatorStore, nowMs: number): void {
+export function publishDueCases(store: SimulatorStore, nowMs: number, options: { keepsUpdatedTime?: boolean } = {}): void {
   for (const id of store.moderation) {
     const stored = store.cases.get(id);
-    if (stored === undefined || stored.publishAt === null) {
+    if (stored === undefined || stored.publishAt === null || stored.publishAt === NEVER_PUBLISHED) {
       store.moderation.delete(id);
       continue;
     }
     if (nowMs < stored.publishAt) continue;
-    stored.record.updated_datetime = toHelsinkiIso(stored.publishAt);
+    if (options.keepsUpdatedTime !== true) stored.record.updated_datetime = toHelsinkiIso(stored.publishAt);
     stored.publishAt = null;
     store.moderation.delete(id);
   }
