@@ -1,13 +1,17 @@
 import { z } from "zod";
+import { storableDeep } from "../../src/lib/storable-text.ts";
 import type { CaseRecord, CaseTask } from "../../src/ports/case-system.ts";
 
 /**
  * Tolerant reading of GeoReport v2 records as Helsinki serves them. Every quirk in
  * `design/helsinki-open311.md` §2 is accepted here so that the rest of Silta sees one shape:
  * `""`, `null` and a missing field all become `null`; ids stay strings; `lat`/`long` strings
- * become numbers; `zip_code` is read as `zipcode`. A record that cannot be a case at all (not an
- * object, no id, no service code, no open/closed status) is rejected whole, with a reason, so the
- * caller can quarantine it: nothing here throws on bad data and nothing is half-parsed.
+ * become numbers; `zip_code` is read as `zipcode`. Text PostgreSQL cannot store (U+0000, lone
+ * surrogates) is cleaned and the record says which fields were (`cleanedFields`). A record with
+ * no service code is still a case (`serviceCode` is `""`; routing excludes it with a reason, so the
+ * ledger counts it). A record that cannot be a case at all (not an object, no id, a status that
+ * is neither open nor closed) is rejected whole, with a reason, so the caller can quarantine it:
+ * nothing here throws on bad data and nothing is half-parsed.
  */
 
 export type CaseParseResult =
@@ -152,11 +156,36 @@ const extendedAttributes = z.preprocess(
   }),
 );
 
+/**
+ * Status words servers use besides GeoReport's own `open` and `closed` (SeeClickFix-style
+ * `Acknowledged`, `Archived`; Mark-a-Spot's `in_progress`). Anything else is not guessed.
+ */
+const STATUS_SYNONYMS: Record<string, "open" | "closed"> = {
+  open: "open",
+  opened: "open",
+  new: "open",
+  acknowledged: "open",
+  in_progress: "open",
+  "in progress": "open",
+  closed: "closed",
+  archived: "closed",
+  resolved: "closed",
+};
+
+/** A service code, or `""` when the record has none (still a case: routing excludes it). */
+const serviceCode = z.preprocess(
+  (value) => (typeof value === "number" && Number.isFinite(value) ? String(value) : (blankToNull(value) ?? "")),
+  z
+    .string({ error: "service_code is not a string" })
+    .trim()
+    .max(CASE_RECORD_LIMITS.idChars, { error: `service_code is longer than ${CASE_RECORD_LIMITS.idChars} characters` }),
+);
+
 const wireRecord = z.object({
   service_request_id: requiredId("service_request_id"),
-  service_code: requiredId("service_code"),
+  service_code: serviceCode,
   status: z.preprocess(
-    (value) => (typeof value === "string" ? value.trim().toLowerCase() : value),
+    (value) => (typeof value === "string" ? (STATUS_SYNONYMS[value.trim().toLowerCase()] ?? value) : value),
     z.enum(["open", "closed"], { error: "status is missing or not open/closed" }),
   ),
   status_notes: optionalText,
@@ -248,7 +277,8 @@ export function parseCaseRecord(raw: unknown): CaseParseResult {
     serviceObjectType: extended.service_object_type,
     reporter: hasReporter ? { firstName: wire.first_name, lastName: wire.last_name, email: wire.email, phone: wire.phone } : null,
   };
-  return { ok: true, record };
+  const { value: storable, cleaned } = storableDeep(record);
+  return { ok: true, record: cleaned.length > 0 ? { ...storable, cleanedFields: cleaned } : storable };
 }
 
 /**

@@ -155,7 +155,7 @@ describe("Open311 client error classification (msw)", () => {
   });
 
   it("refuses an unreadable record on getCase as permanent, without half-parsing it", async () => {
-    server.use(http.get(`${BASE}/requests/:file`, () => HttpResponse.json([{ service_request_id: "x", status: "open" }])));
+    server.use(http.get(`${BASE}/requests/:file`, () => HttpResponse.json([{ service_request_id: "x", service_code: "171" }])));
     const error = await rejectionOf(client().getCase("x"));
     expect(error).toMatchObject({ code: "case_system_rejected", errorClass: "permanent" });
   });
