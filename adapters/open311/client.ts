@@ -1,11 +1,22 @@
 import createClient from "openapi-fetch";
 import { SiltaError } from "../../src/domain/errors.ts";
-import { failureFromFetchError, failureFromResponse } from "../../src/lib/http-failure.ts";
-import type { CaseRecord, CaseStatusUpdate, CaseSystem } from "../../src/ports/case-system.ts";
+import { shortFailureReason } from "../../src/lib/failure-reason.ts";
+import { canonicalJson, sha256Hex } from "../../src/lib/hash.ts";
+import { failureFromAnswer, failureFromFetchError } from "../../src/lib/http-failure.ts";
+import type {
+  CaseRecord,
+  CaseStatusUpdate,
+  CaseSystem,
+  ListReport,
+  RejectedCaseRow,
+  WriteBackProbe,
+} from "../../src/ports/case-system.ts";
+import { SOURCE_PROFILES, type SourceProfile } from "../../src/ports/source-profile.ts";
 import type { HeaderMap } from "../../src/ports/work-order-system.ts";
 import type { paths } from "./openapi.d.ts";
+import { hasPagingSignals, readPagingSignals, withPage } from "./paging.ts";
 import { type CaseListReject, parseCaseList } from "./parse.ts";
-import { type TruncatedWindow, walkUpdateWindows } from "./poll-windows.ts";
+import { type CapKnowledge, type TruncatedWindow, walkUpdateWindows } from "./poll-windows.ts";
 import { readPushedCases } from "./push.ts";
 
 /**
@@ -23,10 +34,16 @@ export interface Open311CaseSystemOptions {
   locale?: string;
   /** Per-call timeout. Default 15 s. */
   timeoutMs?: number;
-  /** Longest `updated_after`…`updated_before` span per call. Default (and Helsinki's limit) 90 days. */
+  /** What this server does (paging, cap, write-back, meaning of `closed`). Default Helsinki's. */
+  profile?: SourceProfile;
+  /** List reads carry `api_key` so that they include unpublished cases (the `keyed_list` intake). */
+  keyedLists?: boolean;
+  /** Longest `updated_after`…`updated_before` span per call. Default the profile's (Helsinki: 90 days). */
   maxWindowMs?: number;
-  /** Rows at which a list answer may be incomplete. Default (Helsinki) 200. */
+  /** Rows at which an unpaged list answer may be incomplete. Default the profile's (Helsinki: 200; generic: learnt). */
   cap?: number;
+  /** Told once when the row cap of a server whose cap was unknown has been learnt. */
+  onCapLearnt?: (cap: number) => void;
   /** A capped window this short is not split further. Default 1 s (Helsinki's timestamp resolution). */
   minWindowMs?: number;
   /**
@@ -44,7 +61,15 @@ export interface Open311CaseSystemOptions {
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-const DEFAULTS = { timeoutMs: 15_000, maxWindowMs: 90 * DAY_MS, cap: 200, minWindowMs: 1000 } as const;
+const DEFAULTS = { timeoutMs: 15_000, minWindowMs: 1000 } as const;
+/**
+ * While a server's cap is unknown, an unpaged answer this long is checked by reading its window
+ * in halves (poll-windows.ts, `CapKnowledge`). Low enough to catch any cap a server is likely to
+ * have, and each check raises the threshold, so a server without a cap is checked a few times.
+ */
+const FIRST_SUSPECT_ROWS = 50;
+/** A list read that has not ended after this many pages is a server paging in circles. */
+const MAX_PAGES = 10_000;
 
 /**
  * Each window is asked from one second before its start, and both ends are rounded outwards to
@@ -63,28 +88,16 @@ function formatQueryTime(ms: number): string {
   return iso.endsWith(".000Z") ? `${iso.slice(0, -5)}Z` : iso;
 }
 
-/** The text of a GeoReport error body (`[{code, description}]`), or of whatever else came back. */
-export function describeErrorBody(body: unknown): string {
-  if (Array.isArray(body)) {
-    return body
-      .map((item) =>
-        typeof item === "object" && item !== null && "description" in item ? String(item.description) : JSON.stringify(item),
-      )
-      .join("; ");
-  }
-  if (typeof body === "object" && body !== null) {
-    // 6Aika's server answers a bad key with an object body.
-    for (const key of ["description", "detail", "message", "error"]) {
-      const value = (body as Record<string, unknown>)[key];
-      if (typeof value === "string") return value;
-    }
-    return JSON.stringify(body);
-  }
-  return typeof body === "string" ? body : "";
+/** Time of a record's last update in epoch ms; unknown sorts first. */
+function updatedMs(record: CaseRecord): number {
+  const ms = record.updatedAt === null ? Number.NaN : Date.parse(record.updatedAt);
+  return Number.isNaN(ms) ? Number.NEGATIVE_INFINITY : ms;
 }
 
-/** A list query's own filters; every list call adds `extensions` and the locale. */
-type RequestsQuery = Omit<NonNullable<paths["/requests.json"]["get"]["parameters"]["query"]>, "extensions" | "locale">;
+/** A row that could not be read, as the port reports it: the raw row reduced to its hash. */
+function toRejectedRow(reject: CaseListReject): RejectedCaseRow {
+  return { serviceRequestId: reject.serviceRequestId, reason: reject.reason, rowHash: sha256Hex(canonicalJson(reject.raw)) };
+}
 
 interface RawAnswer {
   data?: unknown;
@@ -106,13 +119,7 @@ async function send(what: string, run: () => Promise<RawAnswer>): Promise<RawAns
 }
 
 function failure(what: string, answer: RawAnswer): SiltaError {
-  return failureFromResponse(
-    answer.response.status,
-    answer.response.headers,
-    what,
-    describeErrorBody(answer.error),
-    "case_system",
-  );
+  return failureFromAnswer(answer.response.status, answer.response.headers, what, answer.error, "case_system");
 }
 
 /**
@@ -128,8 +135,8 @@ const CASES_PER_LIST = 100;
  */
 export function createOpen311CaseSystem(options: Open311CaseSystemOptions): CaseSystem {
   const timeoutMs = options.timeoutMs ?? DEFAULTS.timeoutMs;
-  const maxWindowMs = options.maxWindowMs ?? DEFAULTS.maxWindowMs;
-  const cap = options.cap ?? DEFAULTS.cap;
+  const maxWindowMs = options.maxWindowMs ?? (options.profile ?? SOURCE_PROFILES.helsinki).maxWindowDays * DAY_MS;
+  const cap = options.cap ?? (options.profile ?? SOURCE_PROFILES.helsinki).listCap;
   const minWindowMs = options.minWindowMs ?? DEFAULTS.minWindowMs;
   if (maxWindowMs - WIDENING_MS < minWindowMs) {
     throw new SiltaError("config_invalid", `maxWindowMs must exceed minWindowMs by more than ${WIDENING_MS} ms`);
@@ -139,28 +146,124 @@ export function createOpen311CaseSystem(options: Open311CaseSystemOptions): Case
   const locale = options.locale !== undefined ? { locale: options.locale } : {};
   const pushSecrets = options.pushSecrets ?? [];
 
-  /** One `GET requests.json`: refused or unreadable answers throw, unreadable rows go to `onRejectedRecord`. */
-  async function readList(what: string, query: RequestsQuery) {
-    const answer = await send(what, () =>
-      client.GET("/requests.json", {
-        params: { query: { ...query, extensions: "true", ...locale } },
+  const profile = options.profile ?? SOURCE_PROFILES.helsinki;
+  const listsCarryKey = options.keyedLists === true && options.apiKey !== undefined && options.apiKey !== "";
+  const capKnowledge: CapKnowledge = {
+    cap: cap,
+    suspectRows: cap ?? FIRST_SUSPECT_ROWS,
+    ...(options.onCapLearnt ? { onLearnt: options.onCapLearnt } : {}),
+  };
+  const baseUrl = options.baseUrl.replace(/\/+$/, "");
+  const origin = new URL(baseUrl).origin;
+
+  /** A record as the profile reads it: a server without Helsinki's detailed status has no desk or works state. */
+  const shape = (record: CaseRecord): CaseRecord =>
+    profile.detailedStatus === "none" && record.detailedStatusRaw !== null
+      ? { ...record, deskStatus: null, worksStatus: null, detailedStatusRaw: null }
+      : record;
+
+  /** One GET of a list page: refused or unreadable answers throw. */
+  async function getListPage(what: string, url: string) {
+    let response: Response;
+    let body: unknown;
+    try {
+      response = await globalThis.fetch(url, {
+        headers: { Accept: "application/json" },
+        redirect: "manual",
         signal: AbortSignal.timeout(timeoutMs),
-      }),
-    );
-    if (!answer.response.ok) throw failure(what, answer);
-    const list = parseCaseList(answer.data);
-    if (!list.ok) throw new SiltaError("case_system_unavailable", `${what}: ${list.reason}`);
-    for (const reject of list.rejects) options.onRejectedRecord?.(reject);
-    return { records: list.records, rowCount: list.rowCount };
+      });
+      const text = await response.text();
+      try {
+        body = text === "" ? null : JSON.parse(text);
+      } catch {
+        body = text;
+        // A 2xx whose body is not JSON: typically a proxy or maintenance page in front of the API.
+        if (response.ok) throw new SiltaError("case_system_unavailable", `${what} answered a body that is not JSON`);
+      }
+    } catch (error) {
+      throw failureFromFetchError(error, what, "case_system");
+    }
+    if (!response.ok) throw failureFromAnswer(response.status, response.headers, what, body, "case_system");
+    return { body, headers: response.headers };
   }
 
-  function listWindow(after: Date, before: Date, only: { status?: string; serviceCode?: string } = {}) {
-    return readList("Open311 GET requests.json", {
-      updated_after: formatQueryTime(Math.floor((after.getTime() - EDGE_OVERLAP_MS) / SECOND_MS) * SECOND_MS),
-      updated_before: formatQueryTime(Math.ceil(before.getTime() / SECOND_MS) * SECOND_MS),
-      ...(only.status ? { status: only.status } : {}),
-      ...(only.serviceCode ? { service_code: only.serviceCode } : {}),
-    });
+  /**
+   * One list query, read to its last page: `page`/`page_size` where the profile asks for them, then
+   * every next page the server signals (Link rel=next, X-Next-Page-URL, a page count, a total),
+   * in whatever order it sorts. Each case is kept once, its latest version; unreadable rows go
+   * to `onRejectedRecord` and `report`. A server that answers a page it already answered (it
+   * ignores `page`) ends the read. `incomplete`: the server's total promised more than was read.
+   */
+  async function readList(what: string, query: Record<string, string>, report?: ListReport) {
+    const first = new URL(`${baseUrl}/requests.json`);
+    for (const [name, value] of Object.entries({ ...query, extensions: "true", ...locale })) first.searchParams.set(name, value);
+    if (listsCarryKey && options.apiKey) first.searchParams.set("api_key", options.apiKey);
+    if (profile.paging !== "none" && profile.pageSize !== null) first.searchParams.set("page_size", String(profile.pageSize));
+    if (profile.paging === "page") first.searchParams.set("page", "1");
+    const byId = new Map<string, CaseRecord>();
+    let rowCount = 0;
+    let paged = false;
+    let total: number | null = null;
+    let rejected = 0;
+    let url = first.toString();
+    for (let page = 1; ; page++) {
+      const answer = await getListPage(what, url);
+      const list = parseCaseList(answer.body);
+      if (!list.ok) throw new SiltaError("case_system_unavailable", `${what}: ${list.reason}`);
+      let fresh = 0;
+      for (const record of list.records) {
+        const known = byId.get(record.serviceRequestId);
+        if (known === undefined) fresh++;
+        if (known === undefined || updatedMs(record) >= updatedMs(known)) byId.set(record.serviceRequestId, record);
+      }
+      for (const reject of list.rejects) {
+        rejected++;
+        options.onRejectedRecord?.(reject);
+        report?.rejected?.(toRejectedRow(reject));
+      }
+      rowCount += list.rowCount;
+      if (profile.paging === "none") break;
+      const signals = readPagingSignals(answer.headers, url);
+      if (hasPagingSignals(signals)) paged = true;
+      if (signals.totalCount !== null) total = signals.totalCount;
+      // An empty page, or one holding only cases already read (a server that ignores `page`), ends the read.
+      if (list.rowCount === 0 || (page > 1 && fresh === 0 && list.rejects.length === 0)) break;
+      const next =
+        signals.next ??
+        (signals.pageCount !== null && page < signals.pageCount ? withPage(url, page + 1) : null) ??
+        (total !== null && rowCount < total ? withPage(url, page + 1) : null) ??
+        (profile.paging === "page" && profile.pageSize !== null && list.rowCount >= profile.pageSize
+          ? withPage(url, page + 1)
+          : null);
+      if (next === null) break;
+      if (profile.paging === "page") paged = true;
+      // S5: a next-page link may only lead back to the same server.
+      if (new URL(next).origin !== origin)
+        throw new SiltaError("case_system_rejected", `${what}: the next-page link leads to another host; not followed`);
+      if (page >= MAX_PAGES) throw new SiltaError("case_system_unavailable", `${what}: more than ${MAX_PAGES} pages`);
+      url = next;
+    }
+    const records = [...byId.values()].map(shape).sort((a, b) => updatedMs(a) - updatedMs(b));
+    const incomplete = total !== null && byId.size + rejected < total;
+    return { records, rowCount, paged, incomplete };
+  }
+
+  function listWindow(after: Date, before: Date, only: { status?: string; serviceCode?: string } = {}, report?: ListReport) {
+    return readList(
+      "Open311 GET requests.json",
+      {
+        updated_after: formatQueryTime(Math.floor((after.getTime() - EDGE_OVERLAP_MS) / SECOND_MS) * SECOND_MS),
+        updated_before: formatQueryTime(Math.ceil(before.getTime() / SECOND_MS) * SECOND_MS),
+        ...(only.status ? { status: only.status } : {}),
+        ...(only.serviceCode ? { service_code: only.serviceCode } : {}),
+      },
+      report,
+    );
+  }
+
+  /** The answer may still be cut: paged but short of its total, or unpaged at the cap. */
+  function stillCut(part: { rowCount: number; paged: boolean; incomplete: boolean }): boolean {
+    return part.paged ? part.incomplete : part.rowCount >= (capKnowledge.cap ?? capKnowledge.suspectRows);
   }
 
   async function listServiceCodes(): Promise<string[]> {
@@ -178,14 +281,14 @@ export function createOpen311CaseSystem(options: Open311CaseSystemOptions): Case
   }
 
   return {
-    async listChangedCases(updatedAfter, updatedBefore, onPage) {
+    async listChangedCases(updatedAfter, updatedBefore, onPage, report) {
       const result = await walkUpdateWindows<CaseRecord>({
         from: updatedAfter,
         to: updatedBefore,
         maxWindowMs: maxWindowMs - WIDENING_MS,
         minWindowMs,
-        cap,
-        fetchWindow: listWindow,
+        cap: capKnowledge,
+        fetchWindow: (after, before) => listWindow(after, before, {}, report),
         ...(onPage ? { onWindow: onPage } : {}),
       });
       if (result.truncatedWindows.length === 0) return result.records;
@@ -198,22 +301,25 @@ export function createOpen311CaseSystem(options: Open311CaseSystemOptions): Case
       for (const window of result.truncatedWindows) {
         let stillCapped = false;
         for (const status of ["open", "closed"]) {
-          const part = await listWindow(window.after, window.before, { status });
+          const part = await listWindow(window.after, window.before, { status }, report);
           let found = part.records;
-          if (part.rowCount >= cap) {
+          if (stillCut(part)) {
             codes ??= await listServiceCodes();
             // Helsinki's cases carry codes its services.json does not list: add those seen.
             const sliceCodes = new Set([...codes, ...part.records.map((record) => record.serviceCode)]);
             found = [];
             for (const serviceCode of sliceCodes) {
-              const slice = await listWindow(window.after, window.before, { status, serviceCode });
-              if (slice.rowCount >= cap) stillCapped = true;
+              const slice = await listWindow(window.after, window.before, { status, serviceCode }, report);
+              if (stillCut(slice)) stillCapped = true;
               found.push(...slice.records);
             }
           }
           for (const record of found) if (!byId.has(record.serviceRequestId)) byId.set(record.serviceRequestId, record);
         }
-        if (stillCapped) options.onTruncatedWindow?.(window);
+        if (stillCapped) {
+          options.onTruncatedWindow?.(window);
+          report?.truncated?.(window);
+        }
       }
       const found = [...byId.values()];
       if (!onPage) return found;
@@ -234,7 +340,7 @@ export function createOpen311CaseSystem(options: Open311CaseSystemOptions): Case
       const list = parseCaseList(answer.data);
       if (!list.ok) throw new SiltaError("case_system_unavailable", `${what}: ${list.reason}`);
       const [record] = list.records;
-      if (record !== undefined) return record;
+      if (record !== undefined) return shape(record);
       const [reject] = list.rejects;
       if (reject === undefined) return null;
       options.onRejectedRecord?.(reject);
@@ -252,6 +358,33 @@ export function createOpen311CaseSystem(options: Open311CaseSystemOptions): Case
         found.push(...list.records);
       }
       return found;
+    },
+
+    async probeWriteBack(): Promise<WriteBackProbe> {
+      const url = new URL(`${baseUrl}/servicerequestupdates.json`);
+      const now = Date.now();
+      url.searchParams.set("start_date", formatQueryTime(Math.floor((now - 60_000) / SECOND_MS) * SECOND_MS));
+      url.searchParams.set("end_date", formatQueryTime(Math.ceil(now / SECOND_MS) * SECOND_MS));
+      if (options.apiKey) url.searchParams.set("api_key", options.apiKey);
+      try {
+        const response = await globalThis.fetch(url, { redirect: "manual", signal: AbortSignal.timeout(timeoutMs) });
+        const text = await response.text();
+        const reason = shortFailureReason({
+          status: response.status,
+          contentType: response.headers.get("content-type"),
+          body: text,
+        });
+        // The endpoint exists when it answers anything but "no such resource": a 400 or 403 is its own refusal.
+        if (response.status === 404 || response.status === 405 || response.status === 501 || response.status === 410)
+          return { state: "unavailable", reason };
+        if (response.status >= 500) return { state: "unknown", reason };
+        return { state: "available", reason };
+      } catch (error) {
+        return {
+          state: "unknown",
+          reason: failureFromFetchError(error, "Open311 GET servicerequestupdates.json", "case_system").message,
+        };
+      }
     },
 
     async postStatusUpdate(update: CaseStatusUpdate): Promise<{ updateId: string }> {

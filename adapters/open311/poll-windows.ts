@@ -12,16 +12,36 @@
 export interface WindowPage<T> {
   records: T[];
   /**
-   * Rows the server sent, including rows the caller could not parse: the server's cap counts
-   * those too. Defaults to `records.length`.
+   * Rows the server sent in one answer, including rows the caller could not parse: the server's
+   * cap counts those too. Defaults to `records.length`. Ignored for a paged answer.
    */
   rowCount?: number;
+  /**
+   * The answer was paged by the server's own signals and read to its last page: no cap applies.
+   * `incomplete` then says whether the server's total count promised more rows than were read.
+   */
+  paged?: boolean;
+  incomplete?: boolean;
 }
 
 export interface TruncatedWindow {
   after: Date;
   before: Date;
   rowCount: number;
+}
+
+/**
+ * What the walk knows of the server's row cap. Known (configured, or Helsinki's documented 200),
+ * or learnt: while unknown, an unpaged answer of `suspectRows` rows or more is checked by reading
+ * its window in halves. If the halves find more cases than the whole did, its row count is the
+ * cap; if not, the server answered in full and the threshold rises above that count. Shared by
+ * every walk of one client, so the server is learnt once per process.
+ */
+export interface CapKnowledge {
+  cap: number | null;
+  suspectRows: number;
+  /** Told once when a cap is learnt. */
+  onLearnt?: (cap: number) => void;
 }
 
 export interface WindowWalkOptions<T> {
@@ -33,8 +53,8 @@ export interface WindowWalkOptions<T> {
   maxWindowMs: number;
   /** A window this short is not split further, even when capped. */
   minWindowMs: number;
-  /** Row count at which the server may have left rows out (Helsinki: 200). */
-  cap: number;
+  /** Row count at which the server may have left rows out (Helsinki: 200), or what is known of it. */
+  cap: number | CapKnowledge;
   fetchWindow(after: Date, before: Date): Promise<WindowPage<T>>;
   /**
    * Takes each accepted window's records as it arrives, oldest window first; the walk then keeps
@@ -84,56 +104,72 @@ export function splitPoint(after: number, before: number): number {
 }
 
 /**
- * Walks [from, to) in windows of at most `maxWindowMs`, oldest first, halving any window that
- * returns `cap` rows or more, and returns each record once (its latest version).
+ * Walks [from, to) in windows of at most `maxWindowMs`, oldest first, halving any window whose
+ * answer may be incomplete, and returns each record once (its latest version). An answer may be
+ * incomplete when it is unpaged and holds the cap (or more), or when it was paged and the
+ * server's total promised more rows than its pages held.
  *
- * A window already at `minWindowMs` that is still capped is kept as it is and the walk moves on:
- * splitting further cannot separate rows that share one timestamp (a bulk update can touch
+ * A window already at `minWindowMs` that is still incomplete is kept as it is and the walk moves
+ * on: splitting further cannot separate rows that share one timestamp (a bulk update can touch
  * hundreds of cases in the same second), and retrying it would stall every later window. Those
- * rows are not lost for good either: any later change moves a case into a later window. The
- * window is reported in `truncatedWindows` so that the caller can log it.
+ * rows are not lost for good either: any later change moves a case into a later window, and the
+ * anti-entropy re-read reads the source's whole set. The window is reported in
+ * `truncatedWindows` so that the caller can raise it with admins.
  */
 export async function walkUpdateWindows<T extends Keyed>(options: WindowWalkOptions<T>): Promise<WindowWalkResult<T>> {
-  const { cap, fetchWindow } = options;
+  const { fetchWindow } = options;
   const minWindowMs = Math.max(1, Math.floor(options.minWindowMs));
   const maxWindowMs = Math.max(minWindowMs, Math.floor(options.maxWindowMs));
-  if (!(cap >= 1)) throw new RangeError("cap must be at least 1");
+  const knowledge: CapKnowledge = typeof options.cap === "number" ? { cap: options.cap, suspectRows: options.cap } : options.cap;
+  if (knowledge.cap !== null && !(knowledge.cap >= 1)) throw new RangeError("cap must be at least 1");
   const start = options.from.getTime();
   const end = options.to.getTime();
-
-  // A stack of pending windows; the top is always the oldest, so windows are asked in time order.
-  const chunks: Array<[number, number]> = [];
-  for (let chunkStart = start; chunkStart < end; chunkStart += maxWindowMs) {
-    chunks.push([chunkStart, Math.min(chunkStart + maxWindowMs, end)]);
-  }
-  const pending = chunks.reverse();
 
   const latest = new Map<string, T>();
   const truncatedWindows: TruncatedWindow[] = [];
   let calls = 0;
-  for (let window = pending.pop(); window !== undefined; window = pending.pop()) {
-    const [after, before] = window;
+
+  const mayBeIncomplete = (page: WindowPage<T>, rowCount: number): boolean => {
+    if (page.paged) return page.incomplete === true;
+    return rowCount >= (knowledge.cap ?? knowledge.suspectRows);
+  };
+
+  /** Reads one window, halving it while its answer may be incomplete; returns the ids it found. */
+  const walkWindow = async (after: number, before: number): Promise<Set<string>> => {
     const page = await fetchWindow(new Date(after), new Date(before));
     calls += 1;
     const rowCount = page.rowCount ?? page.records.length;
-    if (rowCount >= cap) {
+    if (mayBeIncomplete(page, rowCount)) {
       if (before - after > minWindowMs) {
         const middle = splitPoint(after, before);
-        // The capped answer is a subset of what the two halves will return: drop it.
-        pending.push([middle, before], [after, middle]);
-        continue;
+        // The first answer is a subset of what the two halves return: drop it.
+        const found = await walkWindow(after, middle);
+        for (const id of await walkWindow(middle, before)) found.add(id);
+        if (!page.paged && knowledge.cap === null) {
+          if (found.size > rowCount) {
+            knowledge.cap = rowCount;
+            knowledge.onLearnt?.(rowCount);
+          } else knowledge.suspectRows = Math.max(knowledge.suspectRows, rowCount + 1);
+        }
+        return found;
       }
       truncatedWindows.push({ after: new Date(after), before: new Date(before), rowCount });
     }
+    const ids = new Set(page.records.map((record) => record.serviceRequestId));
     if (options.onWindow) {
       await options.onWindow(page.records);
-      continue;
+      return ids;
     }
     for (const record of page.records) {
       const known = latest.get(record.serviceRequestId);
       // On a tie the later answer wins: it was read later.
       if (known === undefined || updatedMs(record) >= updatedMs(known)) latest.set(record.serviceRequestId, record);
     }
+    return ids;
+  };
+
+  for (let chunkStart = start; chunkStart < end; chunkStart += maxWindowMs) {
+    await walkWindow(chunkStart, Math.min(chunkStart + maxWindowMs, end));
   }
 
   const records = [...latest.values()].sort(

@@ -50,6 +50,11 @@ export interface CaseRecord {
    * in the ledger, sent to a target only when its mapping allows the field.
    */
   reporter: { firstName: string | null; lastName: string | null; email: string | null; phone: string | null } | null;
+  /**
+   * Fields whose text was cleaned on the way in (characters PostgreSQL cannot store), by path;
+   * absent when nothing was. Names only, never values.
+   */
+  cleanedFields?: string[];
 }
 
 /** Status values of the service-request-updates extension (mySociety / FixMyStreet). */
@@ -80,17 +85,47 @@ export interface CaseStatusUpdate {
   externalStatusCode: string | null;
 }
 
+/** A listed row that could not be read as a case. Never the row itself: it may hold personal data. */
+export interface RejectedCaseRow {
+  /** The row's id, when it could be read. */
+  serviceRequestId: string | null;
+  /** Names fields, never values. */
+  reason: string;
+  /** SHA-256 of the row (canonical JSON): tells the same bad row from another without keeping it. */
+  rowHash: string;
+}
+
+/** What a list read could not take in, told as it happens so that the caller can record it. */
+export interface ListReport {
+  rejected?(row: RejectedCaseRow): void;
+  /** A window whose answer may still be cut after every way of reading it smaller. */
+  truncated?(window: { after: Date; before: Date; rowCount: number }): void;
+}
+
+/**
+ * Whether the case system takes write-backs (mySociety's `servicerequestupdates`), as probed at
+ * start: `unavailable` when the endpoint is not there (404, 405, 501), `unknown` when the probe
+ * itself failed (then write-back stays on and its jobs retry as usual).
+ */
+export interface WriteBackProbe {
+  state: "available" | "unavailable" | "unknown";
+  /** A short reason: status, content type and the first words of the answer. */
+  reason: string;
+}
+
 export interface CaseSystem {
   /**
    * Every case updated in [updatedAfter, updatedBefore), de-duplicated by id. Implementations
-   * walk the source's windows themselves (shrinking a window that hits the source's cap).
-   * With `onPage`, an implementation may hand the records over page by page instead (oldest
-   * first; a case can come twice, the later copy newer) and return only what it did not.
+   * walk the source's windows and pages themselves (following its paging signals, shrinking a
+   * window that may be cut). With `onPage`, an implementation may hand the records over page by
+   * page instead (oldest first; a case can come twice, the later copy newer) and return only
+   * what it did not. `report` hears of rows that could not be read and windows still cut.
    */
   listChangedCases(
     updatedAfter: Date,
     updatedBefore: Date,
     onPage?: (records: CaseRecord[]) => Promise<void>,
+    report?: ListReport,
   ): Promise<CaseRecord[]>;
   /** One case by id, or null when the source does not know it. */
   getCase(serviceRequestId: string): Promise<CaseRecord | null>;
@@ -100,6 +135,8 @@ export interface CaseSystem {
    * pre-moderated Helsinki case shows only through `getCase`), so callers ask `getCase` for those.
    */
   getCases?(serviceRequestIds: readonly string[]): Promise<CaseRecord[]>;
+  /** Asks whether write-back exists at the source (see WriteBackProbe). Absent: assume it does. */
+  probeWriteBack?(): Promise<WriteBackProbe>;
   /** Writes field status back to the case. Idempotent by `updateId`. */
   postStatusUpdate(update: CaseStatusUpdate): Promise<{ updateId: string }>;
   /**
