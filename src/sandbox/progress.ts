@@ -15,21 +15,25 @@ export interface SandboxProgress {
   pendingEvents: number;
   /** Routed cases not yet at rest: some link still moving or its final status not yet written back. */
   unsettled: number;
+  /** Records from the case system held in quarantine (accounted for, with a reason). */
+  quarantined: number;
 }
 
 /**
  * Where the sandbox stands, from Silta's own tables. A case is settled when every link of it is
  * at rest: parked, cancelled, re-routed, or at a terminal field status already written back (or
- * one that is not written back at all), with no job or event pending.
+ * one that is not written back at all, or any when write-back is off), with no job or event pending.
  */
-export async function readProgress(database: Database): Promise<SandboxProgress> {
+export async function readProgress(database: Database, options: { writeBack?: boolean } = {}): Promise<SandboxProgress> {
+  // With write-back off (a server without servicerequestupdates), a finished link is at rest as it is.
+  const writtenBack = options.writeBack === false ? sql`true` : sql`l.written_back_status = l.field_status`;
   const [row] = await database.rows<Record<keyof SandboxProgress, number>>(sql`
     with link_rest as (
       select l.case_id,
         bool_and(
           l.state in ('parked', 'cancelled', 'rerouted')
           or (l.state = 'forwarded' and l.field_status in ('completed', 'scheduled_later', 'no_action', 'interrupted', 'cancelled')
-              and l.written_back_status = l.field_status)
+              and ${writtenBack})
         ) as at_rest
       from links l group by l.case_id
     )
@@ -45,7 +49,8 @@ export async function readProgress(database: Database): Promise<SandboxProgress>
       (select count(*)::int from links where state = 'cancelled') as cancelled,
       (select count(*)::int from outbox_jobs where state in ('pending', 'running')) as "pendingJobs",
       (select count(*)::int from inbox_events where state = 'pending') as "pendingEvents",
-      (select count(*)::int from link_rest where not at_rest) as unsettled
+      (select count(*)::int from link_rest where not at_rest) as unsettled,
+      (select count(*)::int from source_quarantine where state = 'open') as quarantined
   `);
   if (!row) throw new Error("progress query returned no row");
   return row;

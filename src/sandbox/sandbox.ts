@@ -8,6 +8,7 @@ import { parseConfig, targetEnvPrefix } from "../config/config.ts";
 import type { Database } from "../db/client.ts";
 import { migrateDatabase } from "../db/migrate-node.ts";
 import { openDatabase, parseDatabaseTarget } from "../db/open-node.ts";
+import { reReadSource } from "../domain/anti-entropy.ts";
 import { issueContractorKey } from "../domain/contractor-gateway.ts";
 import { type Logger, silentLogger } from "../domain/deps.ts";
 import { createRng } from "../lib/prng.ts";
@@ -38,6 +39,13 @@ export interface SandboxOptions {
   cancelFraction: number;
   /** The Helsinki simulator also pushes its cases to Silta's push intake (the poll still runs). */
   push?: boolean;
+  /**
+   * Which kind of Open311 server to simulate, and the matching Silta profile. `helsinki` (default):
+   * 200-row cap, most cases never published (reached by push and by list reads with the key), a few
+   * records with NUL characters or no service code. `generic`: 100-row pages newest first with
+   * paging headers, no write-back endpoint, `closed` meaning resolved.
+   */
+  open311Profile?: "helsinki" | "generic";
   log?: Logger;
   /** Where human-readable notes go (the CLI prints them). */
   say?: (line: string) => void;
@@ -56,8 +64,12 @@ export interface Sandbox {
   databaseLabel: string;
   /** Adds n more generated cases to the Helsinki simulator. */
   addCases(n: number): void;
-  /** One poll now, then the city withdraws its share of the freshly routed cases. */
+  /** One poll now (and, every few seconds, an anti-entropy re-read), then the city withdraws its share of the freshly routed cases. */
   poll(): Promise<void>;
+  /** One anti-entropy re-read of the simulator's whole set now. */
+  reRead(): Promise<void>;
+  /** Which Open311 profile the sandbox runs. */
+  open311Profile: "helsinki" | "generic";
   progress(): Promise<SandboxProgress>;
   stop(): Promise<void>;
 }
@@ -73,7 +85,7 @@ async function ensureEmpty(database: Database, reset: boolean, label: string): P
     );
   }
   await database.rows(
-    sql`truncate reconciliation_findings, ledger_entries, inbox_events, outbox_jobs, links, cases, poll_cursors, contractor_keys restart identity`,
+    sql`truncate reconciliation_findings, ledger_entries, inbox_events, outbox_jobs, links, cases, poll_cursors, contractor_keys, source_quarantine restart identity`,
   );
 }
 
@@ -108,8 +120,17 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     await migrateDatabase(database);
   }
 
+  const open311Profile = options.open311Profile ?? "helsinki";
   const adminToken = `sandbox-admin-${[...crypto.getRandomValues(new Uint8Array(12))].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
-  const helsinki = await startHelsinkiSimulator({ seed: options.seed });
+  const helsinki = await startHelsinkiSimulator({
+    seed: options.seed,
+    profile: open311Profile,
+    // Helsinki publishes under 10 % of its feedback; its push and keyed reads still show every case.
+    ...(open311Profile === "helsinki" && !options.fromFile
+      ? { unpublishedShare: 0.7, badRecords: { nulShare: 0.02, emptyServiceCodeShare: 0.02 } }
+      : {}),
+    ...(open311Profile === "generic" ? { badRecords: { nulShare: 0.02, emptyServiceCodeShare: 0.02 } } : {}),
+  });
   const stara = await startStaraSimulator({ seed: options.seed + 1, progress });
   const contractors = new Map<string, RunningContractorSimulator>();
   const env: Record<string, string> = {
@@ -122,10 +143,19 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     SILTA_ADMIN_TOKENS: adminToken,
     // The simulated cases' photos live on the simulator's attachment host (S5's media allow-list).
     SILTA_MEDIA_HOSTS: "asiointi.hel.fi,attachments.open311-sim.example",
+    // A sandbox's cases all arrive at once, so its crews report in bursts no real contractor makes:
+    // at the production default (20/s) a simulated contractor that gives up after five 429s lost
+    // its last events, and a run of a few hundred cases never settled.
+    SILTA_RATE_LIMIT_CONTRACTOR_PER_SECOND: "500",
+    SILTA_RATE_LIMIT_CONTRACTOR_BURST: "1000",
   };
   const staraInbound = generateWebhookSecret();
   const pushSecret = generateWebhookSecret();
-  if (options.push) env.SILTA_OPEN311_PUSH_SECRETS = pushSecret;
+  // Helsinki's authoritative intake: the city's signed push, and list reads with the key.
+  const push = options.push || (open311Profile === "helsinki" && !options.fromFile);
+  if (push) env.SILTA_OPEN311_PUSH_SECRETS = pushSecret;
+  env.SILTA_OPEN311_PROFILE = open311Profile;
+  env.SILTA_OPEN311_INTAKE = "keyed-list";
   let offset = 2;
   for (const target of mappings.targets.values()) {
     const prefix = targetEnvPrefix(target.id);
@@ -163,7 +193,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   });
 
   stara.sim.setWebhookTarget(`${silta.url}/webhooks/stara`, [staraInbound]);
-  if (options.push) helsinki.sim.setPushTarget(`${silta.url}/intake/open311`, [pushSecret]);
+  if (push) helsinki.sim.setPushTarget(`${silta.url}/intake/open311`, [pushSecret]);
   const contractorKeys = new Map<string, string>();
   for (const [targetId, sim] of contractors) {
     const key = await issueContractorKey(database, targetId, "sandbox");
@@ -190,6 +220,14 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   if (!options.fromFile) addCases(options.cases);
 
   const withdrawn = new Set<string>();
+  let lastReRead = performance.now();
+  const reRead = async () => {
+    lastReRead = performance.now();
+    // Sandbox cases are recent: two days reach them all (file records widen the poll instead).
+    const days = Math.max(2, Math.ceil((pollLookbackMs ?? 0) / 86_400_000));
+    const summary = await reReadSource(silta.deps, { days, callGapMs: 0 });
+    if (summary.missing > 0) say(`anti-entropy re-read: ${summary.missing} case(s) the polls had missed, taken in`);
+  };
   return {
     silta,
     helsinki,
@@ -200,8 +238,11 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     database,
     databaseLabel,
     addCases,
+    open311Profile,
+    reRead,
     async poll() {
       await silta.pollNow();
+      if (performance.now() - lastReRead >= 15_000) await reRead();
       if (options.cancelFraction <= 0) return;
       const routed = await database.rows<{ id: string }>(sql`select id from cases where disposition = 'routed' order by id`);
       let cancelled = 0;
@@ -213,7 +254,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       // Take the withdrawals in at once, while their work orders are still on their way.
       if (cancelled > 0) await silta.pollNow();
     },
-    progress: () => readProgress(database),
+    progress: () => readProgress(database, { writeBack: silta.deps.source?.writeBack.enabled ?? true }),
     async stop() {
       helsinki.sim.setPushTarget(null);
       await silta.stop();

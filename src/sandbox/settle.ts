@@ -15,7 +15,12 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** True when Silta has taken in every case the city has and nothing is moving any more. */
 export function isSettled(progress: SandboxProgress, cityCases: number): boolean {
-  return progress.cases >= cityCases && progress.unsettled === 0 && progress.pendingJobs === 0 && progress.pendingEvents === 0;
+  return (
+    progress.cases + progress.quarantined >= cityCases &&
+    progress.unsettled === 0 &&
+    progress.pendingJobs === 0 &&
+    progress.pendingEvents === 0
+  );
 }
 
 /**

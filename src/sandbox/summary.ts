@@ -13,7 +13,15 @@ export interface SandboxSummary {
   workOrdersCreated: number;
   duplicateWorkOrders: number;
   fieldStatusesWrittenBack: number;
-  /** Cases the city has that Silta never took in, plus forwarded work orders the target does not hold. */
+  /** Which Open311 server the sandbox simulated (`--open311-profile`). */
+  open311Profile: "helsinki" | "generic";
+  /** Cases at the simulated source: published or not, readable or not (its own store, the ground truth). */
+  sourceCases: number;
+  /** Of those, cases Silta accounts for: taken in (routed or excluded, with a reason) or held in quarantine with a reason. */
+  accountedFor: number;
+  /** Of those, held in quarantine. */
+  quarantined: number;
+  /** Cases the city has that Silta does not account for, plus forwarded work orders the target does not hold. */
   lost: number;
   ledgerBalanced: boolean;
   /** Planted personal data found in what contractors received or in the ledger. */
@@ -42,7 +50,12 @@ export async function summarizeSandbox(
   const { database, helsinki, stara, contractors } = sandbox;
   const cityCases = [...helsinki.sim.store.cases.keys()];
   const known = new Set((await database.rows<{ id: string }>(sql`select id from cases`)).map((r) => r.id));
-  const notTakenIn = cityCases.filter((id) => !known.has(id)).length;
+  const held = new Set(
+    (await database.rows<{ key: string }>(sql`select key from source_quarantine where state = 'open'`)).map((r) => r.key),
+  );
+  const accountedFor = cityCases.filter((id) => known.has(id) || held.has(id)).length;
+  const quarantined = cityCases.filter((id) => !known.has(id) && held.has(id)).length;
+  const notTakenIn = cityCases.length - accountedFor;
 
   // Ground truth at the targets: how many orders each reference has.
   const holdings = new Map<string, number>();
@@ -96,6 +109,10 @@ export async function summarizeSandbox(
     seed: extra.seed,
     database: sandbox.databaseLabel,
     cases: cityCases.length,
+    open311Profile: sandbox.open311Profile,
+    sourceCases: cityCases.length,
+    accountedFor,
+    quarantined,
     routed: counts?.routed ?? 0,
     excluded: counts?.excluded ?? 0,
     cancelled: counts?.cancelled ?? 0,
@@ -119,6 +136,7 @@ export async function summarizeSandbox(
 export function sandboxPassed(summary: SandboxSummary): boolean {
   return (
     summary.lost === 0 &&
+    summary.accountedFor === summary.sourceCases &&
     summary.duplicateWorkOrders === 0 &&
     summary.ledgerBalanced &&
     summary.personalDataLeaks === 0 &&
