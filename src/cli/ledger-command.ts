@@ -1,13 +1,21 @@
 import type { Command } from "commander";
 import { migrateDatabase } from "../db/migrate-node.ts";
 import { openDatabase, parseDatabaseTarget } from "../db/open-node.ts";
+import { readIntakeHealth } from "../domain/intake-health.ts";
+import { countQuarantinedRecords } from "../domain/intake-quarantine.ts";
 import { checkLedgerBalance } from "../domain/ledger.ts";
 
 export function registerLedgerCommand(program: Command): void {
   const ledger = program.command("ledger").description("Inspect the reconciliation ledger");
   ledger
     .command("check")
-    .description("Verify the balance invariant: every case forwarded, excluded, parked, cancelled or in flight")
+    .description(
+      "Verify the balance invariant (every case forwarded, excluded, parked, cancelled or in flight) and report source-side coverage",
+    )
+    .addHelpText(
+      "after",
+      "\nCoverage comes from the last anti-entropy re-read (`silta reconcile --source`, or the nightly schedule): cases at the\nsource, and how many of them Silta accounts for (taken in, or held in quarantine with a reason). Exit status 1 when\nthe ledger is not balanced or the last re-read found cases unaccounted for.",
+    )
     .option(
       "--db <url-or-path>",
       "a postgres:// URL or a PGlite data folder",
@@ -19,7 +27,14 @@ export function registerLedgerCommand(program: Command): void {
       try {
         await migrateDatabase(database);
         const balance = await checkLedgerBalance(database);
-        if (options.json) console.log(JSON.stringify(balance, null, 2));
+        const health = await readIntakeHealth(database, {
+          now: new Date(),
+          staleMs: Number.POSITIVE_INFINITY,
+          since: new Date(),
+        });
+        const source = { coverage: health.coverage, quarantined: await countQuarantinedRecords(database) };
+        const covered = !health.coverage || health.coverage.accountedFor >= health.coverage.sourceCases;
+        if (options.json) console.log(JSON.stringify({ ...balance, source }, null, 2));
         else {
           console.log(
             `${balance.cases} cases: ${Object.entries(balance.accounts)
@@ -28,8 +43,14 @@ export function registerLedgerCommand(program: Command): void {
           );
           console.log(balance.balanced ? "ledger balanced" : `ledger NOT balanced: ${balance.violationCount} case(s):`);
           for (const v of balance.violations) console.log(`  ${v.caseId}: ${v.problem}`);
+          const c = health.coverage;
+          console.log(
+            c
+              ? `source (re-read ${c.at}): ${c.sourceCases} cases at the source, ${c.accountedFor} accounted for; ${c.missing} had been missed (${c.repaired} taken in); ${source.quarantined} held in quarantine${c.seesUnpublished ? "" : "; the public list shows no unpublished cases"}`
+              : `source: not re-read yet (run \`silta reconcile --source\`); ${source.quarantined} record(s) held in quarantine`,
+          );
         }
-        process.exitCode = balance.balanced ? 0 : 1;
+        process.exitCode = balance.balanced && covered ? 0 : 1;
       } finally {
         await database.close();
       }

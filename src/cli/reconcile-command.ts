@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { parseConfig } from "../config/config.ts";
 import { migrateDatabase } from "../db/migrate-node.ts";
 import { openDatabase, parseDatabaseTarget } from "../db/open-node.ts";
+import { reReadSource } from "../domain/anti-entropy.ts";
 import { DEFAULT_ENGINE_SETTINGS, noopMetrics, type SiltaDeps } from "../domain/deps.ts";
 import { type ReconcileReport, reconcileOpenLinks } from "../domain/reconcile/reconcile.ts";
 import { loadMappingsFromDir } from "../mappings/load-node.ts";
@@ -16,6 +17,8 @@ interface ReconcileFlags {
   db?: string;
   mappings: string;
   limit: number;
+  source?: boolean;
+  days?: number;
 }
 
 /** Prints a run for people: the counts, then each finding with what to do about it. */
@@ -47,6 +50,13 @@ export function registerReconcileCommand(program: Command): void {
     .option("--db <url-or-path>", "a postgres:// URL or a PGlite data folder (default: DATABASE_URL or SILTA_DATA_DIR)")
     .option("--mappings <dir>", "the mappings folder", process.env.SILTA_MAPPINGS_DIR ?? "mappings")
     .option("--limit <n>", "findings to print without --json", (v) => Number.parseInt(v, 10), 50)
+    .option(
+      "--source",
+      "instead: re-read the case system's whole set (anti-entropy) and take in every case Silta missed (missing_in_silta)",
+    )
+    .option("--days <n>", "with --source: how far back to re-read (default SILTA_ANTI_ENTROPY_DAYS)", (v) =>
+      Number.parseInt(v, 10),
+    )
     .addHelpText(
       "after",
       "\nReads the targets' and the case system's connection settings from the environment, as `silta start`.\nFindings close themselves when a later run no longer sees the drift; repairs are queued for the\nrunning Silta's work loop (outbox and inbox). Exit status: 0 when nothing is open, 1 when findings\nare open, 2 on a configuration error.\n\nExamples:\n  npx silta reconcile\n  npx silta reconcile --repair --json",
@@ -67,8 +77,30 @@ export function registerReconcileCommand(program: Command): void {
           log: createNodeLogger(config.logLevel === "info" ? "warn" : config.logLevel),
           metrics: noopMetrics,
           now: () => new Date(),
+          source: {
+            profile: config.open311.profile,
+            intake: config.open311.intake,
+            writeBack: { enabled: true, reason: "not used by reconciliation" },
+          },
         };
         const started = performance.now();
+        if (flags.source) {
+          const coverage = await reReadSource(deps, {
+            ...config.antiEntropy,
+            ...(flags.days ? { days: flags.days } : {}),
+            onProgress: ({ sourceCases, missing }) =>
+              say(
+                `${((performance.now() - started) / 1000).toFixed(1).padStart(6)}s ${sourceCases} cases read, ${missing} missed`,
+              ),
+          });
+          if (flags.json) console.log(JSON.stringify(coverage));
+          else
+            console.log(
+              `${coverage.sourceCases} cases at the source since ${coverage.from}; ${coverage.accountedFor} accounted for; ${coverage.missing} missed by intake, ${coverage.repaired} taken in now; ${coverage.intake.quarantined} newly quarantined; ${coverage.truncatedWindows} windows still cut`,
+            );
+          process.exitCode = coverage.accountedFor >= coverage.sourceCases ? 0 : 1;
+          return;
+        }
         const report = await reconcileOpenLinks(deps, {
           repair: Boolean(flags.repair),
           onProgress: (step) => say(`${((performance.now() - started) / 1000).toFixed(1).padStart(6)}s ${step}`),

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { DEFAULT_RATE_LIMITS, type RateLimitSettings } from "../http/limits/rate-limit.ts";
 import { checkOutboundUrl, DEFAULT_MEDIA_HOSTS, targetPolicy } from "../lib/outbound-guard.ts";
+import { type IntakeSource, SOURCE_PROFILES, type SourceProfile } from "../ports/source-profile.ts";
 
 /** A configuration value was wrong: names the setting and what is allowed. Start-up stops. */
 export class ConfigError extends Error {
@@ -46,7 +47,28 @@ const envSchema = z.object({
   SILTA_OPEN311_API_KEY: z.string().min(1).optional(),
   /** Secrets the city's system signs pushed cases with (POST /intake/open311); unset: push intake is off. */
   SILTA_OPEN311_PUSH_SECRETS: secretList.optional(),
+  /** What the Open311 server does (adapters' source profiles): helsinki (default) or generic GeoReport v2. */
+  SILTA_OPEN311_PROFILE: z.enum(["helsinki", "generic"]).default("helsinki"),
+  /** Overrides of the profile, each optional. */
+  SILTA_OPEN311_PAGING: z.enum(["auto", "page", "none"]).optional(),
+  SILTA_OPEN311_PAGE_SIZE: z.coerce.number().int().min(1).max(10_000).optional(),
+  SILTA_OPEN311_LIST_CAP: z.union([z.literal("learn"), z.coerce.number().int().min(1).max(100_000)]).optional(),
+  SILTA_OPEN311_WRITE_BACK: z.enum(["probe", "on", "off"]).optional(),
+  SILTA_OPEN311_CLOSED_MEANS: z.enum(["forwarded", "resolved"]).optional(),
+  SILTA_OPEN311_DETAILED_STATUS: z.enum(["extended_attributes", "none"]).optional(),
+  SILTA_OPEN311_UPDATED_TIME_MOVES: z.enum(["true", "false"]).optional(),
+  SILTA_OPEN311_MAX_WINDOW_DAYS: z.coerce.number().int().min(1).max(3650).optional(),
+  /** Where Silta sees every case, published or not; default: push when push secrets are set, else keyed-list with a key, else public-list. */
+  SILTA_OPEN311_INTAKE: z.enum(["push", "keyed-list", "public-list"]).optional(),
   SILTA_POLL_CRON: cronExpression.default("*/30 * * * * *"),
+  /** The anti-entropy re-read of the source's whole set; default nightly (hourly where update times do not move). */
+  SILTA_ANTI_ENTROPY_CRON: cronExpression.optional(),
+  /** How far back the re-read reaches; default the retention period. */
+  SILTA_ANTI_ENTROPY_DAYS: z.coerce.number().int().min(1).max(3650).optional(),
+  /** Pause between the re-read's list calls. */
+  SILTA_ANTI_ENTROPY_CALL_GAP_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
+  /** Readiness fails and the console warns when no poll has succeeded for this long. */
+  SILTA_INTAKE_STALE_MINUTES: z.coerce.number().positive().max(10_080).default(15),
   SILTA_POLL_LOOKBACK_HOURS: z.coerce.number().positive().max(2160).default(24),
   SILTA_WORKER_IDLE_MS: z.coerce.number().int().min(10).max(60_000).default(500),
   SILTA_RETRY_HORIZON_HOURS: z.coerce
@@ -105,6 +127,24 @@ const envSchema = z.object({
   SILTA_RETENTION_CRON: cronExpression.default("0 30 3 * * *"),
 });
 
+/** The named profile with each SILTA_OPEN311_* override applied. */
+function sourceProfileFrom(e: z.infer<typeof envSchema>): SourceProfile {
+  const base: SourceProfile = SOURCE_PROFILES[e.SILTA_OPEN311_PROFILE];
+  return {
+    ...base,
+    ...(e.SILTA_OPEN311_PAGING ? { paging: e.SILTA_OPEN311_PAGING } : {}),
+    ...(e.SILTA_OPEN311_PAGE_SIZE !== undefined ? { pageSize: e.SILTA_OPEN311_PAGE_SIZE } : {}),
+    ...(e.SILTA_OPEN311_LIST_CAP !== undefined
+      ? { listCap: e.SILTA_OPEN311_LIST_CAP === "learn" ? null : e.SILTA_OPEN311_LIST_CAP }
+      : {}),
+    ...(e.SILTA_OPEN311_WRITE_BACK ? { writeBack: e.SILTA_OPEN311_WRITE_BACK } : {}),
+    ...(e.SILTA_OPEN311_CLOSED_MEANS ? { closedMeans: e.SILTA_OPEN311_CLOSED_MEANS } : {}),
+    ...(e.SILTA_OPEN311_DETAILED_STATUS ? { detailedStatus: e.SILTA_OPEN311_DETAILED_STATUS } : {}),
+    ...(e.SILTA_OPEN311_UPDATED_TIME_MOVES ? { updatedTimeMoves: e.SILTA_OPEN311_UPDATED_TIME_MOVES === "true" } : {}),
+    ...(e.SILTA_OPEN311_MAX_WINDOW_DAYS !== undefined ? { maxWindowDays: e.SILTA_OPEN311_MAX_WINDOW_DAYS } : {}),
+  };
+}
+
 function rate(fallback: number) {
   return z.coerce.number().min(0).max(100_000).default(fallback);
 }
@@ -131,7 +171,11 @@ export interface SiltaConfig {
   publicUrl: string;
   mappingsDir: string;
   /** `pushSecrets` empty: push intake (POST /intake/open311) is off and the poll alone reads cases. */
-  open311: { url: string; apiKey: string | null; pushSecrets: string[] };
+  open311: { url: string; apiKey: string | null; pushSecrets: string[]; profile: SourceProfile; intake: IntakeSource };
+  /** The anti-entropy re-read (SILTA_ANTI_ENTROPY_*). */
+  antiEntropy: { cron: string; days: number; callGapMs: number };
+  /** SILTA_INTAKE_STALE_MINUTES in ms. */
+  intakeStaleMs: number;
   pollCron: string;
   pollLookbackMs: number;
   workerIdleMs: number;
@@ -225,6 +269,18 @@ export function parseConfig(
       `SILTA_HTTP_TIMEOUT_MS: ${parsed.data.SILTA_HTTP_TIMEOUT_MS} ms must be at most half of SILTA_LEASE_SECONDS (${parsed.data.SILTA_LEASE_SECONDS} s)`,
     );
   }
+  if (parsed.success) {
+    const e = parsed.data;
+    const intake = e.SILTA_OPEN311_INTAKE;
+    if (intake === "push" && !e.SILTA_OPEN311_PUSH_SECRETS)
+      problems.push("SILTA_OPEN311_INTAKE: push needs SILTA_OPEN311_PUSH_SECRETS (the secrets the city signs pushes with)");
+    if (intake === "keyed-list" && !e.SILTA_OPEN311_API_KEY)
+      problems.push(
+        "SILTA_OPEN311_INTAKE: keyed-list needs SILTA_OPEN311_API_KEY (list reads with the key include unpublished cases)",
+      );
+    if (e.SILTA_OPEN311_WRITE_BACK === "on" && !e.SILTA_OPEN311_API_KEY)
+      problems.push("SILTA_OPEN311_WRITE_BACK: on needs SILTA_OPEN311_API_KEY (service request updates are written with it)");
+  }
   if (!parsed.success || problems.length > 0) {
     throw new ConfigError(
       `Silta cannot start: the configuration has ${problems.length} problem(s):\n  ${problems.join("\n  ")}\nSee README.md, "Configuration".`,
@@ -241,7 +297,26 @@ export function parseConfig(
       url: e.SILTA_OPEN311_URL,
       apiKey: e.SILTA_OPEN311_API_KEY ?? null,
       pushSecrets: e.SILTA_OPEN311_PUSH_SECRETS ?? [],
+      profile: sourceProfileFrom(e),
+      intake:
+        e.SILTA_OPEN311_INTAKE === "push"
+          ? "push"
+          : e.SILTA_OPEN311_INTAKE === "keyed-list"
+            ? "keyed_list"
+            : e.SILTA_OPEN311_INTAKE === "public-list"
+              ? "public_list"
+              : e.SILTA_OPEN311_PUSH_SECRETS
+                ? "push"
+                : e.SILTA_OPEN311_API_KEY
+                  ? "keyed_list"
+                  : "public_list",
     },
+    antiEntropy: {
+      cron: e.SILTA_ANTI_ENTROPY_CRON ?? (sourceProfileFrom(e).updatedTimeMoves ? "0 20 2 * * *" : "0 20 * * * *"),
+      days: e.SILTA_ANTI_ENTROPY_DAYS ?? e.SILTA_RETENTION_DAYS,
+      callGapMs: e.SILTA_ANTI_ENTROPY_CALL_GAP_MS,
+    },
+    intakeStaleMs: e.SILTA_INTAKE_STALE_MINUTES * 60_000,
     pollCron: e.SILTA_POLL_CRON,
     pollLookbackMs: e.SILTA_POLL_LOOKBACK_HOURS * 3_600_000,
     workerIdleMs: e.SILTA_WORKER_IDLE_MS,

@@ -1,6 +1,7 @@
 import type { Database } from "../db/client.ts";
 import type { Mappings } from "../mappings/mappings.ts";
 import type { CaseSystem } from "../ports/case-system.ts";
+import type { IntakeSource, SourceProfile } from "../ports/source-profile.ts";
 import type { WorkOrderSystem } from "../ports/work-order-system.ts";
 import type { CrashPointLabel } from "./crash-points.ts";
 import type { BreakerSettings, BudgetSettings, TargetGuards } from "./target-guard.ts";
@@ -26,7 +27,9 @@ export interface Metrics {
   /** One inbox event was settled (applied, stale, quarantined, unknown_work_order). */
   fieldEvent(event: { target: string; state: string }): void;
   /** Cases seen by one intake round. */
-  intake(event: { new: number; updated: number; routed: number; excluded: number }): void;
+  intake(event: { new: number; updated: number; routed: number; excluded: number; quarantined?: number }): void;
+  /** One intake poll ended, successfully or not. */
+  poll?(event: { ok: boolean }): void;
   /** Media URLs left out of one work order by the outbound guard (S5); a count, never the URLs. */
   mediaUrlsDropped?(event: { target: string; count: number }): void;
 }
@@ -94,6 +97,17 @@ export const DEFAULT_ENGINE_SETTINGS: Omit<EngineSettings, "workerId"> = {
   pollDeepEveryMs: 60_000,
 };
 
+/**
+ * What Silta knows of its case system: the profile it was configured with, where it sees every
+ * case, and whether write-back is on (the profile's setting, or the start-up probe's finding).
+ * Absent: Helsinki's profile with write-back on.
+ */
+export interface SourceState {
+  profile: SourceProfile;
+  intake: IntakeSource;
+  writeBack: { enabled: boolean; reason: string };
+}
+
 /** Everything the core needs, built once per runtime by its entry file. No module-level singletons. */
 export interface SiltaDeps {
   database: Database;
@@ -113,4 +127,6 @@ export interface SiltaDeps {
   targetGuards?: TargetGuards;
   /** Which media URLs work orders may carry (SILTA_MEDIA_HOSTS); absent: the default, asiointi.hel.fi only. */
   media?: MediaFilter;
+  /** The case system's profile and write-back state (SourceState). */
+  source?: SourceState;
 }

@@ -1,9 +1,11 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Tx } from "../db/client.ts";
+import { describeDatabaseError } from "../db/describe-database-error.ts";
 import { cases, links, outboxJobs } from "../db/schema/index.ts";
 import { canonicalJson, sha256Hex } from "../lib/hash.ts";
 import type { CaseRecord } from "../ports/case-system.ts";
 import type { SiltaDeps } from "./deps.ts";
+import { quarantineSourceRecords, releaseQuarantined } from "./intake-quarantine.ts";
 import { appendLedger, type LedgerEntryInput } from "./ledger.ts";
 import { enqueueJob } from "./outbox.ts";
 import { routeCase } from "./routing.ts";
@@ -17,6 +19,54 @@ export interface IntakeSummary {
   routed: number;
   excluded: number;
   cancelled: number;
+  /** Cases the database refused even alone: held in `source_quarantine` with the database's reason. */
+  quarantined: number;
+}
+
+/** The ledger's note for a case taken in: new or changed, and which fields were cleaned to be storable. */
+function intakeDetail(kind: "new" | "changed", record: CaseRecord): string {
+  if (!record.cleanedFields?.length) return kind;
+  return `${kind}; cleaned ${record.cleanedFields.join(", ")}`.slice(0, 200);
+}
+
+/**
+ * SQLSTATE classes that mean "this data", not "this database": 22 data exception (a character
+ * PostgreSQL cannot store, a value out of range), 23 integrity constraint, 54 program limit (a
+ * row too large). Anything else (a lost connection, a shutdown) fails the whole intake, so that
+ * nothing is quarantined for the database's own trouble and the poll retries it all.
+ */
+function isDataError(error: unknown): boolean {
+  const { code } = describeDatabaseError(error);
+  return code !== null && /^(22|23|54)[0-9A-Z]{3}$/.test(code);
+}
+
+/**
+ * Writes one batch; if the database refuses it for its data, writes each case alone, and holds
+ * in quarantine (with the database's code and message, never the case) each case refused alone.
+ * One bad record costs its batch a retry, never the rest of the intake.
+ */
+async function writeEachOrQuarantine(
+  deps: SiltaDeps,
+  batch: Hashed[],
+  summary: IntakeSummary,
+  write: (items: Hashed[]) => Promise<void>,
+): Promise<void> {
+  try {
+    await write(batch);
+    return;
+  } catch (error) {
+    if (!isDataError(error)) throw error;
+    if (batch.length === 1) {
+      const { code, message } = describeDatabaseError(error);
+      const id = batch[0]?.record.serviceRequestId ?? null;
+      deps.log.error({ serviceRequestId: id, pgCode: code, pgMessage: message }, "case refused by the database: quarantined");
+      summary.quarantined += await quarantineSourceRecords(deps.database, [
+        { serviceRequestId: id, reason: `database refused: ${code} ${message}`, rowHash: batch[0]?.hash ?? null },
+      ]);
+      return;
+    }
+  }
+  for (const item of batch) await writeEachOrQuarantine(deps, [item], summary, write);
 }
 
 /** Cases are written this many to a transaction: large enough to amortise commits, small enough to keep locks short. */
@@ -44,7 +94,16 @@ function caseColumns({ record, hash }: Hashed) {
  * costs a share of one read, so overlapping poll windows are cheap.
  */
 export async function ingestCases(deps: SiltaDeps, records: readonly CaseRecord[]): Promise<IntakeSummary> {
-  const summary: IntakeSummary = { seen: records.length, new: 0, updated: 0, unchanged: 0, routed: 0, excluded: 0, cancelled: 0 };
+  const summary: IntakeSummary = {
+    seen: records.length,
+    new: 0,
+    updated: 0,
+    unchanged: 0,
+    routed: 0,
+    excluded: 0,
+    cancelled: 0,
+    quarantined: 0,
+  };
   // The same case twice in one batch (overlapping windows): the later copy wins.
   const latest = new Map<string, CaseRecord>();
   for (const record of records) latest.set(record.serviceRequestId, record);
@@ -73,11 +132,15 @@ export async function ingestCases(deps: SiltaDeps, records: readonly CaseRecord[
   const byId = (a: Hashed, b: Hashed) => (a.record.serviceRequestId < b.record.serviceRequestId ? -1 : 1);
   changed.sort(byId);
   for (let i = 0; i < changed.length; i += CASES_PER_TRANSACTION) {
-    await ingestChangedCases(deps, changed.slice(i, i + CASES_PER_TRANSACTION), summary);
+    await writeEachOrQuarantine(deps, changed.slice(i, i + CASES_PER_TRANSACTION), summary, (items) =>
+      ingestChangedCases(deps, items, summary),
+    );
   }
   fresh.sort(byId);
   for (let i = 0; i < fresh.length; i += CASES_PER_TRANSACTION) {
-    await ingestNewCases(deps, fresh.slice(i, i + CASES_PER_TRANSACTION), summary);
+    await writeEachOrQuarantine(deps, fresh.slice(i, i + CASES_PER_TRANSACTION), summary, (items) =>
+      ingestNewCases(deps, items, summary),
+    );
   }
   return summary;
 }
@@ -88,7 +151,13 @@ export async function ingestCases(deps: SiltaDeps, records: readonly CaseRecord[
  * transaction inserted get links, jobs and ledger entries.
  */
 async function ingestNewCases(deps: SiltaDeps, batch: Hashed[], summary: IntakeSummary): Promise<void> {
-  const decisions = new Map(batch.map((item) => [item.record.serviceRequestId, routeCase(deps.mappings, item.record)]));
+  const closedMeansResolved = deps.source?.profile.closedMeans === "resolved";
+  const decisions = new Map(
+    batch.map((item) => [item.record.serviceRequestId, routeCase(deps.mappings, item.record, { closedMeansResolved })]),
+  );
+  const records = new Map(batch.map((item) => [item.record.serviceRequestId, item.record]));
+  // Counted only once the transaction commits: a batch the database refuses is written again case by case.
+  const counts = { new: 0, unchanged: 0, routed: 0, excluded: 0 };
   await deps.database.db.transaction(async (tx) => {
     const inserted = await tx
       .insert(cases)
@@ -110,10 +179,18 @@ async function ingestNewCases(deps: SiltaDeps, batch: Hashed[], summary: IntakeS
     for (const { id, hash } of inserted) {
       const decision = decisions.get(id);
       if (!decision) continue;
-      ledger.push({ caseId: id, direction: "source_in", operation: "intake", outcome: "ok", payloadHash: hash, detail: "new" });
+      const record = records.get(id);
+      ledger.push({
+        caseId: id,
+        direction: "source_in",
+        operation: "intake",
+        outcome: "ok",
+        payloadHash: hash,
+        detail: record ? intakeDetail("new", record) : "new",
+      });
       if (decision.kind === "excluded") {
         ledger.push({ caseId: id, direction: "internal", operation: "exclude", outcome: "excluded", detail: decision.reason });
-        summary.excluded++;
+        counts.excluded++;
       } else {
         newLinks.push({
           caseId: id,
@@ -121,11 +198,16 @@ async function ingestNewCases(deps: SiltaDeps, batch: Hashed[], summary: IntakeS
           externalRef: externalRefFor(deps.mappings.city, id, decision.target),
           ruleId: decision.ruleId,
         });
-        summary.routed++;
+        counts.routed++;
       }
     }
-    summary.new += inserted.length;
-    summary.unchanged += batch.length - inserted.length;
+    counts.new += inserted.length;
+    counts.unchanged += batch.length - inserted.length;
+    // A case held in quarantine before (refused by the database, or unreadable) is in now.
+    await releaseQuarantined(
+      tx,
+      inserted.map((row) => row.id),
+    );
     if (newLinks.length > 0) {
       const linkRows = await tx
         .insert(links)
@@ -158,6 +240,7 @@ async function ingestNewCases(deps: SiltaDeps, batch: Hashed[], summary: IntakeS
     }
     await appendLedger(tx, ledger);
   });
+  for (const key of Object.keys(counts) as (keyof typeof counts)[]) summary[key] += counts[key];
 }
 
 /**
@@ -168,6 +251,8 @@ async function ingestNewCases(deps: SiltaDeps, batch: Hashed[], summary: IntakeS
  * nearly every case it forwards, so this path runs about once per round trip.
  */
 async function ingestChangedCases(deps: SiltaDeps, batch: Hashed[], summary: IntakeSummary): Promise<void> {
+  // Counted only once the transaction commits: a batch the database refuses is written again case by case.
+  const counts = { unchanged: 0, updated: 0, cancelled: 0 };
   await deps.database.db.transaction(async (tx) => {
     const current = await tx
       .select({ id: cases.id, hash: cases.snapshotHash, disposition: cases.disposition })
@@ -185,7 +270,7 @@ async function ingestChangedCases(deps: SiltaDeps, batch: Hashed[], summary: Int
       const row = stored.get(item.record.serviceRequestId);
       return row !== undefined && row.hash !== item.hash;
     });
-    summary.unchanged += batch.length - changed.length;
+    counts.unchanged += batch.length - changed.length;
     if (changed.length === 0) return;
     const rows = changed.map((item) => {
       const c = caseColumns(item);
@@ -215,20 +300,28 @@ async function ingestChangedCases(deps: SiltaDeps, batch: Hashed[], summary: Int
         operation: "intake" as const,
         outcome: "ok",
         payloadHash: hash,
-        detail: "changed",
+        detail: intakeDetail("changed", record),
       })),
     );
-    summary.updated += changed.length;
+    counts.updated += changed.length;
+    const closedMeansResolved = deps.source?.profile.closedMeans === "resolved";
     for (const { record } of changed) {
       const withdrawn = record.deskStatus !== null && deps.mappings.cityCancelDeskStatuses.has(record.deskStatus);
-      if (withdrawn && stored.get(record.serviceRequestId)?.disposition === "routed")
-        summary.cancelled += await queueCancellations(tx, record.serviceRequestId, record.deskStatus ?? "");
+      // Where `closed` means resolved, the city closing a case withdraws what is still to be done.
+      const resolved = closedMeansResolved && record.status === "closed";
+      if ((withdrawn || resolved) && stored.get(record.serviceRequestId)?.disposition === "routed")
+        counts.cancelled += await queueCancellations(
+          tx,
+          record.serviceRequestId,
+          withdrawn ? `city desk status ${record.deskStatus}` : "closed at the source (resolved)",
+        );
     }
   });
+  for (const key of Object.keys(counts) as (keyof typeof counts)[]) summary[key] += counts[key];
 }
 
 /** Marks the case's open links as to be cancelled and queues one cancel job each. */
-async function queueCancellations(tx: Tx, caseId: string, deskStatus: string): Promise<number> {
+async function queueCancellations(tx: Tx, caseId: string, why: string): Promise<number> {
   const open = await tx
     .update(links)
     .set({ desired: "cancelled", updatedAt: new Date() })
@@ -250,7 +343,7 @@ async function queueCancellations(tx: Tx, caseId: string, deskStatus: string): P
       operation: "cancel_work_order",
       outcome: "queued",
       idempotencyKey: link.externalRef,
-      detail: `city desk status ${deskStatus}`,
+      detail: why,
     });
   }
   return open.length;

@@ -3,6 +3,7 @@ import type { Tx } from "../db/client.ts";
 import { links } from "../db/schema/index.ts";
 import type { SiltaDeps } from "./deps.ts";
 import { LeaseLostError } from "./job-errors.ts";
+import { appendLedger } from "./ledger.ts";
 import { enqueueOrRearmJob, type finishJob, type OutboxJob } from "./outbox.ts";
 import { withQuickRetry } from "./quick-retry.ts";
 
@@ -28,6 +29,24 @@ export async function writeBackLinkStatus(
   enterGate: () => void = () => {},
 ): Promise<void> {
   const started = Date.now();
+  const writeBack = deps.source?.writeBack;
+  if (writeBack && !writeBack.enabled) {
+    // The case system takes no write-backs (probed at start, or configured off): say so once per
+    // job in the ledger and finish, instead of retrying into dead letters.
+    await deps.database.db.transaction(async (tx) => {
+      await finish(tx, { state: "done" });
+      await appendLedger(tx, {
+        caseId: link.caseId,
+        linkId: link.id,
+        target: job.target,
+        direction: "source_out",
+        operation: "write_back",
+        outcome: "skipped",
+        detail: `write-back off: ${writeBack.reason}`.slice(0, 200),
+      });
+    });
+    return;
+  }
   const status = link.fieldStatus;
   const mapped = deps.mappings.writeback.statuses[status];
   if (link.state === "pending" || link.state === "parked") {

@@ -160,6 +160,7 @@ export function createApp(deps: SiltaDeps, options: AppOptions = {}): OpenAPIHon
     bodyReadTimeoutMs: readTimeoutMs,
     ...(limiters ? { sessionLimiter: limiters.admin, loginLimiter: limiters.login } : {}),
     ...(options.clientAddress ? { clientAddress: options.clientAddress } : {}),
+    ...(options.intakeHealth ? { intakeHealth: options.intakeHealth } : {}),
   });
   app.route("/admin", consoleApp);
 

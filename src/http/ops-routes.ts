@@ -1,6 +1,7 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { sql } from "drizzle-orm";
 import type { SiltaDeps } from "../domain/deps.ts";
+import { readIntakeHealth } from "../domain/intake-health.ts";
 import { errorResponse } from "./contractor-api/api-errors.ts";
 
 export interface OpsOptions {
@@ -8,11 +9,16 @@ export interface OpsOptions {
   expectedMigrations?: number;
   /** Prometheus text for /metrics; absent on runtimes without a metrics registry. */
   metrics?: { render(): Promise<{ contentType: string; body: string }> };
+  /**
+   * Intake freshness: `/readyz` answers 503 when no Open311 poll has succeeded for `staleMs`
+   * (counted from `since`, the process's start, when none has). Absent: not checked.
+   */
+  intakeHealth?: { staleMs: number; since: Date };
 }
 
 /**
- * Operations endpoints: `/healthz` (the process answers), `/readyz` (the database answers and
- * holds every migration this build ships) and `/metrics` (Prometheus). No auth: they carry no
+ * Operations endpoints: `/healthz` (the process answers), `/readyz` (the database answers, holds
+ * every migration this build ships, and intake is not stale) and `/metrics` (Prometheus). No auth: they carry no
  * case data, and probes and scrapers run inside the deployment.
  */
 export function registerOpsRoutes(app: OpenAPIHono, deps: SiltaDeps, options: OpsOptions): void {
@@ -33,7 +39,36 @@ export function registerOpsRoutes(app: OpenAPIHono, deps: SiltaDeps, options: Op
           503,
         );
       }
-      return c.json({ status: "ready", migrations: { applied, expected: expected ?? null } });
+      const source = deps.source
+        ? {
+            profile: deps.source.profile.name,
+            intake: deps.source.intake,
+            writeBack: deps.source.writeBack.enabled ? "on" : `off (${deps.source.writeBack.reason})`,
+          }
+        : undefined;
+      if (options.intakeHealth) {
+        const health = await readIntakeHealth(deps.database, { now: deps.now(), ...options.intakeHealth });
+        const intake = {
+          lastSuccessAt: health.lastSuccessAt,
+          lastFailureAt: health.lastFailureAt,
+          lastFailureReason: health.lastFailureReason,
+          coverage: health.coverage,
+        };
+        if (health.stale) {
+          return c.json(
+            {
+              status: "not_ready",
+              reason: `intake stale: no Open311 poll has succeeded for over ${Math.round(options.intakeHealth.staleMs / 60_000)} min`,
+              migrations: { applied, expected: expected ?? null },
+              intake,
+              source,
+            },
+            503,
+          );
+        }
+        return c.json({ status: "ready", migrations: { applied, expected: expected ?? null }, intake, source });
+      }
+      return c.json({ status: "ready", migrations: { applied, expected: expected ?? null }, source });
     } catch (error) {
       // The reason names the failing check, not connection details.
       const message = error instanceof Error ? error.message : String(error);

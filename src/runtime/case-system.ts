@@ -15,6 +15,8 @@ export function createCaseSystem(config: SiltaConfig, log?: Logger): CaseSystem 
     ...(config.open311.apiKey ? { apiKey: config.open311.apiKey } : {}),
     timeoutMs: config.httpTimeoutMs,
     pushSecrets: config.open311.pushSecrets,
+    profile: config.open311.profile,
+    keyedLists: config.open311.intake === "keyed_list",
     ...(log
       ? {
           onTruncatedWindow: (window) =>
@@ -22,6 +24,8 @@ export function createCaseSystem(config: SiltaConfig, log?: Logger): CaseSystem 
               { after: window.after.toISOString(), before: window.before.toISOString(), rows: window.rowCount },
               "open311 window still at the row cap at its smallest size: cases updated in it beyond the cap were not read",
             ),
+          onCapLearnt: (cap) =>
+            log.info({ cap }, "open311 list cap learnt from the server: windows answering this many rows are read smaller"),
           onRejectedRecord: (reject) =>
             log.warn(
               { serviceRequestId: reject.serviceRequestId, reason: reject.reason },

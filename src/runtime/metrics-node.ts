@@ -1,7 +1,8 @@
 import { sql } from "drizzle-orm";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { Database } from "../db/client.ts";
-import type { Metrics } from "../domain/deps.ts";
+import type { Metrics, SourceState } from "../domain/deps.ts";
+import { OPEN311_LAST_SUCCESS } from "../domain/intake-health.ts";
 
 export interface NodeMetrics {
   /** What the core reports to (SiltaDeps.metrics). */
@@ -17,7 +18,10 @@ export interface NodeMetrics {
  * intake, and at scrape time the backlog age and dead letters read from the database. Labels
  * are target ids, job kinds and outcome codes only: never case ids or personal data (S6).
  */
-export function createNodeMetrics(database: Database | null, options: { defaultMetrics?: boolean } = {}): NodeMetrics {
+export function createNodeMetrics(
+  database: Database | null,
+  options: { defaultMetrics?: boolean; source?: SourceState } = {},
+): NodeMetrics {
   const registry = new Registry();
   const deliveries = new Counter({
     name: "silta_deliveries_total",
@@ -64,7 +68,64 @@ export function createNodeMetrics(database: Database | null, options: { defaultM
     registers: [registry],
   });
 
+  const polls = new Counter({
+    name: "silta_open311_polls_total",
+    help: "Open311 intake polls by outcome (ok, failed).",
+    labelNames: ["outcome"] as const,
+    registers: [registry],
+  });
+  const quarantined = new Counter({
+    name: "silta_intake_quarantined_total",
+    help: "Records from the case system newly held in quarantine (unreadable, or refused by the database).",
+    registers: [registry],
+  });
+  if (options.source) {
+    const source = options.source;
+    new Gauge({
+      name: "silta_open311_write_back_enabled",
+      help: "1 when field status is written back to the case system; 0 when it is off (configured, or no servicerequestupdates).",
+      labelNames: ["profile"] as const,
+      registers: [registry],
+      collect() {
+        this.set({ profile: source.profile.name }, source.writeBack.enabled ? 1 : 0);
+      },
+    });
+  }
+
   if (database) {
+    new Gauge({
+      name: "silta_open311_last_success_timestamp_seconds",
+      help: "When the last Open311 poll succeeded (Unix time; 0: never).",
+      registers: [registry],
+      async collect() {
+        const [row] = await database.rows<{ position: string }>(
+          sql`select position from poll_cursors where name = ${OPEN311_LAST_SUCCESS}`,
+        );
+        this.set(row ? Date.parse(row.position) / 1000 : 0);
+      },
+    });
+    new Gauge({
+      name: "silta_intake_lag_seconds",
+      help: "Seconds since the last successful Open311 poll: how far behind the source Silta's view of it is.",
+      registers: [registry],
+      async collect() {
+        const [row] = await database.rows<{ position: string }>(
+          sql`select position from poll_cursors where name = ${OPEN311_LAST_SUCCESS}`,
+        );
+        this.set(row ? Math.max(0, (Date.now() - Date.parse(row.position)) / 1000) : 0);
+      },
+    });
+    new Gauge({
+      name: "silta_intake_quarantined_records",
+      help: "Records from the case system held in quarantine now.",
+      registers: [registry],
+      async collect() {
+        const [row] = await database.rows<{ n: number }>(
+          sql`select count(*)::int as n from source_quarantine where state = 'open'`,
+        );
+        this.set(Number(row?.n ?? 0));
+      },
+    });
     new Gauge({
       name: "silta_backlog_age_seconds",
       help: "Age of the oldest pending or running job, by target and kind (0: nothing waits).",
@@ -113,6 +174,10 @@ export function createNodeMetrics(database: Database | null, options: { defaultM
       for (const outcome of ["new", "updated", "routed", "excluded"] as const) {
         if (event[outcome] > 0) intake.inc({ outcome }, event[outcome]);
       }
+      if ((event.quarantined ?? 0) > 0) quarantined.inc(event.quarantined ?? 0);
+    },
+    poll({ ok }) {
+      polls.inc({ outcome: ok ? "ok" : "failed" });
     },
     mediaUrlsDropped({ target, count }) {
       mediaDropped.inc({ target }, count);

@@ -5,6 +5,8 @@ import { ConfigError, type SiltaConfig } from "../config/config.ts";
 import type { Database } from "../db/client.ts";
 import { MIGRATIONS_FOLDER, migrateOnStart } from "../db/migrate-node.ts";
 import { openDatabase } from "../db/open-node.ts";
+import { waitForDatabase } from "../db/wait-for-database.ts";
+import { reReadSource } from "../domain/anti-entropy.ts";
 import {
   DEFAULT_ENGINE_SETTINGS,
   type EngineSettings,
@@ -12,7 +14,9 @@ import {
   type Metrics,
   noopMetrics,
   type SiltaDeps,
+  type SourceState,
 } from "../domain/deps.ts";
+import { describeFailure } from "../domain/intake-health.ts";
 import { type PollSummary, pollCaseSystem } from "../domain/poll.ts";
 import { startReconcileSchedule } from "../domain/reconcile/reconcile-schedule-node.ts";
 import { createTargetGuards } from "../domain/target-guard.ts";
@@ -42,6 +46,40 @@ export interface RunningSilta {
   stop(): Promise<void>;
 }
 
+/**
+ * The case system's state at start: its profile, where Silta sees every case, and whether write-back
+ * is on. With `writeBack: probe`, `servicerequestupdates.json` is asked once; a server without it
+ * gets write-back off with a warning (and the console and `/readyz` say so) instead of retries into
+ * dead letters. A public-list intake is warned about: it cannot see unpublished cases.
+ */
+async function probeSource(config: SiltaConfig, caseSystem: CaseSystem, log: Logger): Promise<SourceState> {
+  const { profile, intake } = config.open311;
+  if (intake === "public_list")
+    log.warn(
+      { intake },
+      "open311 intake reads the public list only: unpublished cases are not seen (set SILTA_OPEN311_PUSH_SECRETS or SILTA_OPEN311_API_KEY)",
+    );
+  if (profile.writeBack === "off")
+    return { profile, intake, writeBack: { enabled: false, reason: "SILTA_OPEN311_WRITE_BACK=off" } };
+  if (!config.open311.apiKey) {
+    log.warn({}, "open311 write-back is off: no SILTA_OPEN311_API_KEY to write service request updates with");
+    return { profile, intake, writeBack: { enabled: false, reason: "no SILTA_OPEN311_API_KEY" } };
+  }
+  if (profile.writeBack === "on" || !caseSystem.probeWriteBack)
+    return { profile, intake, writeBack: { enabled: true, reason: "configured on" } };
+  const probe = await caseSystem.probeWriteBack();
+  if (probe.state === "unavailable") {
+    log.warn(
+      { reason: probe.reason },
+      "open311 write-back is off: the server has no servicerequestupdates endpoint; field status shows on Silta's case page only",
+    );
+    return { profile, intake, writeBack: { enabled: false, reason: `servicerequestupdates not found (${probe.reason})` } };
+  }
+  if (probe.state === "unknown")
+    log.warn({ reason: probe.reason }, "open311 write-back probe failed; write-back stays on and retries as usual");
+  return { profile, intake, writeBack: { enabled: true, reason: `probe: ${probe.state}` } };
+}
+
 export interface StartOverrides {
   log?: Logger;
   metrics?: Metrics;
@@ -69,6 +107,8 @@ export async function startSiltaNode(config: SiltaConfig, overrides: StartOverri
   // Outbound calls resolve, check and pin addresses (S5, outbound-fetch-node.ts).
   const targets = overrides.targets ?? createTargetSystems(mappings, config.targets, config.httpTimeoutMs, guardedFetchFactory());
   const database = overrides.database ?? (await openDatabase(config.database));
+  // A database still starting (or restarting) is waited for, not a crash.
+  await waitForDatabase(database, { log: (line) => log.warn({}, `waiting for the database: ${line}`) });
   // S8: an application role cannot run DDL; then the owner runs `silta migrate` and /readyz waits for it.
   if ((await migrateOnStart(database, config.migrateOnStart)) === "skipped")
     log.info({ migrateOnStart: config.migrateOnStart }, "migrations not run at start; /readyz reports any pending");
@@ -76,7 +116,8 @@ export async function startSiltaNode(config: SiltaConfig, overrides: StartOverri
   const expectedMigrations = (
     JSON.parse(readFileSync(`${MIGRATIONS_FOLDER}/meta/_journal.json`, "utf8")) as { entries: unknown[] }
   ).entries.length;
-  const nodeMetrics = overrides.metrics ? null : createNodeMetrics(database);
+  const source = await probeSource(config, caseSystem, log);
+  const nodeMetrics = overrides.metrics ? null : createNodeMetrics(database, { source });
 
   const deps: SiltaDeps = {
     database,
@@ -100,6 +141,7 @@ export async function startSiltaNode(config: SiltaConfig, overrides: StartOverri
       onDropped: (target, count) => deps.metrics.mediaUrlsDropped?.({ target, count }),
     },
     ...(overrides.crashPoint ? { crashPoint: overrides.crashPoint } : {}),
+    source,
   };
   // One breaker and budget per process, built once with the settings above.
   deps.targetGuards = createTargetGuards(deps.settings.breaker, deps.settings.budget);
@@ -114,6 +156,7 @@ export async function startSiltaNode(config: SiltaConfig, overrides: StartOverri
     rateLimits: config.rateLimits,
     clientAddress: nodeClientAddress,
     expectedMigrations,
+    intakeHealth: { staleMs: config.intakeStaleMs, since: new Date() },
     ...(nodeMetrics ? { metrics: nodeMetrics } : {}),
   });
   const server = await startHttpServer(app, {
@@ -134,19 +177,42 @@ export async function startSiltaNode(config: SiltaConfig, overrides: StartOverri
             try {
               await pollNow();
             } catch (error) {
-              log.error(
-                { err: error instanceof Error ? error.message : String(error) },
-                "open311 poll failed; the next scheduled poll retries",
-              );
+              // The reason only: a database error's message from drizzle would carry the query's parameters.
+              log.error({ err: describeFailure(error) }, "open311 poll failed; the next scheduled poll retries");
             }
           },
           { name: "open311-poll", noOverlap: true },
         );
   const reconcile =
     overrides.schedule === false ? null : startReconcileSchedule(deps, config.reconcileCron, log, () => loop.kick());
+  const antiEntropy =
+    overrides.schedule === false
+      ? null
+      : cron.schedule(
+          config.antiEntropy.cron,
+          async () => {
+            try {
+              const summary = await reReadSource(deps, config.antiEntropy);
+              if (summary.intake.routed + summary.intake.cancelled > 0) loop.kick();
+            } catch (error) {
+              log.error({ err: describeFailure(error) }, "open311 anti-entropy re-read failed; the next scheduled run retries");
+            }
+          },
+          { name: "open311-anti-entropy", noOverlap: true },
+        );
   // Retention (GDPR): purge finished cases' personal data daily (SILTA_RETENTION_DAYS / _CRON).
   const retention = overrides.schedule === false ? null : startRetentionSchedule(deps, config.retention, log);
-  log.info({ url: server.url, database: database.kind, targets: [...targets.keys()] }, "silta started");
+  log.info(
+    {
+      url: server.url,
+      database: database.kind,
+      targets: [...targets.keys()],
+      open311Profile: source.profile.name,
+      intake: source.intake,
+      writeBack: source.writeBack.enabled ? "on" : "off",
+    },
+    "silta started",
+  );
   return {
     url: server.url,
     deps,
@@ -155,6 +221,7 @@ export async function startSiltaNode(config: SiltaConfig, overrides: StartOverri
       await reconcile?.stop();
       await retention?.stop();
       await task?.stop();
+      await antiEntropy?.stop();
       await server.close();
       await loop.stop();
       if (!overrides.database) await database.close();

@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SiltaError } from "../../src/domain/errors.ts";
 import { createApp } from "../../src/http/app.ts";
@@ -23,6 +24,28 @@ describe("health and readiness", () => {
       status: "ready",
       migrations: { applied: shippedMigrationCount(), expected: shippedMigrationCount() },
     });
+  });
+
+  it("/readyz answers 503 when intake is stale, with the last failure's reason, and 200 again after a poll succeeds", async () => {
+    const since = new Date(Date.now() - 20 * 60_000);
+    const app = createApp(f.deps, { intakeHealth: { staleMs: 15 * 60_000, since } });
+    await f.deps.database.rows(sql`delete from poll_cursors where name like 'open311:last_%'`);
+    await f.deps.database.rows(
+      sql`insert into poll_cursors (name, position) values ('open311:last_failure', ${JSON.stringify({ at: new Date().toISOString(), reason: "case_system_unavailable: Open311 answered HTTP 503" })})`,
+    );
+    const stale = await app.request("/readyz");
+    expect(stale.status).toBe(503);
+    expect(await stale.json()).toMatchObject({
+      status: "not_ready",
+      reason: expect.stringMatching(/intake stale/),
+      intake: { lastSuccessAt: null, lastFailureReason: expect.stringMatching(/HTTP 503/) },
+    });
+    await f.deps.database.rows(
+      sql`insert into poll_cursors (name, position) values ('open311:last_success_at', ${new Date().toISOString()})`,
+    );
+    const fresh = await app.request("/readyz");
+    expect(fresh.status).toBe(200);
+    await f.deps.database.rows(sql`delete from poll_cursors where name like 'open311:last_%'`);
   });
 
   it("/readyz answers 503 when the build ships a migration the database lacks", async () => {

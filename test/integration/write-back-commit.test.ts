@@ -5,6 +5,7 @@ import { ingestCases } from "../../src/domain/intake.ts";
 import { claimDueJobs } from "../../src/domain/outbox.ts";
 import { runWorkOnce } from "../../src/domain/work-loop.ts";
 import type { CaseStatusUpdate } from "../../src/ports/case-system.ts";
+import { SOURCE_PROFILES } from "../../src/ports/source-profile.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
 import { makeDeps } from "../support/deps.ts";
 import { FakeCaseSystem, FakeWorkOrderSystem, makeCase, PLACES } from "../support/fakes.ts";
@@ -93,5 +94,29 @@ describe("committing a write-back", () => {
     expect(await runJob(deps, job)).toBe("lease_lost");
     expect(await row()).toEqual({ state: "running", attempts: job.attempts, lease_owner: "someone-else", written: null });
     expect(await ledger()).toBe(ledgerBefore);
+  });
+
+  it("finishes the job without calling the case system when write-back is off, and says so in the ledger (no dead letters)", async () => {
+    const caseSystem = new CaseSystemWithHook();
+    let calls = 0;
+    caseSystem.during = async () => {
+      calls++;
+    };
+    const { deps, job, row } = await claimedWriteBack(caseSystem);
+    deps.source = {
+      profile: SOURCE_PROFILES.generic,
+      intake: "public_list",
+      writeBack: { enabled: false, reason: "servicerequestupdates not found (HTTP 404 (text/html): Not Found)" },
+    };
+    expect(await runJob(deps, job)).toBe("done");
+    expect(calls).toBe(0);
+    expect(await row()).toMatchObject({ state: "done", written: null });
+    const [entry] = await database.rows<{ outcome: string; detail: string }>(
+      sql`select outcome, detail from ledger_entries where link_id = ${job.linkId} and operation = 'write_back'`,
+    );
+    expect(entry).toEqual({
+      outcome: "skipped",
+      detail: expect.stringMatching(/^write-back off: servicerequestupdates not found/),
+    });
   });
 });

@@ -7,4 +7,5 @@ export * from "./links.ts";
 export * from "./outbox-jobs.ts";
 export * from "./poll-cursors.ts";
 export * from "./reconciliation-findings.ts";
+export * from "./source-quarantine.ts";
 export * from "./status-code-overrides.ts";

@@ -15,7 +15,9 @@ export type LedgerOperation =
   /** Reconciliation opened a finding about the case. */
   | "reconcile"
   /** The case's field work missed an SLA clock. */
-  | "sla_breach";
+  | "sla_breach"
+  /** A record from the case system could not be taken in and was quarantined (`source_quarantine`). */
+  | "quarantine";
 
 /**
  * Append-only record of every sync operation and its outcome. Ids, codes and hashes only:

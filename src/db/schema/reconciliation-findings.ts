@@ -8,7 +8,11 @@ export type FindingKind =
   | "status_differs"
   | "stale"
   | "write_back_missing"
-  | "sla_breach";
+  | "sla_breach"
+  /** A case at the source that Silta never saw (found by the anti-entropy re-read; repaired by ingesting it). */
+  | "missing_in_silta"
+  /** A window of the source's list that stayed cut however it was read: cases in it may be unseen. */
+  | "source_truncated";
 export type FindingState = "open" | "resolved" | "acknowledged";
 
 /**

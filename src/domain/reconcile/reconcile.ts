@@ -104,6 +104,8 @@ export async function reconcileOpenLinks(deps: SiltaDeps, options: ReconcileOpti
     stale: 0,
     write_back_missing: 0,
     sla_breach: 0,
+    missing_in_silta: 0,
+    source_truncated: 0,
   };
   for (const finding of stored) byKind[finding.kind]++;
   const actions = new Map(findings.map((f) => [`${f.kind}\u0000${f.subject}`, f.suggestedAction]));

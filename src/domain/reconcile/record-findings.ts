@@ -127,6 +127,8 @@ export async function resolveUnseen(
   const rows = await database.rows<{ id: number }>(sql`
     update reconciliation_findings set state = 'resolved', resolved_at = now()
     where state <> 'resolved' and last_seen_at < ${runStartedAt}::timestamptz
+      -- Source-side findings belong to intake and the anti-entropy re-read, which close their own.
+      and kind not in ('missing_in_silta', 'source_truncated')
       ${skipCase}
       ${skipTargets}
     returning id

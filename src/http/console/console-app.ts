@@ -10,6 +10,8 @@ import { readOverview } from "../../domain/admin/overview.ts";
 import { listQuarantinedCodes, mapQuarantinedCode } from "../../domain/admin/quarantine.ts";
 import type { SiltaDeps } from "../../domain/deps.ts";
 import { ERROR_CLASSES, type ErrorClass } from "../../domain/errors.ts";
+import { readIntakeHealth } from "../../domain/intake-health.ts";
+import { countQuarantinedRecords, listQuarantinedRecords } from "../../domain/intake-quarantine.ts";
 import { type AdminSession, SESSION_COOKIE, SESSION_TTL_MS, type SessionSigner } from "../auth/admin-session.ts";
 import type { TokenSet } from "../auth/tokens.ts";
 import { errorResponse } from "../contractor-api/api-errors.ts";
@@ -40,6 +42,8 @@ export interface ConsoleOptions {
   clientAddress?: (c: Context) => string | null;
   /** How long a form may take to arrive. */
   bodyReadTimeoutMs?: number;
+  /** When intake counts as stale (the overview's banner); absent: every poll counts as recent. */
+  intakeHealth?: { staleMs: number; since: Date };
 }
 
 /** Console pages are private and never framed, cached or allowed to run scripts. */
@@ -166,7 +170,15 @@ export function createConsoleApp(
     const overview = await readOverview(deps.database, deps.mappings, deps.now());
     const findings = await listOpenFindings(deps.database, 50);
     const causes = await deadLetterGroups(deps.database);
-    return c.html(renderOverviewPage(overview, findings, causes, c.get("csrf")));
+    const intake = await readIntakeHealth(deps.database, {
+      now: deps.now(),
+      staleMs: options.intakeHealth?.staleMs ?? Number.POSITIVE_INFINITY,
+      since: options.intakeHealth?.since ?? deps.now(),
+    });
+    const quarantined = await countQuarantinedRecords(deps.database);
+    return c.html(
+      renderOverviewPage(overview, findings, causes, c.get("csrf"), { ...intake, quarantined, source: deps.source ?? null }),
+    );
   });
 
   app.get("/failures", async (c) => {
@@ -231,6 +243,7 @@ export function createConsoleApp(
     c.html(
       renderQuarantinePage(
         await listQuarantinedCodes(deps.database),
+        await listQuarantinedRecords(deps.database),
         c.get("csrf"),
         flash(c.req.query("done"), c.req.query("error")),
       ),

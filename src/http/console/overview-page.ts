@@ -1,6 +1,8 @@
 import { html } from "hono/html";
 import type { FindingItem } from "../../domain/admin/findings.ts";
 import type { Overview } from "../../domain/admin/overview.ts";
+import type { SourceState } from "../../domain/deps.ts";
+import type { IntakeHealth } from "../../domain/intake-health.ts";
 import { consolePage, formatAge } from "./layout.ts";
 
 /** The console's front page: where things stand, and links into what needs attention. */
@@ -9,12 +11,13 @@ export function renderOverviewPage(
   findings: FindingItem[],
   causes: { target: string; errorCode: string; n: number }[],
   csrf: string,
+  intake: IntakeHealth & { quarantined: number; source: SourceState | null },
 ) {
   const pct = (rate: number | null) => (rate === null ? "–" : `${Math.round(rate * 100)} %`);
   return consolePage(
     "Overview",
     csrf,
-    html`<form method="get" action="/admin/cases"><label>Case <input name="id" placeholder="service_request_id"></label><button type="submit">Show timeline</button></form>
+    html`${intakeSection(intake)}<form method="get" action="/admin/cases"><label>Case <input name="id" placeholder="service_request_id"></label><button type="submit">Show timeline</button></form>
 <h2>Funnel per contractor</h2>
 <table id="funnel"><thead><tr><th>Target</th><th>Sent</th><th>Received</th><th>In progress</th><th>Completed</th><th>SLA hit rate</th><th>Overdue</th></tr></thead><tbody>
 ${overview.funnel.map((f) => html`<tr><td>${f.target}</td><td>${f.sent}</td><td>${f.received}</td><td>${f.inProgress}</td><td>${f.completed}</td><td>${pct(f.slaHitRate)}</td><td>${f.overdue}</td></tr>`)}
@@ -60,4 +63,31 @@ ${overview.jobs.map((j) => html`<tr><td>${j.target}</td><td>${j.kind}</td><td><s
 ${overview.links.map((j) => html`<tr><td>${j.target}</td><td>${j.state}</td><td>${j.n}</td></tr>`)}
 </tbody></table>`,
   );
+}
+
+/**
+ * Intake at a glance: a banner when no poll has succeeded for longer than allowed, then the
+ * source's profile, write-back state, last poll, quarantine and the last re-read's coverage.
+ */
+function intakeSection(intake: IntakeHealth & { quarantined: number; source: SourceState | null }) {
+  const coverage = intake.coverage;
+  return html`${
+    intake.stale
+      ? html`<div class="flash error" id="intake-banner" role="alert"><strong>Intake stalled:</strong> no Open311 poll has succeeded
+since ${intake.lastSuccessAt ?? "this process started"}.${intake.lastFailureReason ? html` Last failure: ${intake.lastFailureReason}` : ""}</div>`
+      : ""
+  }
+<h2>Intake</h2>
+<table id="intake"><tbody>
+<tr><th>Source profile</th><td>${intake.source ? `${intake.source.profile.name}; sees every case through ${intake.source.intake}` : "helsinki"}</td></tr>
+<tr><th>Write-back</th><td>${intake.source && !intake.source.writeBack.enabled ? html`<span class="pill dead">off</span> ${intake.source.writeBack.reason}` : "on"}</td></tr>
+<tr><th>Last successful poll</th><td>${intake.lastSuccessAt ?? "none yet"}</td></tr>
+<tr><th>Last failed poll</th><td>${intake.lastFailureAt ? `${intake.lastFailureAt}: ${intake.lastFailureReason ?? ""}` : "none"}</td></tr>
+<tr><th>Records in quarantine</th><td><a href="/admin/quarantine">${intake.quarantined}</a></td></tr>
+<tr><th>Last full re-read</th><td>${
+    coverage
+      ? `${coverage.at}: ${coverage.accountedFor} of ${coverage.sourceCases} cases at the source accounted for; ${coverage.missing} had been missed and ${coverage.repaired} were taken in${coverage.seesUnpublished ? "" : "; unpublished cases are not visible to this intake"}`
+      : "none yet"
+  }</td></tr>
+</tbody></table>`;
 }

@@ -1,14 +1,30 @@
 import { html } from "hono/html";
 import type { QuarantinedCode } from "../../domain/admin/quarantine.ts";
 import { MAPPABLE_STATUSES } from "../../domain/admin/quarantine.ts";
+import type { QuarantinedRecord } from "../../domain/intake-quarantine.ts";
 import { consolePage, csrfField } from "./layout.ts";
 
 /** Quarantined status codes, each with a form to map it and re-drive the events it holds. */
-export function renderQuarantinePage(codes: QuarantinedCode[], csrf: string, flash: { text: string; error?: boolean } | null) {
+export function renderQuarantinePage(
+  codes: QuarantinedCode[],
+  records: QuarantinedRecord[],
+  csrf: string,
+  flash: { text: string; error?: boolean } | null,
+) {
   return consolePage(
-    "Quarantined status codes",
+    "Quarantine",
     csrf,
-    html`${codes.length === 0 ? html`<p id="no-quarantine">No status code is held.</p>` : ""}
+    html`<h2>Records from the case system</h2>
+<p>Rows Silta could not take in, each with its reason; the rest of intake goes on. Fix the record at the source: the next
+poll or re-read takes it in and releases it here.</p>
+${records.length === 0 ? html`<p id="no-quarantined-records">No record is held.</p>` : ""}
+<table id="quarantined-records"><thead><tr><th>Case</th><th>Reason</th><th>Seen</th><th>First / last</th></tr></thead><tbody>
+${records.map(
+  (r) =>
+    html`<tr><td>${r.serviceRequestId ?? html`<em>no id</em> (${r.key})`}</td><td>${r.reason}</td><td>${r.timesSeen}</td><td>${r.firstSeenAt}<br>${r.lastSeenAt}</td></tr>`,
+)}</tbody></table>
+<h2>Status codes</h2>
+${codes.length === 0 ? html`<p id="no-quarantine">No status code is held.</p>` : ""}
 <table id="quarantine"><thead><tr><th>Target</th><th>Code</th><th>Held events</th><th>First / last</th><th>Map to</th></tr></thead><tbody>
 ${codes.map(
   (q) => html`<tr><td>${q.target}</td><td>${q.code}</td><td>${q.events}</td><td>${q.firstReceivedAt}<br>${q.lastReceivedAt}</td>
