@@ -73,13 +73,13 @@ describe("push intake", () => {
   it("takes a signed push: stores and routes the cases, queues their work orders, and reports a bad row by position", async () => {
     const fieldWork = wire();
     const notFieldWork = wire({ service_code: "2806" });
-    const bad = { ...wire({ first_name: CANARY.name, email: CANARY.email }), service_code: undefined };
+    const bad = { ...wire({ first_name: CANARY.name, email: CANARY.email }), status: undefined };
     const response = await push([fieldWork, bad, notFieldWork]);
     expect(response.status, await response.clone().text()).toBe(200);
     const answer = (await response.json()) as { rejected: unknown };
     expect(answer).toMatchObject({ seen: 2, new: 2, routed: 1, excluded: 1 });
     expect(answer.rejected).toEqual([
-      { index: 1, serviceRequestId: bad.service_request_id, reason: expect.stringContaining("service_code") },
+      { index: 1, serviceRequestId: bad.service_request_id, reason: expect.stringContaining("status") },
     ]);
     expect(queuedCalls).toBe(1);
 

@@ -36,11 +36,12 @@ let needles: Needle[] = [];
 let outputs: Output[] = [];
 
 /**
- * A title past Stara's 200-character `otsikko` limit: Stara refuses the create with 422 every
- * time, so the job is dead-lettered. (Silta passes titles on unclipped; if it ever clips them to
- * the target's limits, find another permanent refusal for this case.)
+ * A report time in RFC 2822 form: Silta reads it (Date.parse does) and passes it on as received,
+ * and Stara's `ilmoitettu` takes ISO 8601 only, so Stara refuses the create with 422 every time
+ * and the job is dead-lettered. (Long titles used to do this; Silta now shortens them for Stara.
+ * If Silta ever normalises report times for targets, find another permanent refusal.)
  */
-const POISON_PADDING = " Kuoppa on edelleen paikallaan ja vaarallinen.".repeat(6);
+const POISON_REQUESTED_AT = "Tue, 01 Dec 2026 10:00:00 GMT";
 
 beforeAll(async () => {
   database = await createTestDatabase();
@@ -73,8 +74,7 @@ beforeAll(async () => {
     if (index === 0) {
       // Parks and forests are Stara's everywhere: this one goes to Stara and is refused.
       record.service_code = "174";
-      const extended = record.extended_attributes as { title?: string };
-      extended.title = `${extended.title ?? ""}${POISON_PADDING}`;
+      record.requested_datetime = POISON_REQUESTED_AT;
     }
     canaryCaseIds.push(sandbox.helsinki.sim.addCase(record, { plantedPersonalData: data }));
     planted.push(data);
