@@ -93,15 +93,20 @@ export function createNodeMetrics(
   }
 
   if (database) {
+    /** When the last Open311 poll succeeded (epoch ms), or null: both intake gauges read it. */
+    const lastSuccessMs = async (): Promise<number | null> => {
+      const [row] = await database.rows<{ position: string }>(
+        sql`select position from poll_cursors where name = ${OPEN311_LAST_SUCCESS}`,
+      );
+      return row ? Date.parse(row.position) : null;
+    };
     new Gauge({
       name: "silta_open311_last_success_timestamp_seconds",
       help: "When the last Open311 poll succeeded (Unix time; 0: never).",
       registers: [registry],
       async collect() {
-        const [row] = await database.rows<{ position: string }>(
-          sql`select position from poll_cursors where name = ${OPEN311_LAST_SUCCESS}`,
-        );
-        this.set(row ? Date.parse(row.position) / 1000 : 0);
+        const at = await lastSuccessMs();
+        this.set(at === null ? 0 : at / 1000);
       },
     });
     new Gauge({
@@ -109,10 +114,8 @@ export function createNodeMetrics(
       help: "Seconds since the last successful Open311 poll: how far behind the source Silta's view of it is.",
       registers: [registry],
       async collect() {
-        const [row] = await database.rows<{ position: string }>(
-          sql`select position from poll_cursors where name = ${OPEN311_LAST_SUCCESS}`,
-        );
-        this.set(row ? Math.max(0, (Date.now() - Date.parse(row.position)) / 1000) : 0);
+        const at = await lastSuccessMs();
+        this.set(at === null ? 0 : Math.max(0, (Date.now() - at) / 1000));
       },
     });
     new Gauge({
