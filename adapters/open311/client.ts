@@ -16,7 +16,7 @@ import type { HeaderMap } from "../../src/ports/work-order-system.ts";
 import type { paths } from "./openapi.d.ts";
 import { hasPagingSignals, readPagingSignals, withPage } from "./paging.ts";
 import { type CaseListReject, parseCaseList } from "./parse.ts";
-import { type CapKnowledge, type TruncatedWindow, walkUpdateWindows } from "./poll-windows.ts";
+import { type CapKnowledge, type TruncatedWindow, updatedMs, walkUpdateWindows } from "./poll-windows.ts";
 import { readPushedCases } from "./push.ts";
 
 /**
@@ -86,12 +86,6 @@ const SECOND_MS = 1000;
 function formatQueryTime(ms: number): string {
   const iso = new Date(ms).toISOString();
   return iso.endsWith(".000Z") ? `${iso.slice(0, -5)}Z` : iso;
-}
-
-/** Time of a record's last update in epoch ms; unknown sorts first. */
-function updatedMs(record: CaseRecord): number {
-  const ms = record.updatedAt === null ? Number.NaN : Date.parse(record.updatedAt);
-  return Number.isNaN(ms) ? Number.NEGATIVE_INFINITY : ms;
 }
 
 /** A row that could not be read, as the port reports it: the raw row reduced to its hash. */

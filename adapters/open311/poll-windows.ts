@@ -83,7 +83,7 @@ interface Keyed {
 const SECOND_MS = 1000;
 
 /** Time of a record's last update in epoch ms; unknown sorts first so that any dated version wins. */
-function updatedMs(record: Keyed): number {
+export function updatedMs(record: Keyed): number {
   if (record.updatedAt === null) return Number.NEGATIVE_INFINITY;
   const ms = Date.parse(record.updatedAt);
   return Number.isNaN(ms) ? Number.NEGATIVE_INFINITY : ms;
