@@ -130,6 +130,9 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       ? { unpublishedShare: 0.7, badRecords: { nulShare: 0.02, emptyServiceCodeShare: 0.02 } }
       : {}),
     ...(open311Profile === "generic" ? { badRecords: { nulShare: 0.02, emptyServiceCodeShare: 0.02 } } : {}),
+    // Some cases are published after moderation without a moved update time: the public list
+    // would miss them, the authoritative intake (push, keyed list) must not.
+    ...(options.fromFile ? {} : { latePublishedShare: 0.1, moderationDelayMs: 20_000, knobs: { publishKeepsUpdatedTime: true } }),
   });
   const stara = await startStaraSimulator({ seed: options.seed + 1, progress });
   const contractors = new Map<string, RunningContractorSimulator>();

@@ -5,7 +5,7 @@
  * every wire, kill -9 at labelled crash points and at random, one immediate PostgreSQL stop and
  * restart mid-run, then a checker over the ground truth and the ledger.
  *
- *   npm run chaos -- --cases 300 --seed 7 [--workers 3] [--json]
+ *   npm run chaos -- --cases 300 --seed 7 [--workers 3] [--open311-profile helsinki|generic] [--json]
  *   npm run soak                         (10,000 cases, everything on)
  *
  * Prints {cases, lost, duplicated, unexpected, converged, ledgerBalanced, kills, pgRestarts,
@@ -32,6 +32,7 @@ const { values } = parseArgs({
     cases: { type: "string" },
     seed: { type: "string", default: process.env.SEED ?? String(Math.floor(Math.random() * 1e6)) },
     workers: { type: "string" },
+    "open311-profile": { type: "string", default: "helsinki" },
     json: { type: "boolean", default: false },
     soak: { type: "boolean", default: false },
     "kill-every-ms": { type: "string" },
@@ -40,8 +41,14 @@ const { values } = parseArgs({
   },
 });
 if (values.help) {
-  process.stdout.write(`Usage: npm run chaos -- [--cases N] [--seed S] [--workers 1-4] [--json] [--kill-every-ms MS] [--settle-timeout-s S]
+  process.stdout.write(`Usage: npm run chaos -- [--cases N] [--seed S] [--workers 1-4] [--open311-profile helsinki|generic]
+                        [--json] [--kill-every-ms MS] [--settle-timeout-s S]
        npm run soak                 (10,000 cases, everything on)
+
+--open311-profile picks the Open311 server Silta reads: helsinki (the default: most cases never
+published, read with the API key; write-back on) or generic (100-row pages newest first, no
+write-back endpoint, closed means resolved). Both plant records with NUL characters and empty
+service codes, and publish some cases late without moving their update time.
 
 Runs simulators and Silta as separate processes on a throwaway PostgreSQL cluster with seeded
 faults, kill -9 at crash points and at random, and one immediate PostgreSQL restart; then checks
@@ -51,6 +58,13 @@ violation. The same --seed (or SEED=) replays the fault schedule.
 `);
   process.exit(0);
 }
+const open311Profile = values["open311-profile"];
+if (open311Profile !== "helsinki" && open311Profile !== "generic") {
+  process.stderr.write(`--open311-profile must be helsinki or generic, got ${open311Profile}\n`);
+  process.exit(2);
+}
+// The generic server has no servicerequestupdates endpoint: Silta turns write-back off.
+const writeBack = open311Profile === "helsinki";
 const soak = values.soak ?? false;
 const seed = Number(values.seed);
 const totalCases = Number(values.cases ?? (soak ? 10_000 : 200));
@@ -69,7 +83,7 @@ const LABELS = ["after_claim", "after_target_2xx_before_commit", "before_write_b
 const logDir = mkdtempSync("/tmp/silta-chaos-logs-");
 const mappings = loadMappingsFromDir(MAPPINGS_DIR);
 
-say(`seed ${seed}, ${totalCases} cases, ${workerCount} Silta processes, logs in ${logDir}`);
+say(`seed ${seed}, ${totalCases} cases, ${workerCount} Silta processes, Open311 profile ${open311Profile}, logs in ${logDir}`);
 const cluster = await startPgCluster();
 const database = await openDatabase({ url: cluster.url }, { maxConnections: 3 });
 await migrateDatabase(database);
@@ -112,7 +126,21 @@ const staraSecret = generateWebhookSecret();
 const honourKeys = seed % 2 === 0;
 const helsinki = await startChild(
   join(ROOT, "adapters/open311/simulator/serve.ts"),
-  ["--seed", String(seed)],
+  [
+    "--seed",
+    String(seed),
+    "--profile",
+    open311Profile,
+    // Helsinki publishes under 10 % of its feedback: most cases reach Silta only by key.
+    "--unpublished-share",
+    open311Profile === "helsinki" ? "0.7" : "0",
+    "--bad-record-share",
+    "0.02",
+    "--late-published-share",
+    "0.1",
+    "--moderation-delay-ms",
+    "20000",
+  ],
   {},
   join(logDir, "helsinki.log"),
 );
@@ -239,6 +267,8 @@ const siltaEnv = (i: number): Record<string, string> => ({
   SILTA_MAPPINGS_DIR: MAPPINGS_DIR,
   SILTA_OPEN311_URL: helsinkiUrl,
   SILTA_OPEN311_API_KEY: helsinki.hello.apiKey ?? "",
+  SILTA_OPEN311_PROFILE: open311Profile,
+  SILTA_OPEN311_INTAKE: "keyed-list",
   SILTA_POLL_CRON: "*/2 * * * * *",
   SILTA_POLL_LOOKBACK_HOURS: "1",
   SILTA_WORKER_IDLE_MS: "100",
@@ -383,7 +413,7 @@ const sources = {
   contractorUrls: new Map([...contractors].map(([t, c]) => [t, c.url])),
   logFiles: Array.from({ length: workerCount }, (_, i) => join(logDir, `silta-${i}.log`)),
 };
-let verdict = await checkRun(database, mappings, { ...sources, logFiles: [] });
+let verdict = await checkRun(database, mappings, { ...sources, logFiles: [] }, { writeBack });
 while (Date.now() < settleUntil) {
   const redriven = await redriveDeadJobs(database, {}, "chaos harness");
   if (redriven > 0) say(`re-drove ${redriven} dead jobs`);
@@ -399,13 +429,13 @@ while (Date.now() < settleUntil) {
     await sleep(3_000);
     continue;
   }
-  verdict = await checkRun(database, mappings, { ...sources, logFiles: [] });
+  verdict = await checkRun(database, mappings, { ...sources, logFiles: [] }, { writeBack });
   if (verdict.converged && verdict.lost === 0) break;
   say(`settling: ${verdict.problems.slice(0, 2).join("; ")}`);
   await sleep(3_000);
 }
 // The final verdict also scans the targets' stores, the ledger and Silta's logs for planted personal data.
-verdict = await checkRun(database, mappings, sources, { scanCanaries: true });
+verdict = await checkRun(database, mappings, sources, { scanCanaries: true, writeBack });
 
 const staraState = await getJson<{ requests: Record<string, number> }>(`${staraUrl}/__sim/state`);
 let faultsInjected =
@@ -438,6 +468,7 @@ await database.close();
 cluster.destroy();
 
 const result = {
+  open311Profile,
   cases: verdict.cases,
   lost: verdict.lost,
   duplicated: verdict.duplicated,

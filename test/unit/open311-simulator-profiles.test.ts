@@ -201,6 +201,24 @@ describe("Open311 simulator profiles: late publication", () => {
     expect(lookBack).toEqual([id]);
   });
 
+  it("holds a share of generated cases in moderation, hidden from the public list until published", async () => {
+    const { sim, get, setClock } = simulator({
+      latePublishedShare: 0.3,
+      moderationDelayMs: 20 * MINUTE_MS,
+      knobs: { publishKeepsUpdatedTime: true },
+    });
+    sim.generateCases(100, { from: NOW - DAY_MS, to: NOW });
+    const late = [...sim.store.cases.entries()].filter(([, stored]) => stored.publishAt !== null).map(([id]) => id);
+    expect(late.length).toBeGreaterThan(15);
+    expect(late.length).toBeLessThan(45);
+    expect(ids((await get(`/requests.json?${LAST_20_DAYS}`)).body)).toHaveLength(100 - late.length);
+    expect(ids((await get(`/requests.json?${LAST_20_DAYS}&api_key=sim-api-key`)).body)).toHaveLength(100);
+    const before = sim.store.cases.get(late[0] ?? "")?.record.updated_datetime;
+    setClock(NOW + 21 * MINUTE_MS);
+    expect(ids((await get(`/requests.json?${LAST_20_DAYS}`)).body)).toHaveLength(100);
+    expect(sim.store.cases.get(late[0] ?? "")?.record.updated_datetime).toBe(before);
+  });
+
   it("is a knob settable at run time", async () => {
     const { sim } = simulator();
     expect(sim.knobs.publishKeepsUpdatedTime).toBe(false);

@@ -97,6 +97,12 @@ export interface HelsinkiSimulatorOptions {
    * character inside the description, or `service_code: ""`. Default none.
    */
   badRecords?: { nulShare?: number; emptyServiceCodeShare?: number };
+  /**
+   * Share in [0, 1] of generated cases held in moderation and published `moderationDelayMs`
+   * later, as Helsinki's moderators do. With the `publishKeepsUpdatedTime` knob such a case
+   * appears in a window a public-list poller has already walked past. Default 0.
+   */
+  latePublishedShare?: number;
 }
 
 /** The profile settings in force (after options override the profile's defaults). */
@@ -108,6 +114,7 @@ export interface SimulatorSettings {
   closedMeans: ClosedMeans;
   unpublishedShare: number;
   badRecords: { nulShare: number; emptyServiceCodeShare: number };
+  latePublishedShare: number;
 }
 
 export interface SimulatorState {
@@ -222,6 +229,7 @@ export function resolveSimulatorSettings(options: HelsinkiSimulatorOptions = {})
       nulShare: share("badRecords.nulShare", options.badRecords?.nulShare),
       emptyServiceCodeShare: share("badRecords.emptyServiceCodeShare", options.badRecords?.emptyServiceCodeShare),
     },
+    latePublishedShare: share("latePublishedShare", options.latePublishedShare),
   };
 }
 
@@ -466,7 +474,12 @@ export function createHelsinkiSimulator(options: HelsinkiSimulatorOptions = {}):
         const emptyCode = emptyServiceCodeShare > 0 && profileRng.chance(emptyServiceCodeShare);
         if (emptyCode) record.service_code = "";
         const neverPublished = settings.unpublishedShare > 0 && profileRng.chance(settings.unpublishedShare);
-        const addOptions: AddCaseOptions = { plantedPersonalData: item.plantedPersonalData, neverPublished };
+        const late = !neverPublished && settings.latePublishedShare > 0 && profileRng.chance(settings.latePublishedShare);
+        const addOptions: AddCaseOptions = {
+          plantedPersonalData: item.plantedPersonalData,
+          neverPublished,
+          ...(late ? { published: false } : {}),
+        };
         if (nul || emptyCode) addRawCase(record, addOptions, "generated");
         else addCase(record, addOptions, "generated");
       }

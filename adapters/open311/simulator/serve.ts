@@ -33,7 +33,9 @@ export async function startHelsinkiSimulator(options: StartHelsinkiSimulatorOpti
 /**
  * Runs the Helsinki simulator as its own process, as the chaos harness does:
  * `node adapters/open311/simulator/serve.ts --port 0 --seed 7 [--profile helsinki|generic]
- * [--unpublished-share 0.9]`. Prints one JSON line
+ * [--unpublished-share 0.7] [--bad-record-share 0.02] [--late-published-share 0.1 --moderation-delay-ms 20000]`
+ * (bad records: NUL characters and empty service codes, each at that share; late publication
+ * keeps the update time, the miss a public-list poller makes). Prints one JSON line
  * `{"url", "apiKey"}` once it listens; stops on SIGTERM. Besides the simulator's own routes it
  * serves what a harness in another process needs: `POST /__sim/generate {n, fromMs, toMs}`,
  * `POST /__sim/cases/:id/cancel`, and the ground truth `GET /__sim/cases` (ids, published, desk status),
@@ -46,6 +48,9 @@ async function main(): Promise<void> {
       seed: { type: "string", default: process.env.SEED ?? "1" },
       profile: { type: "string", default: "helsinki" },
       "unpublished-share": { type: "string", default: "0" },
+      "bad-record-share": { type: "string", default: "0" },
+      "late-published-share": { type: "string", default: "0" },
+      "moderation-delay-ms": { type: "string", default: "0" },
     },
   });
   if (!isSimulatorProfileName(values.profile)) {
@@ -55,6 +60,10 @@ async function main(): Promise<void> {
     seed: Number(values.seed),
     profile: values.profile,
     unpublishedShare: Number(values["unpublished-share"]),
+    badRecords: { nulShare: Number(values["bad-record-share"]), emptyServiceCodeShare: Number(values["bad-record-share"]) },
+    latePublishedShare: Number(values["late-published-share"]),
+    moderationDelayMs: Number(values["moderation-delay-ms"]),
+    knobs: { publishKeepsUpdatedTime: Number(values["late-published-share"]) > 0 },
   });
   const root = new Hono();
   root.post("/__sim/generate", async (c) => {
