@@ -275,14 +275,15 @@ export function createOpen311CaseSystem(options: Open311CaseSystemOptions): Case
   }
 
   return {
-    async listChangedCases(updatedAfter, updatedBefore, onPage, report) {
+    async listChangedCases(updatedAfter, updatedBefore, onPage, report, status) {
+      const only = status ? { status } : {};
       const result = await walkUpdateWindows<CaseRecord>({
         from: updatedAfter,
         to: updatedBefore,
         maxWindowMs: maxWindowMs - WIDENING_MS,
         minWindowMs,
         cap: capKnowledge,
-        fetchWindow: (after, before) => listWindow(after, before, {}, report),
+        fetchWindow: (after, before) => listWindow(after, before, only, report),
         ...(onPage ? { onWindow: onPage } : {}),
       });
       if (result.truncatedWindows.length === 0) return result.records;
@@ -294,8 +295,8 @@ export function createOpen311CaseSystem(options: Open311CaseSystemOptions): Case
       let codes: string[] | null = null;
       for (const window of result.truncatedWindows) {
         let stillCapped = false;
-        for (const status of ["open", "closed"]) {
-          const part = await listWindow(window.after, window.before, { status }, report);
+        for (const partStatus of status ? [status] : ["open", "closed"]) {
+          const part = await listWindow(window.after, window.before, { status: partStatus }, report);
           let found = part.records;
           if (stillCut(part)) {
             codes ??= await listServiceCodes();
@@ -303,7 +304,7 @@ export function createOpen311CaseSystem(options: Open311CaseSystemOptions): Case
             const sliceCodes = new Set([...codes, ...part.records.map((record) => record.serviceCode)]);
             found = [];
             for (const serviceCode of sliceCodes) {
-              const slice = await listWindow(window.after, window.before, { status, serviceCode }, report);
+              const slice = await listWindow(window.after, window.before, { status: partStatus, serviceCode }, report);
               if (stillCut(slice)) stillCapped = true;
               found.push(...slice.records);
             }

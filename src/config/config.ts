@@ -65,6 +65,8 @@ const envSchema = z.object({
   SILTA_ANTI_ENTROPY_CRON: cronExpression.optional(),
   /** How far back the re-read reaches; default the retention period. */
   SILTA_ANTI_ENTROPY_DAYS: z.coerce.number().int().min(1).max(3650).optional(),
+  /** How far back the re-read also reads the cases still open (older than SILTA_ANTI_ENTROPY_DAYS). */
+  SILTA_ANTI_ENTROPY_OPEN_DAYS: z.coerce.number().int().min(1).max(3650).default(730),
   /** Pause between the re-read's list calls. */
   SILTA_ANTI_ENTROPY_CALL_GAP_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   /** Readiness fails and the console warns when no poll has succeeded for this long. */
@@ -173,7 +175,7 @@ export interface SiltaConfig {
   /** `pushSecrets` empty: push intake (POST /intake/open311) is off and the poll alone reads cases. */
   open311: { url: string; apiKey: string | null; pushSecrets: string[]; profile: SourceProfile; intake: IntakeSource };
   /** The anti-entropy re-read (SILTA_ANTI_ENTROPY_*). */
-  antiEntropy: { cron: string; days: number; callGapMs: number };
+  antiEntropy: { cron: string; days: number; openDays: number; callGapMs: number };
   /** SILTA_INTAKE_STALE_MINUTES in ms. */
   intakeStaleMs: number;
   pollCron: string;
@@ -314,6 +316,7 @@ export function parseConfig(
     antiEntropy: {
       cron: e.SILTA_ANTI_ENTROPY_CRON ?? (sourceProfileFrom(e).updatedTimeMoves ? "0 20 2 * * *" : "0 20 * * * *"),
       days: e.SILTA_ANTI_ENTROPY_DAYS ?? e.SILTA_RETENTION_DAYS,
+      openDays: e.SILTA_ANTI_ENTROPY_OPEN_DAYS,
       callGapMs: e.SILTA_ANTI_ENTROPY_CALL_GAP_MS,
     },
     intakeStaleMs: e.SILTA_INTAKE_STALE_MINUTES * 60_000,

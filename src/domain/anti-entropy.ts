@@ -10,6 +10,12 @@ import { recordFindings } from "./reconcile/record-findings.ts";
 export interface AntiEntropyOptions {
   /** Re-read every case updated in the last this many days (default: the retention period). */
   days: number;
+  /**
+   * Also re-read the cases still open that were last updated up to this many days ago (when
+   * more than `days`): an open case untouched for longer than the retention window is still
+   * the city's to account for.
+   */
+  openDays?: number;
   /** Pause after each list answer, so that a whole re-read stays gentle on the city's server. */
   callGapMs: number;
   /** Told after each window (progress for the CLI). */
@@ -23,8 +29,9 @@ export interface AntiEntropySummary extends SourceCoverage {
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
- * Anti-entropy: re-reads the source's whole set (every case updated within `days`, paged and
- * windowed like a poll, one call at a time with a pause between), not only its recent changes.
+ * Anti-entropy: re-reads the source's whole set (every case updated within `days`, and every
+ * case still open updated within `openDays`, paged and windowed like a poll, one call at a time
+ * with a pause between), not only its recent changes.
  * Polls look back minutes; a case published long after its last update, a push that never
  * came, or a window a server cut shows up here. Each case Silta had never seen is a
  * `missing_in_silta` finding, repaired at once by taking the case in (the finding then closes
@@ -79,6 +86,8 @@ export async function reReadSource(deps: SiltaDeps, options: AntiEntropyOptions)
     if (options.callGapMs > 0) await sleep(options.callGapMs);
   };
   await take(await deps.caseSystem.listChangedCases(from, now, take, problems.report));
+  const openFrom = new Date(now.getTime() - (options.openDays ?? 0) * 86_400_000);
+  if (openFrom < from) await take(await deps.caseSystem.listChangedCases(openFrom, from, take, problems.report, "open"));
   intake.quarantined += await recordListProblems(deps, problems);
 
   const [accounted] = await deps.database.rows<{ n: number }>(sql`

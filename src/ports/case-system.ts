@@ -120,12 +120,14 @@ export interface CaseSystem {
    * window that may be cut). With `onPage`, an implementation may hand the records over page by
    * page instead (oldest first; a case can come twice, the later copy newer) and return only
    * what it did not. `report` hears of rows that could not be read and windows still cut.
+   * `status` narrows the read to open cases (the anti-entropy re-read of old open cases).
    */
   listChangedCases(
     updatedAfter: Date,
     updatedBefore: Date,
     onPage?: (records: CaseRecord[]) => Promise<void>,
     report?: ListReport,
+    status?: "open",
   ): Promise<CaseRecord[]>;
   /** One case by id, or null when the source does not know it. */
   getCase(serviceRequestId: string): Promise<CaseRecord | null>;

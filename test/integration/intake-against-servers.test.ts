@@ -187,6 +187,32 @@ describe("cases the polls cannot see", () => {
     expect(findings).toEqual([{ kind: "missing_in_silta", case_id: "late-published", state: "resolved" }]);
   });
 
+  it("the re-read also reaches cases still open that were last updated before its window", async () => {
+    const server = await startHelsinkiSimulator({ seed: 18 });
+    closers.push(() => server.close());
+    const deps = makeDeps(database, createOpen311CaseSystem({ baseUrl: server.url }), targets(), { pollLookbackMs: 600_000 });
+    const old = (id: string, status: "open" | "closed", daysAgo: number) =>
+      server.sim.addCase({
+        service_request_id: id,
+        service_code: "171",
+        status,
+        requested_datetime: new Date(NOW - daysAgo * 86_400_000).toISOString(),
+        updated_datetime: new Date(NOW - daysAgo * 86_400_000).toISOString(),
+        lat: 60.17,
+        long: 24.94,
+      });
+    old("open-400-days", "open", 400);
+    old("closed-400-days", "closed", 400);
+    old("open-900-days", "open", 900);
+    const coverage = await reReadSource(deps, { days: 30, openDays: 730, callGapMs: 0 });
+    expect(coverage).toMatchObject({ sourceCases: 1, accountedFor: 1, missing: 1, repaired: 1 });
+    const taken = await database.rows<{ id: string }>(sql`select id from cases order by id`);
+    expect(taken.map((row) => row.id)).toEqual(["open-400-days"]);
+    // Without the open pass the same re-read sees nothing.
+    await database.rows(sql`truncate reconciliation_findings, ledger_entries, links, cases restart identity cascade`);
+    expect(await reReadSource(deps, { days: 30, callGapMs: 0 })).toMatchObject({ sourceCases: 0, missing: 0 });
+  });
+
   it("an unpublished case reaches Silta through a list read with the key, not through the public list", async () => {
     const server = await startHelsinkiSimulator({ seed: 16, unpublishedShare: 0.8 });
     closers.push(() => server.close());
