@@ -77,8 +77,20 @@ const optionalText = z
   .preprocess(blankToNull, z.union([z.string().transform(capText), z.number().transform((n) => String(n))]).nullable())
   .catch(null);
 
-/** A timestamp kept exactly as received (with its offset), or null when it does not parse as a date. */
-const optionalDatetime = optionalText.transform((value) => (value !== null && !Number.isNaN(Date.parse(value)) ? value : null));
+/** ISO 8601 date and time with its offset: what the targets' contracts accept. */
+const ISO_8601_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/**
+ * A timestamp: ISO 8601 with an offset kept exactly as received; another form a date parser
+ * reads (a server's RFC 2822 `Mon, 07 Dec 2026 09:00:00 +0200`, a bare date) turned into ISO
+ * 8601 UTC, since targets accept only that; null when it does not parse as a date.
+ */
+const optionalDatetime = optionalText.transform((value) => {
+  if (value === null) return null;
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) return null;
+  return ISO_8601_WITH_OFFSET.test(value) ? value : new Date(ms).toISOString();
+});
 
 function coordinate(limit: number) {
   return z

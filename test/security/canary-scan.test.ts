@@ -36,12 +36,11 @@ let needles: Needle[] = [];
 let outputs: Output[] = [];
 
 /**
- * A report time in RFC 2822 form: Silta reads it (Date.parse does) and passes it on as received,
- * and Stara's `ilmoitettu` takes ISO 8601 only, so Stara refuses the create with 422 every time
- * and the job is dead-lettered. (Long titles used to do this; Silta now shortens them for Stara.
- * If Silta ever normalises report times for targets, find another permanent refusal.)
+ * A service code outside Stara's contract: Stara refuses the create with 422 every time and the
+ * job is dead-lettered. (Long titles and RFC 2822 report times used to do this; Silta now
+ * shortens the one and turns the other into ISO 8601 for Stara.)
  */
-const POISON_REQUESTED_AT = "Tue, 01 Dec 2026 10:00:00 GMT";
+const POISON_SERVICE_CODE = "174";
 
 beforeAll(async () => {
   database = await createTestDatabase();
@@ -59,6 +58,7 @@ beforeAll(async () => {
     cancelFraction: 0.1,
     log,
   });
+  sandbox.stara.sim.setKnobs({ refusedServiceCodes: [POISON_SERVICE_CODE] });
   const now = Date.now();
   const generated = generateCases(IDENTITY_CODES.length + 1, {
     seed: 77,
@@ -73,8 +73,7 @@ beforeAll(async () => {
   for (const [index, { record, planted: data }] of withCanaries(generated).entries()) {
     if (index === 0) {
       // Parks and forests are Stara's everywhere: this one goes to Stara and is refused.
-      record.service_code = "174";
-      record.requested_datetime = POISON_REQUESTED_AT;
+      record.service_code = POISON_SERVICE_CODE;
     }
     canaryCaseIds.push(sandbox.helsinki.sim.addCase(record, { plantedPersonalData: data }));
     planted.push(data);

@@ -289,6 +289,12 @@ describe("parseCaseRecord quirks", () => {
     expect(record.requestedAt).toBeNull();
   });
 
+  it("turns a datetime in another readable form (RFC 2822) into ISO 8601, which targets accept", () => {
+    const record = mustParse({ ...BASE, requested_datetime: "Mon, 07 Dec 2026 09:00:00 +0200", updated_datetime: "2016-03-24" });
+    expect(record.requestedAt).toBe("2026-12-07T07:00:00.000Z");
+    expect(record.updatedAt).toBe("2016-03-24T00:00:00.000Z");
+  });
+
   const rejects: Array<[string, unknown, RegExp]> = [
     ["an array", [BASE], /not a JSON object/],
     ["a string", "abc", /not a JSON object/],

@@ -81,6 +81,9 @@ export function staraApiRoutes(engine: StaraEngine): Hono {
     if (body === undefined) return staraError(c, 400, "pyynto_virheellinen", "Runko ei ole JSON-muotoa.");
     const parsed = createRequestSchema.safeParse(body);
     if (!parsed.success) return staraError(c, 422, "kentta_kelpaamaton", issueSummary(parsed.error));
+    if (knobs.refusedServiceCodes.includes(parsed.data.palvelukoodi)) {
+      return staraError(c, 422, "palvelukoodi_ei_sopimuksessa", "Palvelukoodi ei kuulu Staran sopimukseen.");
+    }
     const key = c.req.header("idempotency-key") ?? null;
     if (key !== null && (key.length === 0 || key.length > 200)) {
       return staraError(c, 400, "pyynto_virheellinen", "Idempotency-Key on 1–200 merkkiä.");

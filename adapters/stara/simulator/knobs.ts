@@ -52,6 +52,11 @@ export interface StaraSimKnobs {
   hostile: boolean;
   /** The next this many `/api/v1` answers are broken JSON after taking effect (counts down; deterministic). */
   malformedNext: number;
+  /**
+   * Service codes Stara does not handle: a create naming one is refused with 422 every time, as
+   * an ERP refuses work outside its contract (a permanent refusal, for dead-letter tests).
+   */
+  refusedServiceCodes: string[];
 }
 
 export const DEFAULT_PROGRESS = { minDelayMs: 1_000, maxDelayMs: 5_000 } as const;
@@ -85,6 +90,7 @@ export function defaultKnobs(progress: { minDelayMs: number; maxDelayMs: number 
     webhookTimeoutMs: 5_000,
     hostile: false,
     malformedNext: 0,
+    refusedServiceCodes: [],
   };
 }
 
@@ -125,6 +131,7 @@ export const knobsPatchSchema = z.strictObject({
   webhookTimeoutMs: millis.optional(),
   hostile: z.boolean().optional(),
   malformedNext: z.number().int().min(0).max(1_000).optional(),
+  refusedServiceCodes: z.array(z.string().max(100)).max(100).optional(),
 });
 export type StaraSimKnobsPatch = z.infer<typeof knobsPatchSchema>;
 
