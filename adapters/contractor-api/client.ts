@@ -1,6 +1,6 @@
 import createClient from "openapi-fetch";
 import type { z } from "zod";
-import { SiltaError } from "../../src/domain/errors.ts";
+import { SiltaError } from "../../src/kernel/errors.ts";
 import { cappedFetch } from "../../src/lib/capped-response.ts";
 import { failureFromFetchError, failureFromResponse } from "../../src/lib/http-failure.ts";
 import { signWebhook, verifyWebhookSignature } from "../../src/lib/webhook-signature.ts";

@@ -3,7 +3,7 @@
  * sends, the feed Silta serves) and the status codes contractors report. The contractor-side
  * surface is described in `openapi.yaml`; Silta's side is generated from `src/http/contractor-api`.
  */
-import type { CanonicalStatus } from "../../src/domain/status.ts";
+import type { CanonicalStatus } from "../../src/kernel/status.ts";
 import type { WorkOrderPayload } from "../../src/ports/work-order-system.ts";
 import type { components } from "./openapi.d.ts";
 

@@ -1,5 +1,5 @@
 import createClient from "openapi-fetch";
-import { SiltaError } from "../../src/domain/errors.ts";
+import { SiltaError } from "../../src/kernel/errors.ts";
 import { shortFailureReason } from "../../src/lib/failure-reason.ts";
 import { canonicalJson, sha256Hex } from "../../src/lib/hash.ts";
 import { failureFromAnswer, failureFromFetchError } from "../../src/lib/http-failure.ts";

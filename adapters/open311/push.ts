@@ -1,4 +1,4 @@
-import { SiltaError } from "../../src/domain/errors.ts";
+import { SiltaError } from "../../src/kernel/errors.ts";
 import { verifyWebhookSignature } from "../../src/lib/webhook-signature.ts";
 import type { PushedCases } from "../../src/ports/case-system.ts";
 import type { HeaderMap } from "../../src/ports/work-order-system.ts";

@@ -1,4 +1,4 @@
-import { SiltaError } from "../../src/domain/errors.ts";
+import { SiltaError } from "../../src/kernel/errors.ts";
 import type { FieldEvent } from "../../src/ports/work-order-system.ts";
 import { toFieldEvent } from "./events.ts";
 import type { StaraConnectionOptions } from "./http.ts";

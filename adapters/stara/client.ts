@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { SiltaError } from "../../src/domain/errors.ts";
+import { SiltaError } from "../../src/kernel/errors.ts";
 import type {
   FieldEvent,
   HeaderMap,

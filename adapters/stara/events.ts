@@ -1,4 +1,4 @@
-import { SiltaError } from "../../src/domain/errors.ts";
+import { SiltaError } from "../../src/kernel/errors.ts";
 import { verifyWebhookSignature } from "../../src/lib/webhook-signature.ts";
 import type { FieldEvent, HeaderMap } from "../../src/ports/work-order-system.ts";
 import type { StaraEventWire } from "./wire.ts";

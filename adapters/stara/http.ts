@@ -1,6 +1,6 @@
 import type { Client } from "openapi-fetch";
 import createClient from "openapi-fetch";
-import { SiltaError } from "../../src/domain/errors.ts";
+import { SiltaError } from "../../src/kernel/errors.ts";
 import { cappedFetch } from "../../src/lib/capped-response.ts";
 import { failureFromFetchError, failureFromResponse } from "../../src/lib/http-failure.ts";
 import type { paths } from "./openapi.d.ts";

@@ -6,7 +6,7 @@ import type { Mappings } from "../mappings/mappings.ts";
 import type { CaseRecord } from "../ports/case-system.ts";
 import type { ContractorFeedItem, ContractorGateway, ContractorWorkOrderView } from "../ports/contractor-gateway.ts";
 import { recordDisclosure } from "./admin/audit.ts";
-import { recordOwnedFieldEvent } from "./field-status.ts";
+import { recordOwnedFieldEvent } from "./field-status/apply-events.ts";
 import { buildWorkOrderPayload, DEFAULT_MEDIA_FILTER, type MediaFilter } from "./work-order-payload.ts";
 
 /** Creates an API key for a contractor; only its hash is stored, so the key is shown once. */

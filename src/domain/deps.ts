@@ -3,8 +3,8 @@ import type { Mappings } from "../mappings/mappings.ts";
 import type { CaseSystem } from "../ports/case-system.ts";
 import type { IntakeSource, SourceProfile } from "../ports/source-profile.ts";
 import type { WorkOrderSystem } from "../ports/work-order-system.ts";
-import type { CrashPointLabel } from "./crash-points.ts";
-import type { BreakerSettings, BudgetSettings, TargetGuards } from "./target-guard.ts";
+import type { CrashPointLabel } from "./jobs/crash-points.ts";
+import type { BreakerSettings, BudgetSettings, TargetGuards } from "./jobs/target-guard.ts";
 import type { MediaFilter } from "./work-order-payload.ts";
 
 /** Structured logger (pino's shape). Fields carry ids and codes, never personal data. */

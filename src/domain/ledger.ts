@@ -1,6 +1,7 @@
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import type { Database, Tx } from "../db/client.ts";
 import { type LedgerDirection, type LedgerOperation, ledgerEntries } from "../db/schema/index.ts";
+import type { ErrorCode } from "../kernel/errors.ts";
 
 /** Operations the ledger records (see the schema's list). */
 export type LedgerOperationName = LedgerOperation;
@@ -14,7 +15,7 @@ export interface LedgerEntryInput {
   outcome: string;
   idempotencyKey?: string | null;
   payloadHash?: string | null;
-  errorCode?: string | null;
+  errorCode?: ErrorCode | null;
   httpStatus?: number | null;
   latencyMs?: number | null;
   attempt?: number | null;
@@ -46,6 +47,20 @@ export async function appendLedger(tx: Tx, entries: LedgerEntryInput | LedgerEnt
       detail: e.detail ?? null,
     })),
   );
+}
+
+/**
+ * The `insert … select` of one ledger entry for each row of `from` (a CTE of the caller's
+ * statement): one-statement commits record their entry in the same round trip.
+ */
+export function appendLedgerFromSql(e: LedgerEntryInput, from: SQL): SQL {
+  return sql`insert into ledger_entries (case_id, link_id, target, direction, operation, outcome, idempotency_key,
+        payload_hash, error_code, http_status, latency_ms, attempt, detail)
+      select ${e.caseId}::text, ${e.linkId ?? null}::bigint, ${e.target ?? null}::text, ${e.direction}::text,
+        ${e.operation}::text, ${e.outcome}::text, ${e.idempotencyKey ?? null}::text, ${e.payloadHash ?? null}::text,
+        ${e.errorCode ?? null}::text, ${e.httpStatus ?? null}::integer, ${e.latencyMs ?? null}::integer,
+        ${e.attempt ?? null}::integer, ${e.detail ?? null}::text
+      ${from}`;
 }
 
 export type CaseAccount = "forwarded" | "excluded" | "parked" | "in_flight" | "cancelled";

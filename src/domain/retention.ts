@@ -1,7 +1,9 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
+import { TERMINAL_STATUSES } from "../kernel/status.ts";
 import { writeAudit } from "./admin/audit.ts";
-import { TERMINAL_STATUSES } from "./status.ts";
+import { scrubJobTexts } from "./jobs/store.ts";
+import { scrubParkedReasons } from "./links.ts";
 
 /**
  * Retention (GDPR Art. 5(1)(e)): personal data and payload copies are kept only while Silta
@@ -119,17 +121,9 @@ export async function purgeExpiredPersonalData(
               returning id`,
           tx,
         );
-        const jobs = await database.rows(
-          sql`update outbox_jobs set payload = '{}'::jsonb, last_error = null
-              where case_id in (${idList}) and (payload <> '{}'::jsonb or last_error is not null)
-              returning id`,
-          tx,
-        );
-        const parked = await database.rows(
-          sql`update links set parked_reason = null where case_id in (${idList}) and parked_reason is not null returning id`,
-          tx,
-        );
-        Object.assign(counts, { inboxNotes: notes.length, jobs: jobs.length, links: parked.length });
+        const jobs = await scrubJobTexts(database, tx, idList);
+        const parked = await scrubParkedReasons(database, tx, idList);
+        Object.assign(counts, { inboxNotes: notes.length, jobs, links: parked });
       }
       // One row per batch, in its transaction (a purge that does not commit leaves no row); a
       // run that found nothing still leaves one, so the audit shows retention ran.

@@ -31,6 +31,7 @@ export const ERROR_CODES = {
   config_invalid: "permanent",
   outbound_refused: "permanent", // S5: the destination is not allowed (scheme, host, private address, redirect target)
   mapping_invalid: "permanent",
+  skipped_by_admin: "permanent", // an admin decided the job will not be sent: its link is parked with this code
   internal: "transient",
 } as const satisfies Record<string, ErrorClass>;
 export type ErrorCode = keyof typeof ERROR_CODES;

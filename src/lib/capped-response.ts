@@ -1,4 +1,4 @@
-import { SiltaError } from "../domain/errors.ts";
+import { SiltaError } from "../kernel/errors.ts";
 
 /** Statuses whose responses carry no body (a Response with one cannot be constructed). */
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);

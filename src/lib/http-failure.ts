@@ -1,5 +1,5 @@
-import type { ErrorCode } from "../domain/errors.ts";
-import { SiltaError } from "../domain/errors.ts";
+import type { ErrorCode } from "../kernel/errors.ts";
+import { SiltaError } from "../kernel/errors.ts";
 import { cutText, FAILURE_REASON_MAX_CHARS, shortFailureReason, shortText } from "./failure-reason.ts";
 
 /** The longest message a failure built here carries (what was called, the status, the reason). */

@@ -1,5 +1,5 @@
 import ipaddr from "ipaddr.js";
-import { SiltaError } from "../domain/errors.ts";
+import { SiltaError } from "../kernel/errors.ts";
 
 /**
  * Where Silta may send a request (S5). One policy decides, for every outbound URL and for every

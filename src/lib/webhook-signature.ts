@@ -1,5 +1,5 @@
 import { Webhook, WebhookVerificationError } from "standardwebhooks";
-import { SiltaError } from "../domain/errors.ts";
+import { SiltaError } from "../kernel/errors.ts";
 import type { HeaderMap } from "../ports/work-order-system.ts";
 
 /**

@@ -1,7 +1,7 @@
 import type { Feature, MultiPolygon, Polygon } from "geojson";
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
-import type { CanonicalStatus } from "../domain/status.ts";
+import type { CanonicalStatus } from "../kernel/status.ts";
 import type { Open311UpdateStatus } from "../ports/case-system.ts";
 import {
   type AllowlistField,

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CANONICAL_STATUSES } from "../domain/status.ts";
+import { CANONICAL_STATUSES } from "../kernel/status.ts";
 import { OPEN311_UPDATE_STATUSES } from "../ports/case-system.ts";
 
 /** Fields of a work order a target may receive; everything else stays inside Silta. */

@@ -1,4 +1,4 @@
-import type { CanonicalStatus } from "../domain/status.ts";
+import type { CanonicalStatus } from "../kernel/status.ts";
 import type { FieldEvent, WorkOrderPayload } from "./work-order-system.ts";
 
 /**

@@ -2,7 +2,7 @@ import { createServer } from "node:net";
 import { describe, expect, it } from "vitest";
 import type { Database } from "../../src/db/client.ts";
 import { openDatabase } from "../../src/db/open-node.ts";
-import { waitForDatabase } from "../../src/db/wait-for-database.ts";
+import { waitForDatabase } from "../../src/db/wait-for-database-node.ts";
 
 /** A loopback port nothing listens on: bound, then released. */
 async function closedPort(): Promise<number> {

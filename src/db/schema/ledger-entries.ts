@@ -1,4 +1,5 @@
 import { bigint, bigserial, index, integer, pgTable, text } from "drizzle-orm/pg-core";
+import type { ErrorCode } from "../../kernel/errors.ts";
 import { at } from "./columns.ts";
 
 export type LedgerDirection = "source_in" | "target_out" | "target_in" | "source_out" | "internal";
@@ -37,7 +38,7 @@ export const ledgerEntries = pgTable(
     payloadHash: text("payload_hash"),
     /** ok, or the error class / verdict (transient, permanent, indeterminate, auth, rate_limited, unmapped, stale, duplicate, excluded, parked). */
     outcome: text("outcome").notNull(),
-    errorCode: text("error_code"),
+    errorCode: text("error_code").$type<ErrorCode>(),
     httpStatus: integer("http_status"),
     latencyMs: integer("latency_ms"),
     attempt: integer("attempt"),

@@ -1,5 +1,6 @@
 import { bigserial, index, integer, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
-import type { CanonicalStatus } from "../../domain/status.ts";
+import type { ErrorCode } from "../../kernel/errors.ts";
+import type { CanonicalStatus } from "../../kernel/status.ts";
 import { cases } from "./cases.ts";
 import { at, createdAt, updatedAt } from "./columns.ts";
 
@@ -32,7 +33,7 @@ export const links = pgTable(
     /** Confirmed state on the case system's side: the last canonical status written back. */
     writtenBackStatus: text("written_back_status").$type<CanonicalStatus>(),
     writtenBackAt: at("written_back_at"),
-    parkedCode: text("parked_code"),
+    parkedCode: text("parked_code").$type<ErrorCode>(),
     parkedReason: text("parked_reason"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),

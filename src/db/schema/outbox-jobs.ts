@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { bigint, bigserial, index, integer, jsonb, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
+import type { ErrorCode } from "../../kernel/errors.ts";
 import { at, createdAt, updatedAt } from "./columns.ts";
 
 export type OutboxJobKind = "create_work_order" | "cancel_work_order" | "write_back";
@@ -26,7 +27,7 @@ export const outboxJobs = pgTable(
     runAt: at("run_at").notNull().defaultNow(),
     leaseOwner: text("lease_owner"),
     leaseUntil: at("lease_until"),
-    lastErrorCode: text("last_error_code"),
+    lastErrorCode: text("last_error_code").$type<ErrorCode>(),
     lastError: text("last_error"),
     lastHttpStatus: integer("last_http_status"),
     /** Start of the retry horizon: reset when an admin or a re-drive re-arms the job. */

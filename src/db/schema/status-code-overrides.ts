@@ -1,5 +1,5 @@
 import { bigserial, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
-import type { CanonicalStatus } from "../../domain/status.ts";
+import type { CanonicalStatus } from "../../kernel/status.ts";
 import { createdAt } from "./columns.ts";
 
 /**

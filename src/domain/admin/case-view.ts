@@ -1,8 +1,8 @@
 import { asc, eq } from "drizzle-orm";
 import type { Database } from "../../db/client.ts";
 import { cases, ledgerEntries, links } from "../../db/schema/index.ts";
+import type { CanonicalStatus } from "../../kernel/status.ts";
 import type { Mappings } from "../../mappings/mappings.ts";
-import type { CanonicalStatus } from "../status.ts";
 import { type SlaView, slaFor } from "./sla.ts";
 
 export interface CaseWorkOrderView {

@@ -1,7 +1,7 @@
 import { and, desc, eq, ilike, inArray, isNotNull, lte, or, type SQL, sql } from "drizzle-orm";
 import type { Database } from "../../db/client.ts";
 import { links, type OutboxJobKind, type OutboxJobState, outboxJobs } from "../../db/schema/index.ts";
-import { ERROR_CODES, type ErrorClass } from "../errors.ts";
+import { ERROR_CODES, type ErrorClass, type ErrorCode } from "../../kernel/errors.ts";
 import { scrubPersonalData } from "../scrub.ts";
 
 export type FailureState = "dead" | "retrying" | "skipped";
@@ -44,10 +44,8 @@ export interface FailureItem {
   acknowledged: { by: string; note: string | null; until: string | null; active: boolean } | null;
 }
 
-function codesOfClass(errorClass: ErrorClass): string[] {
-  return Object.entries(ERROR_CODES)
-    .filter(([, c]) => c === errorClass)
-    .map(([code]) => code);
+function codesOfClass(errorClass: ErrorClass): ErrorCode[] {
+  return (Object.keys(ERROR_CODES) as ErrorCode[]).filter((code) => ERROR_CODES[code] === errorClass);
 }
 
 function stateCondition(state: FailureState | undefined): SQL | undefined {
@@ -63,7 +61,7 @@ export function failureCondition(filter: FailureFilter, now: Date): SQL | undefi
   const conditions: (SQL | undefined)[] = [stateCondition(filter.state)];
   if (filter.target) conditions.push(eq(outboxJobs.target, filter.target));
   if (filter.kind) conditions.push(eq(outboxJobs.kind, filter.kind));
-  if (filter.errorCode) conditions.push(eq(outboxJobs.lastErrorCode, filter.errorCode));
+  if (filter.errorCode) conditions.push(eq(outboxJobs.lastErrorCode, filter.errorCode as ErrorCode));
   if (filter.errorClass) conditions.push(inArray(outboxJobs.lastErrorCode, codesOfClass(filter.errorClass)));
   if (filter.minAgeMinutes !== undefined) {
     conditions.push(lte(outboxJobs.createdAt, new Date(now.getTime() - filter.minAgeMinutes * 60_000)));

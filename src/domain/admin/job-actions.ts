@@ -1,20 +1,17 @@
-import { and, eq, inArray, isNotNull, sql } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import type { Tx } from "../../db/client.ts";
 import { links, outboxJobs } from "../../db/schema/index.ts";
 import type { SiltaDeps } from "../deps.ts";
+import { requeueStoppedJob } from "../jobs/redrive.ts";
+import { acknowledgeJobFailure, lockJob, makeJobDueNow, markJobSkipped } from "../jobs/store.ts";
 import { appendLedger } from "../ledger.ts";
-import { requeueStoppedJob } from "../redrive.ts";
+import { parkLink } from "../links.ts";
 import { type ActionResult, type Actor, boundedNote } from "./actor.ts";
 import { writeAudit } from "./audit.ts";
 import { type FailureFilter, failureCondition } from "./failures.ts";
 import { type PayloadPreview, previewJobPayload } from "./payload-preview.ts";
 
 type Job = typeof outboxJobs.$inferSelect;
-
-async function lockJob(tx: Tx, jobId: number): Promise<Job | undefined> {
-  const [job] = await tx.select().from(outboxJobs).where(eq(outboxJobs.id, jobId)).for("update");
-  return job;
-}
 
 async function refuse(tx: Tx, actor: Actor, action: string, subject: string, message: string, result = "not_applicable") {
   await writeAudit(tx, { actor, action, subject, detail: { reason: message }, result });
@@ -32,7 +29,7 @@ export async function retryJobNow(deps: SiltaDeps, actor: Actor, jobId: number):
     if (!job) return refuse(tx, actor, "job.retry", subject, "no such job", "not_found");
     if (job.state !== "pending")
       return refuse(tx, actor, "job.retry", subject, `the job is ${job.state}; only a pending job can be retried now`);
-    await tx.update(outboxJobs).set({ runAt: sql`now()`, updatedAt: sql`now()` }).where(eq(outboxJobs.id, jobId));
+    await makeJobDueNow(tx, jobId);
     await writeAudit(tx, {
       actor,
       action: "job.retry",
@@ -163,17 +160,10 @@ export async function skipJob(deps: SiltaDeps, actor: Actor, jobId: number, note
     if (job.state !== "dead" && job.state !== "pending") {
       return refuse(tx, actor, "job.skip", subject, `the job is ${job.state}; only a pending or dead job can be skipped`);
     }
-    await tx
-      .update(outboxJobs)
-      .set({ state: "skipped", finishedAt: sql`now()`, updatedAt: sql`now()` })
-      .where(and(eq(outboxJobs.id, jobId), inArray(outboxJobs.state, ["dead", "pending"])));
+    await markJobSkipped(tx, jobId);
     if (job.kind === "create_work_order") {
-      const parked = await tx
-        .update(links)
-        .set({ state: "parked", parkedCode: "skipped_by_admin", parkedReason: "skipped by an admin", updatedAt: new Date() })
-        .where(and(eq(links.id, job.linkId), eq(links.state, "pending")))
-        .returning({ id: links.id });
-      if (parked.length > 0) {
+      const parked = await parkLink(tx, job.linkId, { code: "skipped_by_admin", reason: "skipped by an admin" });
+      if (parked) {
         await appendLedger(tx, {
           caseId: job.caseId,
           linkId: job.linkId,
@@ -217,10 +207,7 @@ export async function acknowledgeJob(
       return refuse(tx, actor, "job.acknowledge", subject, `the job is ${job.state} without a failure to acknowledge`);
     }
     if (!note) return refuse(tx, actor, "job.acknowledge", subject, "a note is required", "invalid");
-    await tx
-      .update(outboxJobs)
-      .set({ acknowledgedBy: actor, acknowledgeNote: note, acknowledgedUntil: input.until, updatedAt: sql`now()` })
-      .where(and(eq(outboxJobs.id, jobId), isNotNull(outboxJobs.id)));
+    await acknowledgeJobFailure(tx, jobId, { actor, note, until: input.until });
     await writeAudit(tx, {
       actor,
       action: "job.acknowledge",

@@ -1,8 +1,8 @@
 import { eq } from "drizzle-orm";
 import { cases, links, type OutboxJobKind } from "../../db/schema/index.ts";
 import type { SiltaDeps } from "../deps.ts";
+import { writeBackUpdateId } from "../jobs/write-back.ts";
 import { buildWorkOrderPayload } from "../work-order-payload.ts";
-import { writeBackUpdateId } from "../write-back.ts";
 
 /** Reporter fields a target may be allowed to receive; the console never shows them (S6). */
 const REPORTER_FIELDS = ["reporterName", "reporterEmail", "reporterPhone"] as const;

@@ -1,10 +1,10 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { Database } from "../../db/client.ts";
 import { inboxEvents, statusCodeOverrides } from "../../db/schema/index.ts";
+import { type CanonicalStatus, isCanonicalStatus } from "../../kernel/status.ts";
 import type { Mappings, TargetMapping } from "../../mappings/mappings.ts";
 import type { SiltaDeps } from "../deps.ts";
-import { type ApplySummary, applyPendingFieldEvents } from "../field-status.ts";
-import { type CanonicalStatus, isCanonicalStatus } from "../status.ts";
+import { type ApplySummary, applyPendingFieldEvents } from "../field-status/apply-events.ts";
 import type { ActionResult, Actor } from "./actor.ts";
 import { writeAudit } from "./audit.ts";
 
@@ -58,7 +58,7 @@ export async function listStatusOverrides(database: Database) {
   return database.db.select().from(statusCodeOverrides).orderBy(statusCodeOverrides.target, statusCodeOverrides.code);
 }
 
-export { findStatusOverride } from "../status-overrides.ts";
+export { findStatusOverride } from "../field-status/status-overrides.ts";
 
 /** The mappings with every admin override added to its target's inbound table (shipped codes win). */
 export async function mappingsWithOverrides(database: Database, mappings: Mappings): Promise<Mappings> {

@@ -1,5 +1,5 @@
+import { type CanonicalStatus, isTerminal } from "../../kernel/status.ts";
 import type { TargetMapping } from "../../mappings/mappings.ts";
-import { type CanonicalStatus, isTerminal } from "../status.ts";
 
 /** Where a work order stands against the target's completion term. */
 export type SlaState = "on_track" | "overdue" | "met" | "missed" | "not_applicable";

@@ -1,15 +1,17 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
-import type { Database, Tx } from "../db/client.ts";
-import { cases, type InboxState, inboxEvents, links } from "../db/schema/index.ts";
-import type { FieldEvent } from "../ports/work-order-system.ts";
-import type { SiltaDeps } from "./deps.ts";
-import { appendLedger, type LedgerEntryInput } from "./ledger.ts";
-import { enqueueJob, enqueueOrRearmJob, enqueueOrRearmJobs } from "./outbox.ts";
-import { routeCase } from "./routing.ts";
-import { scrubOptional } from "./scrub.ts";
-import { type CanonicalStatus, judgeTransition } from "./status.ts";
+import { eq, inArray, sql } from "drizzle-orm";
+import type { Database, Tx } from "../../db/client.ts";
+import { cases, type InboxState, inboxEvents, links } from "../../db/schema/index.ts";
+import { type CanonicalStatus, judgeTransition } from "../../kernel/status.ts";
+import type { FieldEvent } from "../../ports/work-order-system.ts";
+import type { SiltaDeps } from "../deps.ts";
+import { createJobFor, writeBackJobFor } from "../jobs/keys.ts";
+import { enqueueJob, enqueueOrRearmJob, enqueueOrRearmJobs } from "../jobs/store.ts";
+import { appendLedger, type LedgerEntryInput } from "../ledger.ts";
+import { applyFieldStatus, applyFieldStatuses, insertLinks, markRerouted, parkLink } from "../links.ts";
+import { routeCase } from "../routing.ts";
+import { scrubOptional } from "../scrub.ts";
+import { externalRefFor } from "../work-order-payload.ts";
 import { findStatusOverride } from "./status-overrides.ts";
-import { externalRefFor } from "./work-order-payload.ts";
 
 export interface RecordedEvents {
   accepted: number;
@@ -89,10 +91,7 @@ async function rerouteCase(deps: SiltaDeps, tx: Tx, link: typeof links.$inferSel
   const next = decision?.kind === "routed" && !tried.some((t) => t.target === decision.target) ? decision : null;
   if (!next) {
     const reason = "handed back as wrong contractor and no other target is configured for it";
-    await tx
-      .update(links)
-      .set({ state: "parked", parkedCode: "route_missing", parkedReason: reason, updatedAt: new Date() })
-      .where(eq(links.id, link.id));
+    await parkLink(tx, link.id, { code: "route_missing", reason }, { fromAnyState: true });
     await appendLedger(tx, {
       caseId: link.caseId,
       linkId: link.id,
@@ -105,20 +104,11 @@ async function rerouteCase(deps: SiltaDeps, tx: Tx, link: typeof links.$inferSel
     });
     return;
   }
-  await tx.update(links).set({ state: "rerouted", updatedAt: new Date() }).where(eq(links.id, link.id));
+  await markRerouted(tx, link.id);
   const externalRef = externalRefFor(deps.mappings.city, link.caseId, next.target);
-  const [created] = await tx
-    .insert(links)
-    .values({ caseId: link.caseId, target: next.target, externalRef })
-    .returning({ id: links.id });
+  const [created] = await insertLinks(tx, [{ caseId: link.caseId, target: next.target, externalRef }]);
   if (!created) throw new Error("link insert returned no row");
-  await enqueueJob(tx, {
-    kind: "create_work_order",
-    dedupeKey: `create:${externalRef}`,
-    linkId: created.id,
-    caseId: link.caseId,
-    target: next.target,
-  });
+  await enqueueJob(tx, createJobFor(created));
   await appendLedger(tx, {
     caseId: link.caseId,
     linkId: created.id,
@@ -186,28 +176,18 @@ async function applyOne(deps: SiltaDeps, tx: Tx, event: InboxRow): Promise<Inbox
     return judgement.state;
   }
   const { canonical } = judgement;
-  await tx
-    .update(links)
-    .set({
-      fieldStatus: canonical,
-      fieldStatusCode: event.statusCode,
-      fieldStatusAt: event.occurredAt,
-      workOrderId: sql`coalesce(${links.workOrderId}, ${event.workOrderId})`,
-      updatedAt: new Date(),
-    })
-    .where(and(eq(links.id, link.id), eq(links.fieldStatus, link.fieldStatus)));
+  await applyFieldStatus(tx, link, {
+    fieldStatus: canonical,
+    fieldStatusCode: event.statusCode,
+    fieldStatusAt: event.occurredAt,
+    workOrderId: event.workOrderId,
+  });
   await settle(tx, event, "applied", null);
   await appendLedger(tx, judgement.ledger);
   if (canonical === "wrong_contractor") {
     await rerouteCase(deps, tx, link);
   } else {
-    await enqueueOrRearmJob(tx, {
-      kind: "write_back",
-      dedupeKey: `writeback:${link.id}`,
-      linkId: link.id,
-      caseId: link.caseId,
-      target: "case-system",
-    });
+    await enqueueOrRearmJob(tx, writeBackJobFor(link));
   }
   return "applied";
 }
@@ -255,29 +235,8 @@ async function applyChunk(deps: SiltaDeps, tx: Tx, events: readonly InboxRow[]):
     settled.push({ event, state: "applied", reason: null });
   }
   if (changed.size > 0) {
-    const rows = [...changed.values()].map((l) => ({
-      id: l.id,
-      field_status: l.fieldStatus,
-      code: l.fieldStatusCode,
-      at: l.fieldStatusAt?.toISOString() ?? null,
-      work_order_id: l.workOrderId,
-    }));
-    await tx.execute(sql`
-      update links set field_status = v.field_status, field_status_code = v.code, field_status_at = v.at,
-        work_order_id = coalesce(links.work_order_id, v.work_order_id), updated_at = now()
-      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
-        as v(id bigint, field_status text, code text, at timestamptz, work_order_id text)
-      where links.id = v.id`);
-    await enqueueOrRearmJobs(
-      tx,
-      [...changed.values()].map((link) => ({
-        kind: "write_back" as const,
-        dedupeKey: `writeback:${link.id}`,
-        linkId: link.id,
-        caseId: link.caseId,
-        target: "case-system",
-      })),
-    );
+    await applyFieldStatuses(tx, [...changed.values()]);
+    await enqueueOrRearmJobs(tx, [...changed.values()].map(writeBackJobFor));
   }
   const outcomes = settled.map((s) => ({ id: s.event.id, state: s.state, reason: s.reason }));
   await tx.execute(sql`

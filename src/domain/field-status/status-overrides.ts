@@ -1,7 +1,7 @@
 import { and, eq } from "drizzle-orm";
-import type { Tx } from "../db/client.ts";
-import { statusCodeOverrides } from "../db/schema/index.ts";
-import { type CanonicalStatus, isCanonicalStatus } from "./status.ts";
+import type { Tx } from "../../db/client.ts";
+import { statusCodeOverrides } from "../../db/schema/index.ts";
+import { type CanonicalStatus, isCanonicalStatus } from "../../kernel/status.ts";
 
 /**
  * The admin override for one code, for field-status mapping: the shipped table first, then this.

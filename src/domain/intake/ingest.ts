@@ -1,15 +1,17 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
-import type { Tx } from "../db/client.ts";
-import { describeDatabaseError } from "../db/describe-database-error.ts";
-import { cases, links, outboxJobs } from "../db/schema/index.ts";
-import { canonicalJson, sha256Hex } from "../lib/hash.ts";
-import type { CaseRecord } from "../ports/case-system.ts";
-import type { SiltaDeps } from "./deps.ts";
+import { inArray, sql } from "drizzle-orm";
+import type { Tx } from "../../db/client.ts";
+import { describeDatabaseError } from "../../db/describe-database-error.ts";
+import { cases } from "../../db/schema/index.ts";
+import { canonicalJson, sha256Hex } from "../../lib/hash.ts";
+import type { CaseRecord } from "../../ports/case-system.ts";
+import type { SiltaDeps } from "../deps.ts";
+import { cancelJobFor, createJobFor } from "../jobs/keys.ts";
+import { enqueueJob, enqueueJobs } from "../jobs/store.ts";
+import { appendLedger, type LedgerEntryInput } from "../ledger.ts";
+import { insertLinks, requestCancellation } from "../links.ts";
+import { routeCase } from "../routing.ts";
+import { externalRefFor } from "../work-order-payload.ts";
 import { quarantineSourceRecords, releaseQuarantined } from "./intake-quarantine.ts";
-import { appendLedger, type LedgerEntryInput } from "./ledger.ts";
-import { enqueueJob } from "./outbox.ts";
-import { routeCase } from "./routing.ts";
-import { externalRefFor } from "./work-order-payload.ts";
 
 export interface IntakeSummary {
   seen: number;
@@ -209,22 +211,9 @@ async function ingestNewCases(deps: SiltaDeps, batch: Hashed[], summary: IntakeS
       inserted.map((row) => row.id),
     );
     if (newLinks.length > 0) {
-      const linkRows = await tx
-        .insert(links)
-        .values(newLinks.map(({ caseId, target, externalRef }) => ({ caseId, target, externalRef })))
-        .returning({ id: links.id, caseId: links.caseId, target: links.target, externalRef: links.externalRef });
+      const linkRows = await insertLinks(tx, newLinks);
       const ruleOf = new Map(newLinks.map((l) => [l.externalRef, l.ruleId]));
-      await tx.insert(outboxJobs).values(
-        linkRows.map((link) => ({
-          kind: "create_work_order" as const,
-          dedupeKey: `create:${link.externalRef}`,
-          linkId: link.id,
-          caseId: link.caseId,
-          target: link.target,
-          payload: {},
-          runAt: new Date(),
-        })),
-      );
+      await enqueueJobs(tx, linkRows.map(createJobFor));
       for (const link of linkRows) {
         ledger.push({
           caseId: link.caseId,
@@ -322,19 +311,9 @@ async function ingestChangedCases(deps: SiltaDeps, batch: Hashed[], summary: Int
 
 /** Marks the case's open links as to be cancelled and queues one cancel job each. */
 async function queueCancellations(tx: Tx, caseId: string, why: string): Promise<number> {
-  const open = await tx
-    .update(links)
-    .set({ desired: "cancelled", updatedAt: new Date() })
-    .where(and(eq(links.caseId, caseId), eq(links.desired, "open"), inArray(links.state, ["pending", "forwarded"])))
-    .returning({ id: links.id, target: links.target, externalRef: links.externalRef });
+  const open = await requestCancellation(tx, caseId);
   for (const link of open) {
-    await enqueueJob(tx, {
-      kind: "cancel_work_order",
-      dedupeKey: `cancel:${link.externalRef}`,
-      linkId: link.id,
-      caseId,
-      target: link.target,
-    });
+    await enqueueJob(tx, cancelJobFor(link));
     await appendLedger(tx, {
       caseId,
       linkId: link.id,

@@ -1,8 +1,8 @@
 import { inArray } from "drizzle-orm";
-import type { Database } from "../db/client.ts";
-import { describeDatabaseError } from "../db/describe-database-error.ts";
-import { pollCursors } from "../db/schema/index.ts";
-import { SiltaError } from "./errors.ts";
+import type { Database } from "../../db/client.ts";
+import { describeDatabaseError } from "../../db/describe-database-error.ts";
+import { pollCursors } from "../../db/schema/index.ts";
+import { SiltaError } from "../../kernel/errors.ts";
 
 /** `poll_cursors` rows that say how intake is doing (written by poll.ts and anti-entropy.ts). */
 export const OPEN311_LAST_SUCCESS = "open311:last_success_at";

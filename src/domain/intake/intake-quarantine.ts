@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
-import type { Database, Tx } from "../db/client.ts";
-import { executeRows } from "../db/client.ts";
-import { appendLedger } from "./ledger.ts";
+import type { Database, Tx } from "../../db/client.ts";
+import { executeRows } from "../../db/client.ts";
+import { appendLedger } from "../ledger.ts";
 
 /**
  * The only writer of `source_quarantine`: records from the case system that Silta could not take

@@ -1,6 +1,6 @@
-import { type JobContext, loadJobContexts, runJob, targetGuardsOf } from "./delivery.ts";
-import type { SiltaDeps } from "./deps.ts";
-import { claimDueJobs } from "./outbox.ts";
+import type { SiltaDeps } from "../deps.ts";
+import { type JobContext, loadJobContexts, runJob, targetGuardsOf } from "./lifecycle.ts";
+import { claimDueJobs } from "./store.ts";
 import { createWakeTimer } from "./wake-timer.ts";
 
 export interface JobPump {

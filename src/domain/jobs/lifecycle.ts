@@ -1,22 +1,19 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
-import type { Tx } from "../db/client.ts";
-import { cases, links, outboxJobs } from "../db/schema/index.ts";
-import { canonicalJson, sha256Hex } from "../lib/hash.ts";
-import type { CaseRecord } from "../ports/case-system.ts";
-import type { RemoteWorkOrder } from "../ports/work-order-system.ts";
-import { auditAppendCall, deliveryDisclosure, disclosureAudit, recordDisclosure } from "./admin/audit.ts";
+import { eq, inArray } from "drizzle-orm";
+import { cases, links } from "../../db/schema/index.ts";
+import { SiltaError, toSiltaError } from "../../kernel/errors.ts";
+import type { CaseRecord } from "../../ports/case-system.ts";
+import { deliveryDisclosure, recordDisclosure } from "../admin/audit.ts";
+import type { SiltaDeps } from "../deps.ts";
+import { appendLedger } from "../ledger.ts";
+import { type Link, parkLink } from "../links.ts";
 import { fullJitterDelay } from "./backoff.ts";
-import type { SiltaDeps } from "./deps.ts";
-import { ERROR_CODES, SiltaError, toSiltaError } from "./errors.ts";
+import { createCallGate, targetGuardsOf } from "./call-gate.ts";
+import { finishOrThrow } from "./handler.ts";
+import { JOB_HANDLERS } from "./handlers.ts";
 import { DeferJobError, LeaseLostError } from "./job-errors.ts";
-import { appendLedger } from "./ledger.ts";
-import { claimDueJobs, finishJob, heartbeatJob, leaseRemainingMs, type OutboxJob, releaseJobs } from "./outbox.ts";
-import { withQuickRetry } from "./quick-retry.ts";
-import { LOOKUP_FIRST_FLAG } from "./redrive.ts";
-import { isTerminal, TERMINAL_STATUSES } from "./status.ts";
-import { createTargetGuards, type GuardVerdict, type TargetGuards } from "./target-guard.ts";
-import { buildWorkOrderPayload } from "./work-order-payload.ts";
-import { writeBackLinkStatus } from "./write-back.ts";
+import { claimDueJobs, heartbeatJob, type OutboxJob, releaseJobs } from "./store.ts";
+
+export { targetGuardsOf } from "./call-gate.ts";
 
 export type JobOutcome = "done" | "retry" | "parked" | "lease_lost" | "deferred";
 
@@ -29,46 +26,6 @@ export interface DeliverySummary {
   /** Claimed but handed back unstarted because the worker is stopping. */
   released: number;
 }
-
-/** Guards kept per deps object when the runtime did not create them (tests, the Worker). */
-const implicitGuards = new WeakMap<SiltaDeps, TargetGuards>();
-
-/** The process's per-target breaker, budget and Retry-After state. */
-export function targetGuardsOf(deps: SiltaDeps): TargetGuards {
-  if (deps.targetGuards) return deps.targetGuards;
-  let guards = implicitGuards.get(deps);
-  if (!guards) {
-    guards = createTargetGuards(deps.settings.breaker, deps.settings.budget);
-    implicitGuards.set(deps, guards);
-  }
-  return guards;
-}
-
-/**
- * The admission of one attempt to its target: asked right before the first external call, so
- * that a job that needs no call (already confirmed, withdrawn before delivery) never counts as
- * a call or a half-open probe.
- */
-interface CallGate {
-  /** Throws DeferJobError when the target may not be called now. */
-  enter(): void;
-  verdict: Extract<GuardVerdict, { allowed: true }> | null;
-}
-
-function createCallGate(deps: SiltaDeps, job: OutboxJob): CallGate {
-  const gate: CallGate = {
-    verdict: null,
-    enter() {
-      if (gate.verdict) return;
-      const verdict = targetGuardsOf(deps).admit(job.target, job.attempts > 1, deps.now().getTime());
-      if (!verdict.allowed) throw new DeferJobError(verdict.reason, verdict.until);
-      gate.verdict = verdict;
-    },
-  };
-  return gate;
-}
-
-type Link = typeof links.$inferSelect;
 
 /** What a job works on, read for a whole claim at once by `loadJobContexts`. */
 export interface JobContext {
@@ -103,271 +60,6 @@ async function loadLink(deps: SiltaDeps, job: OutboxJob): Promise<Link> {
   return link;
 }
 
-async function finishOrThrow(tx: Tx, deps: SiltaDeps, job: OutboxJob, next: Parameters<typeof finishJob>[3]): Promise<void> {
-  if (!(await finishJob(tx, job, deps.settings.workerId, next))) throw new LeaseLostError(job.id);
-}
-
-function targetSystem(deps: SiltaDeps, targetId: string) {
-  const system = deps.targets.get(targetId);
-  const mapping = deps.mappings.targets.get(targetId);
-  if (!system || !mapping) throw new SiltaError("route_missing", `no target "${targetId}" is configured`);
-  return { system, mapping };
-}
-
-/**
- * Extends the lease right before a create or its lookup goes out and refuses to send unless the
- * lease outlasts the call (R2, R4): a worker whose heartbeats stalled (database restarting,
- * overloaded host) must not send while another may already have taken the job over and sent it.
- */
-async function fenceCall(deps: SiltaDeps, job: OutboxJob): Promise<void> {
-  const budget = deps.settings.callBudgetMs ?? Math.floor(deps.settings.leaseMs / 3);
-  const needed = budget + Math.min(500, budget / 2);
-  // Just claimed (or just extended): the lease already outlasts the call, and no other worker
-  // can take the job before it runs out. Saves a round trip on nearly every first attempt.
-  if (leaseRemainingMs(job, deps.settings.leaseMs) >= needed + budget) return;
-  const held = await heartbeatJob(deps.database, job, deps.settings.workerId, deps.settings.leaseMs);
-  if (!held) throw new LeaseLostError(job.id);
-  const remaining = leaseRemainingMs(job, deps.settings.leaseMs);
-  if (remaining < needed) {
-    // The lease would run out while the call is out: hand the job back instead of racing.
-    throw new DeferJobError("lease_too_short_for_call", deps.now().getTime());
-  }
-}
-
-/** Quick-retry options for fenced calls: a lost lease or a deferral is not a failure of the target. */
-const FENCED = { passThrough: (error: unknown) => error instanceof LeaseLostError || error instanceof DeferJobError };
-
-/** Sends a create; after an earlier attempt that may have taken effect, looks the order up first (R2). */
-async function executeCreate(
-  deps: SiltaDeps,
-  job: OutboxJob,
-  link: Link,
-  gate: CallGate,
-  preloaded: CaseRecord | null,
-): Promise<void> {
-  const started = Date.now();
-  const keyHonoured = deps.settings.keyHonouringTargets.includes(link.target);
-  // An attempt before this one may have stored the order: a crash after the send, a timeout or a
-  // reset after the commit, a 5xx after the commit, or anything before a re-drive.
-  const mayExist = job.attempts > 1 || job.payload[LOOKUP_FIRST_FLAG] === true;
-  const lastClass =
-    job.lastErrorCode && job.lastErrorCode in ERROR_CODES ? ERROR_CODES[job.lastErrorCode as keyof typeof ERROR_CODES] : null;
-  // With a target that de-duplicates by key, a plain retry is safe; look up only when the last
-  // outcome is unknown (indeterminate, or a crash left no error).
-  const lookUp =
-    mayExist && (!keyHonoured || lastClass === null || lastClass === "indeterminate" || job.payload[LOOKUP_FIRST_FLAG] === true);
-  if (link.state !== "pending") {
-    // Already confirmed (e.g. by a reconciliation) or withdrawn: nothing to send.
-    await deps.database.db.transaction(async (tx) => finishOrThrow(tx, deps, job, { state: "done" }));
-    return;
-  }
-  if (link.desired === "cancelled" && mayExist) {
-    // Withdrawn while an earlier attempt may have reached the target: find out before forgetting it.
-    const { system } = targetSystem(deps, link.target);
-    gate.enter();
-    const existing = await withQuickRetry(async () => {
-      await fenceCall(deps, job);
-      return system.findByExternalRef(link.externalRef);
-    }, FENCED);
-    if (existing) {
-      await commitCreated(deps, job, link, existing, {
-        started,
-        payloadHash: null,
-        via: "found after the city withdrew the case",
-      });
-      return;
-    }
-  }
-  if (link.desired === "cancelled") {
-    await deps.database.db.transaction(async (tx) => {
-      await finishOrThrow(tx, deps, job, { state: "done" });
-      await tx
-        .update(links)
-        .set({ state: "cancelled", fieldStatus: "cancelled", updatedAt: new Date() })
-        .where(eq(links.id, link.id));
-      await appendLedger(tx, {
-        caseId: link.caseId,
-        linkId: link.id,
-        target: link.target,
-        direction: "internal",
-        operation: "create_work_order",
-        outcome: "skipped",
-        idempotencyKey: link.externalRef,
-        attempt: job.attempts,
-        detail: "withdrawn by the city before delivery",
-      });
-    });
-    return;
-  }
-  const { system, mapping } = targetSystem(deps, link.target);
-  const snapshot =
-    preloaded ??
-    (await deps.database.db.select({ snapshot: cases.snapshot }).from(cases).where(eq(cases.id, link.caseId)))[0]?.snapshot;
-  if (!snapshot) throw new SiltaError("internal", `link ${link.id} points at missing case`);
-  const payload = buildWorkOrderPayload(snapshot, mapping, link.externalRef, deps.media);
-  const payloadHash = sha256Hex(canonicalJson(payload));
-
-  let remote: RemoteWorkOrder | null = null;
-  let via = "created";
-  gate.enter();
-  if (lookUp) {
-    remote = await withQuickRetry(async () => {
-      await fenceCall(deps, job);
-      return system.findByExternalRef(link.externalRef);
-    }, FENCED);
-    if (remote) via = "found by external reference after an earlier attempt";
-  }
-  if (!remote) {
-    remote = await withQuickRetry(
-      async () => {
-        await fenceCall(deps, job);
-        return system.createWorkOrder(payload, link.externalRef);
-      },
-      {
-        // Without key de-duplication only a refusal (429) is surely without effect: anything else
-        // goes to a durable retry, which looks the order up first.
-        ...FENCED,
-        ...(keyHonoured ? {} : { retryWhen: (error: SiltaError) => error.errorClass === "rate_limited" }),
-      },
-    );
-  }
-  deps.crashPoint?.("after_target_2xx_before_commit");
-  await commitCreated(deps, job, link, remote, { started, payloadHash, via });
-}
-
-/**
- * Records a confirmed work order: job done, link forwarded, ledger entry and the write-back job,
- * in one transaction. When the city withdrew the case meanwhile, the cancel is queued (again).
- */
-async function commitCreated(
-  deps: SiltaDeps,
-  job: OutboxJob,
-  link: Link,
-  found: RemoteWorkOrder,
-  facts: { started: number; payloadHash: string | null; via: string },
-): Promise<void> {
-  const { started, payloadHash, via } = facts;
-  // One statement, so one round trip and the shortest hold of the audit chain's lock: the job
-  // finishes only if this worker still holds it, and everything else happens only if it did.
-  // Lock order as everywhere: this job, then the link, then the link's write-back job.
-  const audit = auditAppendCall(disclosureAudit(deliveryDisclosure(deps, link, "create", via))); // S7
-  const rearm = sql`on conflict (dedupe_key) do update set state = 'pending', run_at = now(), attempts = 0,
-      first_attempt_at = null, finished_at = null, last_error = null, last_error_code = null,
-      last_http_status = null, updated_at = now()
-    where outbox_jobs.state in ('done', 'dead')`;
-  const [result] = await deps.database.rows<{ finished: number }>(sql`
-    with finished as (
-      update outbox_jobs set state = 'done', lease_owner = null, lease_until = null, finished_at = now(), updated_at = now()
-      where id = ${job.id} and state = 'running' and lease_owner = ${deps.settings.workerId}
-      returning id
-    ), linked as (
-      update links set state = 'forwarded', work_order_id = ${found.workOrderId},
-        -- A webhook may already have moved the status past sent; never move it back.
-        field_status = case when field_status = 'pending' then 'sent' else field_status end,
-        field_status_at = coalesce(field_status_at, now()), updated_at = now()
-      where id = ${link.id} and exists (select 1 from finished)
-      returning desired
-    ), ledger as (
-      insert into ledger_entries (case_id, link_id, target, direction, operation, outcome, idempotency_key,
-        payload_hash, latency_ms, attempt, detail)
-      select ${link.caseId}, ${link.id}, ${link.target}, 'target_out', 'create_work_order', 'ok', ${link.externalRef},
-        ${payloadHash}, ${Date.now() - started}, ${job.attempts}, ${via}
-      from finished
-    ), write_back as (
-      insert into outbox_jobs (kind, dedupe_key, link_id, case_id, target)
-      select 'write_back', ${`writeback:${link.id}`}, ${link.id}, ${link.caseId}, 'case-system' from finished
-      ${rearm}
-    ), withdraw as (
-      -- The cancel that ran while the create was unsettled finished without a call: withdraw now.
-      insert into outbox_jobs (kind, dedupe_key, link_id, case_id, target)
-      select 'cancel_work_order', ${`cancel:${link.externalRef}`}, ${link.id}, ${link.caseId}, ${link.target}
-      from linked where desired = 'cancelled'
-      ${rearm}
-    ), audited as (
-      select ${audit} as seq from finished
-    )
-    select (select count(*) from finished)::int as finished, (select max(seq) from audited) as audited`);
-  if (!result || Number(result.finished) === 0) throw new LeaseLostError(job.id);
-}
-
-/** Withdraws a work order the city cancelled; before delivery, simply stops the create. */
-async function executeCancel(deps: SiltaDeps, job: OutboxJob, link: Link, gate: CallGate): Promise<void> {
-  const started = Date.now();
-  if (link.state === "cancelled" || link.state === "parked" || link.state === "rerouted") {
-    await deps.database.db.transaction(async (tx) => finishOrThrow(tx, deps, job, { state: "done" }));
-    return;
-  }
-  if (link.state === "pending") {
-    const [create] = await deps.database.db
-      .select({ state: outboxJobs.state })
-      .from(outboxJobs)
-      .where(and(eq(outboxJobs.linkId, link.id), eq(outboxJobs.kind, "create_work_order")));
-    if (create?.state === "running") {
-      // The create is on the wire: wait for its outcome instead of racing it (no call, no attempt).
-      throw new DeferJobError("create_in_flight", deps.now().getTime() + 1_000);
-    }
-    // The create job sees desired = cancelled and finishes the link as cancelled without sending
-    // (after looking it up, if an earlier attempt may have stored it). If the create committed
-    // since we loaded the link, run again against the forwarded link instead.
-    await deps.database.db.transaction(async (tx) => {
-      const [current] = await tx.select({ state: links.state }).from(links).where(eq(links.id, link.id)).for("update");
-      if (current?.state !== "pending") throw new DeferJobError("create_settled_meanwhile", deps.now().getTime());
-      await finishOrThrow(tx, deps, job, { state: "done" });
-    });
-    return;
-  }
-  if (isTerminal(link.fieldStatus)) {
-    // The crew already finished: there is nothing left to withdraw, and the outcome stays on record.
-    await deps.database.db.transaction(async (tx) => {
-      await finishOrThrow(tx, deps, job, { state: "done" });
-      await appendLedger(tx, {
-        caseId: link.caseId,
-        linkId: link.id,
-        target: link.target,
-        direction: "internal",
-        operation: "cancel_work_order",
-        outcome: "skipped",
-        idempotencyKey: link.externalRef,
-        attempt: job.attempts,
-        detail: `field work already ${link.fieldStatus}`,
-      });
-    });
-    return;
-  }
-  const { system } = targetSystem(deps, link.target);
-  gate.enter();
-  await withQuickRetry(() =>
-    system.cancelWorkOrder({ workOrderId: link.workOrderId, externalRef: link.externalRef }, "withdrawn by the city"),
-  );
-  await deps.database.db.transaction(async (tx) => {
-    await finishOrThrow(tx, deps, job, { state: "done" });
-    await tx
-      .update(links)
-      .set({
-        state: "cancelled",
-        // A crew's outcome that arrived while the cancel was out stays: nothing replaces a terminal status.
-        fieldStatus: sql`case when ${links.fieldStatus} in (${sql.join(
-          [...TERMINAL_STATUSES].map((status) => sql`${status}`),
-          sql`, `,
-        )}) then ${links.fieldStatus} else 'cancelled' end`,
-        updatedAt: new Date(),
-      })
-      .where(eq(links.id, link.id));
-    await appendLedger(tx, {
-      caseId: link.caseId,
-      linkId: link.id,
-      target: link.target,
-      direction: "target_out",
-      operation: "cancel_work_order",
-      outcome: "ok",
-      idempotencyKey: link.externalRef,
-      latencyMs: Date.now() - started,
-      attempt: job.attempts,
-    });
-    await recordDisclosure(tx, deliveryDisclosure(deps, link, "cancel", "ok")); // S7
-  });
-}
-
 /** Reschedules a retryable failure inside the horizon, parks everything else with its reason. */
 async function recordFailure(
   deps: SiltaDeps,
@@ -389,26 +81,29 @@ async function recordFailure(
         fullJitterDelay(job.attempts, deps.settings.retry.baseMs, deps.settings.retry.capMs),
         error.retryAfterMs ?? 0,
       );
-      await finishOrThrow(tx, deps, job, {
-        state: "pending",
-        runAt: new Date(now.getTime() + delay),
-        errorCode: error.code,
-        error: message,
-        httpStatus: error.httpStatus ?? null,
-      });
+      await finishOrThrow(
+        tx,
+        { deps, job },
+        {
+          state: "pending",
+          runAt: new Date(now.getTime() + delay),
+          errorCode: error.code,
+          error: message,
+          httpStatus: error.httpStatus ?? null,
+        },
+      );
     } else {
-      await finishOrThrow(tx, deps, job, {
-        state: "dead",
-        errorCode: error.code,
-        error: message,
-        httpStatus: error.httpStatus ?? null,
-      });
-      if (link && job.kind === "create_work_order") {
-        await tx
-          .update(links)
-          .set({ state: "parked", parkedCode: error.code, parkedReason: message, updatedAt: new Date() })
-          .where(and(eq(links.id, link.id), eq(links.state, "pending")));
-      }
+      await finishOrThrow(
+        tx,
+        { deps, job },
+        {
+          state: "dead",
+          errorCode: error.code,
+          error: message,
+          httpStatus: error.httpStatus ?? null,
+        },
+      );
+      if (link && job.kind === "create_work_order") await parkLink(tx, link.id, { code: error.code, reason: message });
     }
     await appendLedger(tx, {
       caseId: job.caseId,
@@ -534,16 +229,7 @@ async function attemptJob(
   };
   try {
     link = preloaded?.link ?? (await loadLink(deps, job));
-    if (job.kind === "create_work_order") await executeCreate(deps, job, link, gate, preloaded?.snapshot ?? null);
-    else if (job.kind === "cancel_work_order") await executeCancel(deps, job, link, gate);
-    else
-      await writeBackLinkStatus(
-        deps,
-        job,
-        link,
-        (tx, next) => finishOrThrow(tx, deps, job, next),
-        () => gate.enter(),
-      );
+    await JOB_HANDLERS[job.kind]({ deps, job, link, gate, snapshot: preloaded?.snapshot ?? null });
     settle(true, null);
     return "done";
   } catch (thrown) {

@@ -1,5 +1,5 @@
 import pRetry, { AbortError } from "p-retry";
-import { type SiltaError, toSiltaError } from "./errors.ts";
+import { type SiltaError, toSiltaError } from "../../kernel/errors.ts";
 
 /** The longest Retry-After a quick in-call retry will wait for; longer waits become durable retries. */
 const MAX_QUICK_WAIT_MS = 2_000;

@@ -1,7 +1,9 @@
 import { and, eq, sql } from "drizzle-orm";
-import type { Database, Tx } from "../db/client.ts";
-import { links, type OutboxJobKind, outboxJobs } from "../db/schema/index.ts";
-import { appendLedger } from "./ledger.ts";
+import type { Database, Tx } from "../../db/client.ts";
+import { type OutboxJobKind, outboxJobs } from "../../db/schema/index.ts";
+import type { ErrorCode } from "../../kernel/errors.ts";
+import { appendLedger } from "../ledger.ts";
+import { unparkLink } from "../links.ts";
 
 /**
  * Payload flag of a create job: an earlier attempt may have reached the target, so the next
@@ -63,10 +65,7 @@ export async function requeueStoppedJob(tx: Tx, job: Job, how: RequeueHow): Prom
     .returning({ id: outboxJobs.id });
   if (requeued.length === 0) return false;
   if (job.kind === "create_work_order") {
-    await tx
-      .update(links)
-      .set({ state: "pending", parkedCode: null, parkedReason: null, updatedAt: new Date() })
-      .where(and(eq(links.id, job.linkId), eq(links.state, "parked")));
+    await unparkLink(tx, job.linkId);
   }
   await appendLedger(tx, {
     caseId: job.caseId,
@@ -105,7 +104,7 @@ export async function redriveDeadJobs(database: Database, filter: RedriveFilter 
   const conditions = [eq(outboxJobs.state, "dead")];
   if (filter.target) conditions.push(eq(outboxJobs.target, filter.target));
   if (filter.kind) conditions.push(eq(outboxJobs.kind, filter.kind));
-  if (filter.errorCode) conditions.push(eq(outboxJobs.lastErrorCode, filter.errorCode));
+  if (filter.errorCode) conditions.push(eq(outboxJobs.lastErrorCode, filter.errorCode as ErrorCode));
   if (filter.jobIds) {
     if (filter.jobIds.length === 0) return 0;
     conditions.push(

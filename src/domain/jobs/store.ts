@@ -1,6 +1,7 @@
 import { and, eq, type SQL, sql } from "drizzle-orm";
-import type { Database, Tx } from "../db/client.ts";
-import { type OutboxJobKind, outboxJobs } from "../db/schema/index.ts";
+import type { Database, Tx } from "../../db/client.ts";
+import { type OutboxJobKind, outboxJobs } from "../../db/schema/index.ts";
+import type { ErrorCode } from "../../kernel/errors.ts";
 
 export type OutboxJob = typeof outboxJobs.$inferSelect;
 
@@ -208,8 +209,8 @@ export async function finishJob(
   workerId: string,
   next:
     | { state: "done" }
-    | { state: "pending"; runAt: Date; errorCode: string; error: string; httpStatus: number | null }
-    | { state: "dead"; errorCode: string; error: string; httpStatus: number | null },
+    | { state: "pending"; runAt: Date; errorCode: ErrorCode; error: string; httpStatus: number | null }
+    | { state: "dead"; errorCode: ErrorCode; error: string; httpStatus: number | null },
 ): Promise<boolean> {
   const common = { leaseOwner: null, leaseUntil: null, updatedAt: sql`now()` } as const;
   const set =
@@ -238,4 +239,98 @@ export async function finishJob(
     .where(and(eq(outboxJobs.id, job.id), eq(outboxJobs.state, "running"), eq(outboxJobs.leaseOwner, workerId)))
     .returning({ id: outboxJobs.id });
   return rows.length > 0;
+}
+
+/** Adds several jobs in one statement (the intake's creates); a job whose key exists is not added twice. */
+export async function enqueueJobs(tx: Tx, jobs: readonly NewJob[]): Promise<void> {
+  if (jobs.length === 0) return;
+  await tx
+    .insert(outboxJobs)
+    .values(jobs.map((job) => ({ ...job, payload: job.payload ?? {}, runAt: job.runAt ?? new Date() })))
+    .onConflictDoNothing({ target: outboxJobs.dedupeKey });
+}
+
+/**
+ * The re-arm clause of an insert into `outbox_jobs`, for one-statement commits that queue a job
+ * beside other writes: an existing finished job with the same key starts again as if new (the
+ * columns `enqueueOrRearmJobs` sets); a pending or running one is left alone.
+ */
+export const REARM_ON_CONFLICT = sql`on conflict (dedupe_key) do update set state = 'pending', run_at = now(), attempts = 0,
+      first_attempt_at = null, finished_at = null, last_error = null, last_error_code = null,
+      last_http_status = null, updated_at = now()
+    where outbox_jobs.state in ('done', 'dead')`;
+
+/** `insert … select` of one job for each row of `from` (a CTE), re-armed as REARM_ON_CONFLICT says. */
+export function enqueueOrRearmFromSql(job: NewJob, from: SQL): SQL {
+  return sql`insert into outbox_jobs (kind, dedupe_key, link_id, case_id, target)
+      select ${job.kind}::text, ${job.dedupeKey}::text, ${job.linkId}::bigint, ${job.caseId}::text, ${job.target}::text ${from}
+      ${REARM_ON_CONFLICT}`;
+}
+
+/** The `update` that finishes a claimed job as done, only while this worker holds it; returns its id. */
+export function finishJobDoneSql(jobId: number, workerId: string): SQL {
+  return sql`update outbox_jobs set state = 'done', lease_owner = null, lease_until = null, finished_at = now(), updated_at = now()
+      where id = ${jobId} and state = 'running' and lease_owner = ${workerId}
+      returning id`;
+}
+
+/**
+ * Queues a create again whose work order the target lost (a reconciliation repair): the job
+ * carries LOOKUP_FIRST_FLAG and at least one attempt, so it looks the order up by reference
+ * before creating, and never makes a second one.
+ */
+export async function requeueCreateLookingUpFirst(tx: Tx, job: NewJob, flag: string): Promise<void> {
+  const payload = JSON.stringify({ [flag]: true });
+  await tx.execute(
+    sql`insert into outbox_jobs (kind, dedupe_key, link_id, case_id, target, payload, attempts, run_at)
+        values (${job.kind}, ${job.dedupeKey}, ${job.linkId}, ${job.caseId}, ${job.target}, ${payload}::jsonb, 1, now())
+        on conflict (dedupe_key) do update set
+          state = 'pending', run_at = now(), attempts = greatest(outbox_jobs.attempts, 1), first_attempt_at = null,
+          payload = outbox_jobs.payload || ${payload}::jsonb,
+          finished_at = null, last_error = null, last_error_code = null, last_http_status = null,
+          lease_owner = null, lease_until = null, updated_at = now()
+        where outbox_jobs.state in ('done', 'dead')`,
+  );
+}
+
+/** Locks one job for an admin action. */
+export async function lockJob(tx: Tx, jobId: number): Promise<OutboxJob | undefined> {
+  const [job] = await tx.select().from(outboxJobs).where(eq(outboxJobs.id, jobId)).for("update");
+  return job;
+}
+
+/** "Retry now": a pending job becomes due at once. */
+export async function makeJobDueNow(tx: Tx, jobId: number): Promise<void> {
+  await tx.update(outboxJobs).set({ runAt: sql`now()`, updatedAt: sql`now()` }).where(eq(outboxJobs.id, jobId));
+}
+
+/** An admin decided a dead or pending job will not be sent. */
+export async function markJobSkipped(tx: Tx, jobId: number): Promise<void> {
+  await tx
+    .update(outboxJobs)
+    .set({ state: "skipped", finishedAt: sql`now()`, updatedAt: sql`now()` })
+    .where(and(eq(outboxJobs.id, jobId), sql`${outboxJobs.state} in ('dead', 'pending')`));
+}
+
+/** Records an admin's acknowledgement of a job's failure (silenced until `until`, or until it changes). */
+export async function acknowledgeJobFailure(
+  tx: Tx,
+  jobId: number,
+  ack: { actor: string; note: string; until: Date | null },
+): Promise<void> {
+  await tx
+    .update(outboxJobs)
+    .set({ acknowledgedBy: ack.actor, acknowledgeNote: ack.note, acknowledgedUntil: ack.until, updatedAt: sql`now()` })
+    .where(eq(outboxJobs.id, jobId));
+}
+
+/** Retention: drops payloads and error texts of the cases' jobs (they may echo case text); returns how many. */
+export async function scrubJobTexts(database: Database, tx: Tx, caseIds: SQL): Promise<number> {
+  const rows = await database.rows(
+    sql`update outbox_jobs set payload = '{}'::jsonb, last_error = null
+        where case_id in (${caseIds}) and (payload <> '{}'::jsonb or last_error is not null)
+        returning id`,
+    tx,
+  );
+  return rows.length;
 }

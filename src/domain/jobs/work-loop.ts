@@ -1,6 +1,6 @@
-import { type DeliverySummary, runDueJobs } from "./delivery.ts";
-import type { SiltaDeps } from "./deps.ts";
-import { type ApplySummary, applyPendingFieldEvents } from "./field-status.ts";
+import type { SiltaDeps } from "../deps.ts";
+import { type ApplySummary, applyPendingFieldEvents } from "../field-status/apply-events.ts";
+import { type DeliverySummary, runDueJobs } from "./lifecycle.ts";
 
 export interface WorkSummary {
   events: ApplySummary;

@@ -1,14 +1,12 @@
 import { eq, sql } from "drizzle-orm";
-import type { Tx } from "../db/client.ts";
-import { links } from "../db/schema/index.ts";
-import type { SiltaDeps } from "./deps.ts";
+import { links } from "../../db/schema/index.ts";
+import { appendLedger, appendLedgerFromSql } from "../ledger.ts";
+import { lockForWriteBackSql, recordWrittenBackSql } from "../links.ts";
+import { finishOrThrow, type JobRun } from "./handler.ts";
 import { LeaseLostError } from "./job-errors.ts";
-import { appendLedger } from "./ledger.ts";
-import { enqueueOrRearmJob, type finishJob, type OutboxJob } from "./outbox.ts";
+import { writeBackJobFor } from "./keys.ts";
 import { withQuickRetry } from "./quick-retry.ts";
-
-type Link = typeof links.$inferSelect;
-type Finish = (tx: Tx, next: Parameters<typeof finishJob>[3]) => Promise<void>;
+import { enqueueOrRearmJob } from "./store.ts";
 
 /** Silta's id for the write-back of one status of one link: repeated sends are one update to the case system. */
 export function writeBackUpdateId(linkId: number, status: string): string {
@@ -21,13 +19,12 @@ export function writeBackUpdateId(linkId: number, status: string): string {
  * (never the crew's free text). One job per link always sends the latest status; if the status
  * moved while this one was on the wire, the job re-arms itself.
  */
-export async function writeBackLinkStatus(
-  deps: SiltaDeps,
-  job: OutboxJob,
-  link: Link,
-  finish: Finish,
-  enterGate: () => void = () => {},
-): Promise<void> {
+export async function writeBack(run: JobRun): Promise<void> {
+  const { deps, job, link, gate } = run;
+  const finish: (tx: Parameters<typeof finishOrThrow>[0], next: Parameters<typeof finishOrThrow>[2]) => Promise<void> = (
+    tx,
+    next,
+  ) => finishOrThrow(tx, run, next);
   const started = Date.now();
   const writeBack = deps.source?.writeBack;
   if (writeBack && !writeBack.enabled) {
@@ -58,13 +55,7 @@ export async function writeBackLinkStatus(
       const [current] = await tx.select({ state: links.state }).from(links).where(eq(links.id, link.id)).for("update");
       await finish(tx, { state: "done" });
       if (current && current.state !== "pending" && current.state !== "parked") {
-        await enqueueOrRearmJob(tx, {
-          kind: "write_back",
-          dedupeKey: job.dedupeKey,
-          linkId: link.id,
-          caseId: link.caseId,
-          target: job.target,
-        });
+        await enqueueOrRearmJob(tx, writeBackJobFor(link));
       }
     });
     return;
@@ -74,7 +65,7 @@ export async function writeBackLinkStatus(
     return;
   }
   const updateId = writeBackUpdateId(link.id, status);
-  enterGate();
+  gate.enter();
   await withQuickRetry(() =>
     deps.caseSystem.postStatusUpdate({
       serviceRequestId: link.caseId,
@@ -86,7 +77,7 @@ export async function writeBackLinkStatus(
     }),
   );
   deps.crashPoint?.("before_write_back_commit");
-  await commitWrittenBack(deps, job, link, { status, updateId, works: mapped.works, started });
+  await commitWrittenBack(run, { status, updateId, works: mapped.works, started });
 }
 
 /**
@@ -98,24 +89,21 @@ export async function writeBackLinkStatus(
  * CTEs depend on each other in that order, so PostgreSQL runs them in that order.
  */
 async function commitWrittenBack(
-  deps: SiltaDeps,
-  job: OutboxJob,
-  link: Link,
+  run: JobRun,
   facts: { status: string; updateId: string; works: string; started: number },
 ): Promise<void> {
+  const { deps, job, link } = run;
   const { status, updateId, works, started } = facts;
   const [result] = await deps.database.rows<{ finished: number }>(sql`
     with link_row as (
-      select id, field_status is distinct from ${status} as moved from links where id = ${link.id} for update
+      ${lockForWriteBackSql(link.id, status)}
     ), owned as (
       select id from outbox_jobs
       where id = ${job.id} and state = 'running' and lease_owner = ${deps.settings.workerId}
         and exists (select 1 from link_row)
       for update
     ), linked as (
-      update links set written_back_status = ${status}, written_back_at = now(), updated_at = now()
-      where id = ${link.id} and exists (select 1 from owned)
-      returning id
+      ${recordWrittenBackSql(link.id, status, sql`exists (select 1 from owned)`)}
     ), finished as (
       -- The status moved meanwhile: the job re-arms as enqueueOrRearmJobs would (the same columns),
       -- so it sends the newer status next, as a fresh job would.
@@ -132,11 +120,21 @@ async function commitWrittenBack(
       where outbox_jobs.id in (select id from owned) and exists (select 1 from linked)
       returning outbox_jobs.id
     ), ledger as (
-      insert into ledger_entries (case_id, link_id, target, direction, operation, outcome, idempotency_key,
-        latency_ms, attempt, detail)
-      select ${link.caseId}, ${link.id}, ${link.target}, 'source_out', 'write_back', 'ok', ${updateId},
-        ${Date.now() - started}, ${job.attempts}, ${`${status} as ${works}`}
-      from finished
+      ${appendLedgerFromSql(
+        {
+          caseId: link.caseId,
+          linkId: link.id,
+          target: link.target,
+          direction: "source_out",
+          operation: "write_back",
+          outcome: "ok",
+          idempotencyKey: updateId,
+          latencyMs: Date.now() - started,
+          attempt: job.attempts,
+          detail: `${status} as ${works}`,
+        },
+        sql`from finished`,
+      )}
     )
     select (select count(*) from finished)::int as finished`);
   if (!result || Number(result.finished) === 0) throw new LeaseLostError(job.id);

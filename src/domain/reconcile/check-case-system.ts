@@ -1,8 +1,8 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "../../db/client.ts";
+import { toSiltaError } from "../../kernel/errors.ts";
 import type { CaseRecord } from "../../ports/case-system.ts";
 import type { SiltaDeps } from "../deps.ts";
-import { toSiltaError } from "../errors.ts";
 import { caseSideSubject, type Finding, keepFinding, type ObservedFindings } from "./finding.ts";
 import { linkTargets, mapBounded, type OpenLink, openLinkPages } from "./open-links.ts";
 

@@ -1,10 +1,10 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "../../db/client.ts";
+import { toSiltaError } from "../../kernel/errors.ts";
+import { isTerminal, judgeTransition } from "../../kernel/status.ts";
 import type { TargetMapping } from "../../mappings/mappings.ts";
 import type { RemoteWorkOrder, WorkOrderSystem } from "../../ports/work-order-system.ts";
 import type { SiltaDeps } from "../deps.ts";
-import { toSiltaError } from "../errors.ts";
-import { isTerminal, judgeTransition } from "../status.ts";
 import { type Finding, keepFinding, type ObservedFindings, unknownOrderSubject } from "./finding.ts";
 import {
   mapBounded,

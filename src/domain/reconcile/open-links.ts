@@ -1,7 +1,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { Database } from "../../db/client.ts";
 import type { LinkState } from "../../db/schema/index.ts";
-import type { CanonicalStatus } from "../status.ts";
+import type { CanonicalStatus } from "../../kernel/status.ts";
 
 /** The part of a link reconciliation compares. */
 export interface OpenLink {

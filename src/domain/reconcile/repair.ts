@@ -2,9 +2,11 @@ import { sql } from "drizzle-orm";
 import type { Tx } from "../../db/client.ts";
 import { canonicalJson, sha256Hex } from "../../lib/hash.ts";
 import type { SiltaDeps } from "../deps.ts";
+import { createJobFor, writeBackJobFor } from "../jobs/keys.ts";
+import { LOOKUP_FIRST_FLAG } from "../jobs/redrive.ts";
+import { enqueueOrRearmJob, requeueCreateLookingUpFirst } from "../jobs/store.ts";
 import { appendLedger } from "../ledger.ts";
-import { enqueueOrRearmJob } from "../outbox.ts";
-import { LOOKUP_FIRST_FLAG } from "../redrive.ts";
+import { forgetWrittenBack, reopenForDelivery } from "../links.ts";
 import type { RepairPlan } from "./finding.ts";
 import type { StoredFinding } from "./record-findings.ts";
 
@@ -45,29 +47,15 @@ export async function repairFinding(deps: SiltaDeps, finding: StoredFinding, pla
 
 /** The target lost an unfinished order: the link goes back to delivery, and the create job runs again. */
 async function resendCreate(tx: Tx, deps: SiltaDeps, plan: Extract<RepairPlan, { action: "resend_create" }>): Promise<boolean> {
-  const [link] = await deps.database.rows<LinkRow>(
-    sql`update links set state = 'pending', updated_at = now()
-        where id = ${plan.linkId} and state = 'forwarded' and desired = 'open'
-          and work_order_id is not distinct from ${plan.observedWorkOrderId}
-          and field_status not in ('completed', 'scheduled_later', 'no_action', 'interrupted', 'wrong_contractor', 'cancelled')
-        returning case_id, target, external_ref`,
-    tx,
-  );
+  const link = await reopenForDelivery(deps.database, tx, plan.linkId, plan.observedWorkOrderId);
   if (!link) return false;
   // attempts stays above zero and the job carries the lookup-first flag, so the engine looks the
-  // order up by reference before creating (delivery.ts#executeCreate): if the order reappeared
+  // order up by reference before creating (jobs/create-work-order.ts): if the order reappeared
   // meanwhile, it is found, not duplicated.
-  const flag = JSON.stringify({ [LOOKUP_FIRST_FLAG]: true });
-  await deps.database.rows(
-    sql`insert into outbox_jobs (kind, dedupe_key, link_id, case_id, target, payload, attempts, run_at)
-        values ('create_work_order', ${`create:${link.external_ref}`}, ${plan.linkId}, ${link.case_id}, ${link.target}, ${flag}::jsonb, 1, now())
-        on conflict (dedupe_key) do update set
-          state = 'pending', run_at = now(), attempts = greatest(outbox_jobs.attempts, 1), first_attempt_at = null,
-          payload = outbox_jobs.payload || ${flag}::jsonb,
-          finished_at = null, last_error = null, last_error_code = null, last_http_status = null,
-          lease_owner = null, lease_until = null, updated_at = now()
-        where outbox_jobs.state in ('done', 'dead')`,
+  await requeueCreateLookingUpFirst(
     tx,
+    createJobFor({ id: plan.linkId, caseId: link.case_id, target: link.target, externalRef: link.external_ref }),
+    LOOKUP_FIRST_FLAG,
   );
   await appendLedger(tx, {
     caseId: link.case_id,
@@ -123,24 +111,13 @@ async function repostWriteBack(
   plan: Extract<RepairPlan, { action: "repost_write_back" }>,
 ): Promise<boolean> {
   const [link] = plan.clearWrittenBack
-    ? await deps.database.rows<LinkRow>(
-        sql`update links set written_back_status = null, written_back_at = null, updated_at = now()
-            where id = ${plan.linkId} and written_back_status = ${plan.clearWrittenBack}
-            returning case_id, target, external_ref`,
-        tx,
-      )
+    ? [await forgetWrittenBack(deps.database, tx, plan.linkId, plan.clearWrittenBack)]
     : await deps.database.rows<LinkRow>(
         sql`select case_id, target, external_ref from links where id = ${plan.linkId} and state = 'forwarded'`,
         tx,
       );
   if (!link) return false;
-  await enqueueOrRearmJob(tx, {
-    kind: "write_back",
-    dedupeKey: `writeback:${plan.linkId}`,
-    linkId: plan.linkId,
-    caseId: link.case_id,
-    target: "case-system",
-  });
+  await enqueueOrRearmJob(tx, writeBackJobFor({ id: plan.linkId, caseId: link.case_id }));
   await appendLedger(tx, {
     caseId: link.case_id,
     linkId: plan.linkId,
