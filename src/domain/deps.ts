@@ -61,18 +61,12 @@ export interface EngineSettings {
     /** After this long since the first attempt a failing job is parked (dead-lettered). */
     horizonMs: number;
   };
-  /** Per-target circuit breaker (R7). */
+  /** Per-target circuit breaker (R7); targets.yaml `policy.breaker` overrides it per target. */
   breaker: BreakerSettings;
   /** Per-target retry budget (R7). */
   budget: BudgetSettings;
   /** At most this many jobs of one target per claimed batch, so that one slow target cannot fill every lane. */
   perTargetBatchLimit: number;
-  /**
-   * Targets known to de-duplicate creates by Idempotency-Key: for them a create that failed with
-   * a plain 5xx is simply repeated. Every other target is looked up first after any failed
-   * attempt, since a 5xx or a reset may come after the order was stored.
-   */
-  keyHonouringTargets: readonly string[];
   /** How far back the first poll of a fresh database reaches. */
   pollLookbackMs: number;
   /** Every poll re-reads this much before the cursor: the source stamps whole seconds. */
@@ -90,7 +84,6 @@ export const DEFAULT_ENGINE_SETTINGS: Omit<EngineSettings, "workerId"> = {
   breaker: { failureThreshold: 5, openMs: 30_000 },
   budget: { ratio: 0.1, floor: 10, windowMs: 60_000 },
   perTargetBatchLimit: 8,
-  keyHonouringTargets: [],
   pollLookbackMs: 24 * 3_600_000,
   pollOverlapMs: 10_000,
   pollDeepOverlapMs: 5 * 60_000,

@@ -27,6 +27,13 @@ export class MappingError extends Error {
   }
 }
 
+export interface TargetPolicy {
+  /** The target de-duplicates creates by Idempotency-Key: a retry after a clear failure needs no lookup first. */
+  honoursIdempotencyKey: boolean;
+  /** Overrides of the engine's circuit breaker for this target. */
+  breaker: { failureThreshold?: number | undefined; openMs?: number | undefined };
+}
+
 export interface TargetMapping {
   id: string;
   kind: TargetKind;
@@ -34,6 +41,8 @@ export interface TargetMapping {
   allowlist: ReadonlySet<AllowlistField>;
   /** Acknowledge within minutes; complete within days (the city's promise or the contract's terms); progress within hours. */
   sla: { acknowledgeMinutes: number; completeDays: number; progressHours?: number | undefined };
+  /** Per-target policy from targets.yaml (defaults: keys not trusted, the engine's breaker). */
+  policy: TargetPolicy;
   /** The target's raw status code → canonical status. */
   inbound: ReadonlyMap<string, CanonicalStatus>;
   /** Canonical status → the target's code. */
@@ -121,6 +130,10 @@ export function loadMappings(read: MappingFileReader): Mappings {
       name: target.name,
       allowlist: new Set(target.allowlist),
       sla: target.sla,
+      policy: {
+        honoursIdempotencyKey: target.policy?.honoursIdempotencyKey ?? false,
+        breaker: { ...target.policy?.breaker },
+      },
       inbound: new Map(Object.entries(table.inbound)),
       outbound: table.outbound,
     });

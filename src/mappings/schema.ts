@@ -41,6 +41,20 @@ export const targetsFileSchema = z.strictObject({
           /** A work order whose status has not moved for this long is stale (default: half of completeDays). */
           progressHours: z.number().positive().optional(),
         }),
+        /** How Silta treats this target; every field optional, absent means the safe default. */
+        policy: z
+          .strictObject({
+            /** The target de-duplicates creates by Idempotency-Key: a retry after a clear failure needs no lookup first. */
+            honoursIdempotencyKey: z.boolean().optional(),
+            /** This target's circuit breaker, where it differs from the engine's default. */
+            breaker: z
+              .strictObject({
+                failureThreshold: z.number().int().min(1).optional(),
+                openMs: z.number().int().min(100).optional(),
+              })
+              .optional(),
+          })
+          .optional(),
       }),
     )
     .min(1, "at least one target is needed"),

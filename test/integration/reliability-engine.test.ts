@@ -113,7 +113,13 @@ describe("ambiguous creates (R2)", () => {
   });
 
   it("for a target that de-duplicates by key, a 5xx is retried at once without a lookup", async () => {
-    deps = withDeps({ keyHonouringTargets: ["contractor-east"] });
+    deps = withDeps();
+    // targets.yaml policy: contractor-east de-duplicates creates by Idempotency-Key.
+    const mapping = deps.mappings.targets.get("contractor-east");
+    if (!mapping) throw new Error("contractor-east missing from the mappings");
+    const policy = { ...mapping.policy, honoursIdempotencyKey: true };
+    const targets = new Map(deps.mappings.targets).set("contractor-east", { ...mapping, policy });
+    deps = { ...deps, mappings: { ...deps.mappings, targets } };
     const record = makeCase({ ...PLACES.east });
     east.failures.push({ error: new SiltaError("target_server_error", "503", { httpStatus: 503 }), commitThenFail: true });
     await ingestCases(deps, [record]);

@@ -31,6 +31,23 @@ describe("mapping files", () => {
     expect(mappings.targets.get("stara")?.inbound.get("TYÖN_ALLA")).toBe("in_progress");
   });
 
+  it("reads a target's policy from targets.yaml; absent, keys are not trusted and the engine's breaker applies", () => {
+    const edited = loadWith("targets.yaml", (t) =>
+      t.replace(
+        "sla: { acknowledgeMinutes: 60, completeDays: 7 }",
+        "sla: { acknowledgeMinutes: 60, completeDays: 7 }\n    policy: { honoursIdempotencyKey: true, breaker: { openMs: 5000 } }",
+      ),
+    )();
+    expect(edited.targets.get("stara")?.policy).toEqual({ honoursIdempotencyKey: true, breaker: { openMs: 5000 } });
+    expect(edited.targets.get("contractor-east")?.policy).toEqual({ honoursIdempotencyKey: false, breaker: {} });
+    const error = refusal(
+      loadWith("targets.yaml", (t) =>
+        t.replace("sla: { acknowledgeMinutes: 60", "policy: { retries: 3 }\n    sla: { acknowledgeMinutes: 60"),
+      ),
+    );
+    expect(error.message).toMatch(/policy/);
+  });
+
   it.each([
     [
       "an unknown target in a rule",

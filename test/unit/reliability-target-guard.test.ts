@@ -34,6 +34,18 @@ describe("circuit breaker (R7)", () => {
     expect(guards.admit("east", false, now)).toEqual({ allowed: true, probe: false });
   });
 
+  it("a target's own breaker settings (targets.yaml policy) override the default for it alone", () => {
+    const guards = createTargetGuards(breaker, budget, new Map([["east", { failureThreshold: 1, openMs: 5_000 }]]));
+    expect(guards.admit("east", false, 0).allowed).toBe(true);
+    guards.settle("east", fail, 0);
+    expect(guards.admit("east", false, 0)).toMatchObject({ allowed: false, reason: "breaker_open", until: 5_000 });
+    for (let i = 0; i < 2; i++) {
+      expect(guards.admit("west", false, 0).allowed).toBe(true);
+      guards.settle("west", fail, 0);
+    }
+    expect(guards.admit("west", false, 0).allowed).toBe(true);
+  });
+
   it("a success or a permanent answer resets the count of consecutive failures", () => {
     const guards = createTargetGuards(breaker, budget);
     for (const outcome of [fail, fail, { ok: false, retryable: false, retry: false, probe: false }, fail, fail]) {

@@ -1,7 +1,7 @@
 import type { SiltaDeps } from "../deps.ts";
 import { DeferJobError } from "./job-errors.ts";
 import type { OutboxJob } from "./store.ts";
-import { createTargetGuards, type GuardVerdict, type TargetGuards } from "./target-guard.ts";
+import { type BreakerSettings, createTargetGuards, type GuardVerdict, type TargetGuards } from "./target-guard.ts";
 
 /** Guards kept per deps object when the runtime did not create them (tests, the Worker). */
 const implicitGuards = new WeakMap<SiltaDeps, TargetGuards>();
@@ -11,10 +11,23 @@ export function targetGuardsOf(deps: SiltaDeps): TargetGuards {
   if (deps.targetGuards) return deps.targetGuards;
   let guards = implicitGuards.get(deps);
   if (!guards) {
-    guards = createTargetGuards(deps.settings.breaker, deps.settings.budget);
+    guards = createTargetGuards(deps.settings.breaker, deps.settings.budget, breakerOverrides(deps));
     implicitGuards.set(deps, guards);
   }
   return guards;
+}
+
+/** The per-target breaker settings of targets.yaml (`policy.breaker`). */
+export function breakerOverrides(deps: Pick<SiltaDeps, "mappings">): Map<string, Partial<BreakerSettings>> {
+  const overrides = new Map<string, Partial<BreakerSettings>>();
+  for (const target of deps.mappings.targets.values()) {
+    const { failureThreshold, openMs } = target.policy.breaker;
+    overrides.set(target.id, {
+      ...(failureThreshold !== undefined ? { failureThreshold } : {}),
+      ...(openMs !== undefined ? { openMs } : {}),
+    });
+  }
+  return overrides;
 }
 
 /**

@@ -17,7 +17,7 @@ import { enqueueOrRearmFromSql, finishJobDoneSql } from "./store.ts";
 export async function createWorkOrder(run: JobRun): Promise<void> {
   const { deps, job, link, gate } = run;
   const started = Date.now();
-  const keyHonoured = deps.settings.keyHonouringTargets.includes(link.target);
+  const keyHonoured = deps.mappings.targets.get(link.target)?.policy.honoursIdempotencyKey ?? false;
   // An attempt before this one may have stored the order: a crash after the send, a timeout or a
   // reset after the commit, a 5xx after the commit, or anything before a re-drive.
   const mayExist = job.attempts > 1 || job.payload[LOOKUP_FIRST_FLAG] === true;

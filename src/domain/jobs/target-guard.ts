@@ -64,8 +64,17 @@ export interface TargetGuards {
   snapshot(now: number): Record<string, { breaker: BreakerState; holdUntil: number; failedRetries: number; calls: number }>;
 }
 
-export function createTargetGuards(breaker: BreakerSettings, budget: BudgetSettings): TargetGuards {
+/**
+ * `perTarget` overrides the breaker for some targets (targets.yaml `policy.breaker`); the others
+ * use `defaults`.
+ */
+export function createTargetGuards(
+  defaults: BreakerSettings,
+  budget: BudgetSettings,
+  perTarget: ReadonlyMap<string, Partial<BreakerSettings>> = new Map(),
+): TargetGuards {
   const states = new Map<string, TargetState>();
+  const breakerOf = (target: string): BreakerSettings => ({ ...defaults, ...perTarget.get(target) });
   const bucketMs = Math.max(1, Math.floor(budget.windowMs / BUCKETS));
 
   const stateOf = (target: string): TargetState => {
@@ -113,6 +122,7 @@ export function createTargetGuards(breaker: BreakerSettings, budget: BudgetSetti
       const state = stateOf(target);
       if (now < state.holdUntil) return { allowed: false, reason: "retry_after", until: state.holdUntil };
       let probe = false;
+      const breaker = breakerOf(target);
       if (state.breaker === "open") {
         const reopensAt = state.openedAt + breaker.openMs;
         if (now < reopensAt) return { allowed: false, reason: "breaker_open", until: reopensAt };
@@ -149,7 +159,7 @@ export function createTargetGuards(breaker: BreakerSettings, budget: BudgetSetti
       }
       if (outcome.retry) currentBucket(state, now).failedRetries++;
       state.consecutiveFailures++;
-      if (outcome.probe || state.consecutiveFailures >= breaker.failureThreshold) {
+      if (outcome.probe || state.consecutiveFailures >= breakerOf(target).failureThreshold) {
         state.breaker = "open";
         state.openedAt = now;
       }
@@ -159,7 +169,7 @@ export function createTargetGuards(breaker: BreakerSettings, budget: BudgetSetti
       const blocked: string[] = [];
       for (const [target, state] of states) {
         if (now < state.holdUntil) blocked.push(target);
-        else if (state.breaker === "open" && now < state.openedAt + breaker.openMs) blocked.push(target);
+        else if (state.breaker === "open" && now < state.openedAt + breakerOf(target).openMs) blocked.push(target);
         else if (state.breaker === "half_open" && state.probing) blocked.push(target);
       }
       return blocked;
