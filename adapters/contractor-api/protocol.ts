@@ -29,12 +29,6 @@ export const REPORTED_STATUS_CODES = [
 ] as const;
 export type ReportedStatusCode = (typeof REPORTED_STATUS_CODES)[number];
 
-/**
- * Codes that only Silta's side of the protocol produces: `SENT` for an order the contractor holds
- * but has not acknowledged yet, `CANCELLED` for one the city withdrew.
- */
-export const SILTA_STATUS_CODES = ["SENT", "CANCELLED"] as const;
-
 /** The protocol's code for a canonical status (`in_progress` → `IN_PROGRESS`). */
 export function protocolStatusCode(status: CanonicalStatus): string {
   return status.toUpperCase();

@@ -169,8 +169,3 @@ export function createContractorGateway(
     },
   };
 }
-
-/** Number of links per target and state, for progress output and the console. */
-export async function countLinksByState(database: Database): Promise<{ target: string; state: string; n: number }[]> {
-  return database.rows(sql`select target, state, count(*)::int as n from links group by target, state order by target, state`);
-}

@@ -61,17 +61,3 @@ export function judgeTransition(current: CanonicalStatus, next: CanonicalStatus)
   if (RANK[next] <= RANK[current]) return { apply: false, reason: "stale" };
   return { apply: true };
 }
-
-/** Helsinki's public-works part of `detailed_status` for a canonical status, or null where there is none. */
-export const HELSINKI_WORKS_STATUS: Record<CanonicalStatus, string | null> = {
-  pending: null,
-  sent: "PUBLIC_WORKS_NEW",
-  received: "PUBLIC_WORKS_NEW",
-  in_progress: "PUBLIC_WORKS_IN_PROGRESS",
-  completed: "PUBLIC_WORKS_COMPLETED",
-  scheduled_later: "PUBLIC_WORKS_COMPLETED_SCHEDULED_LATER",
-  no_action: "PUBLIC_WORKS_COMPLETED_REQUIRES_NO_ACTION",
-  interrupted: "PUBLIC_WORKS_INTERRUPTED",
-  wrong_contractor: null,
-  cancelled: null,
-};
