@@ -1,17 +1,15 @@
 import type { Command } from "commander";
+import type { CommandSettings } from "../config/config.ts";
 import { openDatabase, parseDatabaseTarget } from "../db/open-node.ts";
 import { type AuditAnchor, parseAuditAnchor, verifyAuditChain } from "../domain/admin/audit-verify.ts";
+import { databaseFlag } from "./environment.ts";
 
-export function registerAuditCommand(program: Command): void {
+export function registerAuditCommand(program: Command, settings: CommandSettings): void {
   const audit = program.command("audit").description("Inspect the tamper-evident audit trail (S7)");
   audit
     .command("verify")
     .description("Walk the audit hash chain and report the first edited, inserted or deleted row")
-    .option(
-      "--db <url-or-path>",
-      "a postgres:// URL or a PGlite data folder",
-      process.env.DATABASE_URL ?? process.env.SILTA_DATA_DIR ?? ".silta/data",
-    )
+    .option("--db <url-or-path>", "a postgres:// URL or a PGlite data folder", databaseFlag(settings.database))
     .option("--expect-head <seq:hash>", "the head an earlier verify printed: that row must still be in the chain, unchanged")
     .option("--expect-count <n>", "the chain must hold at least this many rows")
     .option("--json", "print the result as JSON")

@@ -1,8 +1,9 @@
 import type { Command } from "commander";
+import type { CommandSettings } from "../config/config.ts";
 import { appRoleGrantStatements, grantAppRole } from "../db/app-role.ts";
 import { openDatabase } from "../db/open-node.ts";
 
-export function registerDbCommand(program: Command): void {
+export function registerDbCommand(program: Command, settings: CommandSettings): void {
   const db = program.command("db").description("Database administration for production deployments (S8)");
   db.command("grant-app-role")
     .description("Grant an existing role what Silta needs to run, and nothing more (run as the owner, after silta migrate)")
@@ -10,7 +11,7 @@ export function registerDbCommand(program: Command): void {
     .option(
       "--db <url>",
       "the owner's postgres:// URL (the role that ran the migrations)",
-      process.env.SILTA_MIGRATION_DATABASE_URL ?? process.env.DATABASE_URL,
+      settings.migrationDatabaseUrl ?? ("url" in settings.database ? settings.database.url : undefined),
     )
     .option("--print", "only print the SQL, for a DBA to run")
     .addHelpText(

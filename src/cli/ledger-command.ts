@@ -1,11 +1,13 @@
 import type { Command } from "commander";
+import type { CommandSettings } from "../config/config.ts";
 import { migrateDatabase } from "../db/migrate-node.ts";
 import { openDatabase, parseDatabaseTarget } from "../db/open-node.ts";
-import { readIntakeHealth } from "../domain/intake-health.ts";
-import { countQuarantinedRecords } from "../domain/intake-quarantine.ts";
+import { readIntakeHealth } from "../domain/intake/intake-health.ts";
+import { countQuarantinedRecords } from "../domain/intake/intake-quarantine.ts";
 import { checkLedgerBalance } from "../domain/ledger.ts";
+import { databaseFlag } from "./environment.ts";
 
-export function registerLedgerCommand(program: Command): void {
+export function registerLedgerCommand(program: Command, settings: CommandSettings): void {
   const ledger = program.command("ledger").description("Inspect the reconciliation ledger");
   ledger
     .command("check")
@@ -16,11 +18,7 @@ export function registerLedgerCommand(program: Command): void {
       "after",
       "\nCoverage comes from the last anti-entropy re-read (`silta reconcile --source`, or the nightly schedule): cases at the\nsource, and how many of them Silta accounts for (taken in, or held in quarantine with a reason). Exit status 1 when\nthe ledger is not balanced or the last re-read found cases unaccounted for.",
     )
-    .option(
-      "--db <url-or-path>",
-      "a postgres:// URL or a PGlite data folder",
-      process.env.DATABASE_URL ?? process.env.SILTA_DATA_DIR ?? ".silta/data",
-    )
+    .option("--db <url-or-path>", "a postgres:// URL or a PGlite data folder", databaseFlag(settings.database))
     .option("--json", "print the result as JSON")
     .action(async (options: { db: string; json?: boolean }) => {
       const database = await openDatabase(parseDatabaseTarget(options.db));

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
+import type { CommandSettings } from "../config/config.ts";
 import { checkMappings } from "../mappings/check.ts";
 import { loadMappingsFromDir } from "../mappings/load-node.ts";
 
@@ -24,16 +25,16 @@ async function readServices(source: string | undefined): Promise<{ serviceCode: 
     }));
 }
 
-export function registerMappingsCommand(program: Command): void {
+export function registerMappingsCommand(program: Command, settings: CommandSettings): void {
   const mappings = program.command("mappings").description("Inspect and validate the mapping files in mappings/");
   mappings
     .command("check")
     .description("Validate every mapping file and report service codes no rule routes")
-    .option("--dir <folder>", "the mappings folder", process.env.SILTA_MAPPINGS_DIR ?? "mappings")
+    .option("--dir <folder>", "the mappings folder", settings.mappingsDir)
     .option(
       "--services <file-or-url>",
       "a services.json list (file, or the Open311 base URL) to check coverage against",
-      process.env.SILTA_OPEN311_URL,
+      settings.open311Url ?? undefined,
     )
     .option("--json", "print the report as JSON")
     .action(async (options: { dir: string; services?: string; json?: boolean }) => {

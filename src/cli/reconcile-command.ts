@@ -1,15 +1,13 @@
 import type { Command } from "commander";
-import { parseConfig } from "../config/config.ts";
 import { migrateDatabase } from "../db/migrate-node.ts";
 import { openDatabase, parseDatabaseTarget } from "../db/open-node.ts";
-import { reReadSource } from "../domain/anti-entropy.ts";
-import { DEFAULT_ENGINE_SETTINGS, noopMetrics, type SiltaDeps } from "../domain/deps.ts";
+import { reReadSource } from "../domain/intake/anti-entropy.ts";
 import { type ReconcileReport, reconcileOpenLinks } from "../domain/reconcile/reconcile.ts";
 import { loadMappingsFromDir } from "../mappings/load-node.ts";
-import { createCaseSystem } from "../runtime/case-system.ts";
+import { buildDeps } from "../runtime/build-deps.ts";
 import { createNodeLogger } from "../runtime/logger-node.ts";
 import { guardedFetchFactory } from "../runtime/outbound-fetch-node.ts";
-import { createTargetSystems } from "../runtime/targets.ts";
+import type { CommandEnvironment } from "./environment.ts";
 
 interface ReconcileFlags {
   json?: boolean;
@@ -41,14 +39,14 @@ export function formatReconcileReport(report: ReconcileReport, limit: number): s
   return lines;
 }
 
-export function registerReconcileCommand(program: Command): void {
+export function registerReconcileCommand(program: Command, environment: CommandEnvironment): void {
   program
     .command("reconcile")
     .description("Compare open links with the targets, the case system and the SLA clocks; store findings; optionally repair")
     .option("--repair", "queue the safe repairs: re-send a lost create, re-pull a status, re-post a write-back")
     .option("--json", "print the run as one JSON object on stdout (progress goes to stderr)")
     .option("--db <url-or-path>", "a postgres:// URL or a PGlite data folder (default: DATABASE_URL or SILTA_DATA_DIR)")
-    .option("--mappings <dir>", "the mappings folder", process.env.SILTA_MAPPINGS_DIR ?? "mappings")
+    .option("--mappings <dir>", "the mappings folder", environment.settings.mappingsDir)
     .option("--limit <n>", "findings to print without --json", (v) => Number.parseInt(v, 10), 50)
     .option(
       "--source",
@@ -63,26 +61,23 @@ export function registerReconcileCommand(program: Command): void {
     )
     .action(async (flags: ReconcileFlags) => {
       const mappings = loadMappingsFromDir(flags.mappings);
-      const config = parseConfig(process.env, [...mappings.targets.values()]);
+      const config = environment.config([...mappings.targets.values()]);
       const database = await openDatabase(flags.db ? parseDatabaseTarget(flags.db) : config.database);
       const say = (line: string) => process.stderr.write(`${line}\n`);
       try {
         await migrateDatabase(database);
-        const deps: SiltaDeps = {
+        const deps = buildDeps(config, {
           database,
           mappings,
-          caseSystem: createCaseSystem(config),
-          targets: createTargetSystems(mappings, config.targets, config.httpTimeoutMs, guardedFetchFactory()),
-          settings: { ...DEFAULT_ENGINE_SETTINGS, workerId: `reconcile:${process.pid}` },
+          workerId: `reconcile:${process.pid}`,
           log: createNodeLogger(config.logLevel === "info" ? "warn" : config.logLevel),
-          metrics: noopMetrics,
-          now: () => new Date(),
+          outboundFetch: guardedFetchFactory(),
           source: {
             profile: config.open311.profile,
             intake: config.open311.intake,
             writeBack: { enabled: true, reason: "not used by reconciliation" },
           },
-        };
+        });
         const started = performance.now();
         if (flags.source) {
           const coverage = await reReadSource(deps, {

@@ -1,18 +1,16 @@
 import type { Command } from "commander";
+import type { CommandSettings } from "../config/config.ts";
 import { openDatabase, parseDatabaseTarget } from "../db/open-node.ts";
 import { purgeExpiredPersonalData } from "../domain/retention.ts";
+import { databaseFlag } from "./environment.ts";
 
-export function registerRetentionCommand(program: Command): void {
+export function registerRetentionCommand(program: Command, settings: CommandSettings): void {
   const retention = program.command("retention").description("Retention of personal data (GDPR storage limitation)");
   retention
     .command("purge")
     .description("Empty the personal data and payload copies of finished cases older than the retention period")
-    .option(
-      "--db <url-or-path>",
-      "a postgres:// URL or a PGlite data folder",
-      process.env.DATABASE_URL ?? process.env.SILTA_DATA_DIR ?? ".silta/data",
-    )
-    .option("--days <n>", "retention period in days (SILTA_RETENTION_DAYS)", process.env.SILTA_RETENTION_DAYS ?? "180")
+    .option("--db <url-or-path>", "a postgres:// URL or a PGlite data folder", databaseFlag(settings.database))
+    .option("--days <n>", "retention period in days (SILTA_RETENTION_DAYS)", String(settings.retentionDays))
     .option("--dry-run", "only count the cases that would be purged; change nothing")
     .option("--json", "print the result as JSON")
     .addHelpText(

@@ -20,6 +20,7 @@ import { ConfigError } from "../config/config.ts";
 import { MappingError } from "../mappings/mappings.ts";
 import { registerAuditCommand } from "./audit-command.ts";
 import { registerDbCommand } from "./db-command.ts";
+import { readCommandEnvironment } from "./environment.ts";
 import { registerLedgerCommand } from "./ledger-command.ts";
 import { registerMappingsCommand } from "./mappings-command.ts";
 import { registerMigrateCommand } from "./migrate-command.ts";
@@ -33,15 +34,23 @@ const program = new Command()
   .description("Silta: the bridge between Open311 feedback systems and field-work contractors")
   .showHelpAfterError("(run with --help for usage)");
 
-registerStartCommand(program);
+// The one place the command line reads the environment (through the config module).
+const environment = readCommandEnvironment(process.env);
+registerStartCommand(program, environment);
 registerSandboxCommand(program);
-registerMigrateCommand(program);
-registerMappingsCommand(program);
-registerLedgerCommand(program);
-registerReconcileCommand(program);
-registerAuditCommand(program);
-registerDbCommand(program);
-registerRetentionCommand(program);
+registerMigrateCommand(program, environment.settings);
+registerMappingsCommand(program, environment.settings);
+registerLedgerCommand(program, environment.settings);
+registerReconcileCommand(program, environment);
+registerAuditCommand(program, environment.settings);
+registerDbCommand(program, environment.settings);
+registerRetentionCommand(program, environment.settings);
+// A wrong setting stops a command before it runs, never --help. The sandbox reads no setting;
+// start and reconcile parse the whole configuration, which reports it with every other problem.
+const PARSE_THEIR_OWN = new Set(["sandbox", "start", "reconcile"]);
+program.hook("preAction", (_program, command) => {
+  if (!PARSE_THEIR_OWN.has(command.name())) environment.check();
+});
 
 try {
   await program.parseAsync(process.argv);

@@ -1,9 +1,9 @@
 import type { Command } from "commander";
-import { parseConfig } from "../config/config.ts";
 import { loadMappingsFromDir } from "../mappings/load-node.ts";
 import { startSiltaNode } from "../runtime/node-silta.ts";
+import type { CommandEnvironment } from "./environment.ts";
 
-export function registerStartCommand(program: Command): void {
+export function registerStartCommand(program: Command, environment: CommandEnvironment): void {
   program
     .command("start")
     .description("Run Silta against the real endpoints in the environment (see README, Configuration)")
@@ -12,8 +12,8 @@ export function registerStartCommand(program: Command): void {
       "\nReads SILTA_* settings and DATABASE_URL from the environment. Without DATABASE_URL the embedded\ndatabase lives in SILTA_DATA_DIR (default .silta/data). Stops cleanly on SIGTERM or Ctrl-C.",
     )
     .action(async () => {
-      const mappings = loadMappingsFromDir(process.env.SILTA_MAPPINGS_DIR ?? "mappings");
-      const config = parseConfig(process.env, [...mappings.targets.values()]);
+      const mappings = loadMappingsFromDir(environment.settings.mappingsDir);
+      const config = environment.config([...mappings.targets.values()]);
       // Listen for the signal before starting, so that a SIGTERM during start-up also ends cleanly.
       const stopRequested = new Promise<void>((resolve) => {
         const shutdown = (signal: string) => {

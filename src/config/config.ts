@@ -32,12 +32,16 @@ function tokenList(kind: string) {
   return commaSeparated.pipe(z.array(z.string().min(24, `each ${kind} token must be at least 24 characters`)));
 }
 
+const postgresUrl = z.string().regex(/^postgres(ql)?:\/\//, "expected postgres://user@host:port/database");
+
 /** Environment settings and the defaults that make a first run work with nothing set. */
 const envSchema = z.object({
-  DATABASE_URL: z
-    .string()
-    .regex(/^postgres(ql)?:\/\//, "expected postgres://user@host:port/database")
-    .optional(),
+  DATABASE_URL: postgresUrl.optional(),
+  /**
+   * The database owner's postgres:// URL, for `silta db grant-app-role` (the role that ran the
+   * migrations, when DATABASE_URL is the application role's); unset: DATABASE_URL.
+   */
+  SILTA_MIGRATION_DATABASE_URL: postgresUrl.optional(),
   SILTA_DATA_DIR: z.string().min(1).default(".silta/data"),
   SILTA_HOST: z.string().min(1).default("127.0.0.1"),
   SILTA_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
@@ -209,6 +213,12 @@ function formatIssue(issue: z.core.$ZodIssue, prefix = ""): string {
   return `${name}: ${issue.message}`;
 }
 
+function configProblems(lead: string, problems: readonly string[]): ConfigError {
+  return new ConfigError(
+    `${lead}: the configuration has ${problems.length} problem(s):\n  ${problems.join("\n  ")}\nSee README.md, "Configuration".`,
+  );
+}
+
 /** The environment variable prefix of a target's connection settings. */
 export function targetEnvPrefix(targetId: string): string {
   return `SILTA_TARGET_${targetId.toUpperCase().replace(/-/g, "_")}_`;
@@ -283,11 +293,7 @@ export function parseConfig(
     if (e.SILTA_OPEN311_WRITE_BACK === "on" && !e.SILTA_OPEN311_API_KEY)
       problems.push("SILTA_OPEN311_WRITE_BACK: on needs SILTA_OPEN311_API_KEY (service request updates are written with it)");
   }
-  if (!parsed.success || problems.length > 0) {
-    throw new ConfigError(
-      `Silta cannot start: the configuration has ${problems.length} problem(s):\n  ${problems.join("\n  ")}\nSee README.md, "Configuration".`,
-    );
-  }
+  if (!parsed.success || problems.length > 0) throw configProblems("Silta cannot start", problems);
   const e = parsed.data;
   return {
     database: e.DATABASE_URL ? { url: e.DATABASE_URL } : { dataDir: e.SILTA_DATA_DIR },
@@ -341,5 +347,66 @@ export function parseConfig(
     migrateOnStart: e.SILTA_MIGRATE_ON_START === "auto" ? "auto" : e.SILTA_MIGRATE_ON_START === "true" ? "always" : "never",
     retention: { days: e.SILTA_RETENTION_DAYS, cron: e.SILTA_RETENTION_CRON },
     targets: connections,
+  };
+}
+
+/**
+ * The settings of envSchema that the maintenance commands (`silta migrate`, `ledger`, `audit`,
+ * `retention`, `db`, `mappings`, `reconcile`) take their flags' defaults from: checked exactly as
+ * parseConfig checks them, but on their own, so that these commands need no Open311 or target
+ * settings.
+ */
+const commandEnvSchema = envSchema
+  .pick({
+    DATABASE_URL: true,
+    SILTA_MIGRATION_DATABASE_URL: true,
+    SILTA_DATA_DIR: true,
+    SILTA_MAPPINGS_DIR: true,
+    SILTA_RETENTION_DAYS: true,
+  })
+  .extend({ SILTA_OPEN311_URL: envSchema.shape.SILTA_OPEN311_URL.optional() });
+
+export interface CommandSettings {
+  /** DATABASE_URL, else the PGlite folder SILTA_DATA_DIR (as SiltaConfig.database). */
+  database: { url: string } | { dataDir: string };
+  /** SILTA_MIGRATION_DATABASE_URL: the owner's URL for `silta db grant-app-role`; null: unset. */
+  migrationDatabaseUrl: string | null;
+  /** SILTA_MAPPINGS_DIR. */
+  mappingsDir: string;
+  /** SILTA_RETENTION_DAYS. */
+  retentionDays: number;
+  /** SILTA_OPEN311_URL, optional here (`silta mappings check` lists its services); null: unset. */
+  open311Url: string | null;
+}
+
+/**
+ * Parses the few settings the maintenance commands need (commandEnvSchema), with the same
+ * defaults as parseConfig. `error` names every wrong one at once (null: none); `settings` then
+ * holds the default in place of each wrong value, so that `--help` can still show the others.
+ */
+export function parseCommandSettings(env: Record<string, string | undefined>): {
+  settings: CommandSettings;
+  error: ConfigError | null;
+} {
+  const parsed = commandEnvSchema.safeParse(env);
+  if (parsed.success) return { settings: commandSettingsFrom(parsed.data), error: null };
+  const wrong = new Set(parsed.error.issues.map((issue) => String(issue.path[0])));
+  const rest = Object.fromEntries(Object.entries(env).filter(([name]) => !wrong.has(name)));
+  return {
+    settings: commandSettingsFrom(commandEnvSchema.parse(rest)),
+    error: configProblems(
+      "silta",
+      parsed.error.issues.map((issue) => formatIssue(issue)),
+    ),
+  };
+}
+
+function commandSettingsFrom(e: z.infer<typeof commandEnvSchema>): CommandSettings {
+  return {
+    database: e.DATABASE_URL ? { url: e.DATABASE_URL } : { dataDir: e.SILTA_DATA_DIR },
+    migrationDatabaseUrl: e.SILTA_MIGRATION_DATABASE_URL ?? null,
+    mappingsDir: e.SILTA_MAPPINGS_DIR,
+    retentionDays: e.SILTA_RETENTION_DAYS,
+    open311Url: e.SILTA_OPEN311_URL ?? null,
   };
 }

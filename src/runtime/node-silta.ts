@@ -5,33 +5,23 @@ import { ConfigError, type SiltaConfig } from "../config/config.ts";
 import type { Database } from "../db/client.ts";
 import { MIGRATIONS_FOLDER, migrateOnStart } from "../db/migrate-node.ts";
 import { openDatabase } from "../db/open-node.ts";
-import { waitForDatabase } from "../db/wait-for-database.ts";
-import { reReadSource } from "../domain/anti-entropy.ts";
-import {
-  DEFAULT_ENGINE_SETTINGS,
-  type EngineSettings,
-  type Logger,
-  type Metrics,
-  noopMetrics,
-  type SiltaDeps,
-  type SourceState,
-} from "../domain/deps.ts";
-import { describeFailure } from "../domain/intake-health.ts";
-import { type PollSummary, pollCaseSystem } from "../domain/poll.ts";
+import { waitForDatabase } from "../db/wait-for-database-node.ts";
+import type { EngineSettings, Logger, Metrics, SiltaDeps, SourceState } from "../domain/deps.ts";
+import { reReadSource } from "../domain/intake/anti-entropy.ts";
+import { describeFailure } from "../domain/intake/intake-health.ts";
+import { type PollSummary, pollCaseSystem } from "../domain/intake/poll.ts";
 import { startReconcileSchedule } from "../domain/reconcile/reconcile-schedule-node.ts";
-import { createTargetGuards } from "../domain/target-guard.ts";
 import { createApp } from "../http/app.ts";
-import { mediaPolicy } from "../lib/outbound-guard.ts";
 import { loadMappingsFromDir } from "../mappings/load-node.ts";
 import type { CaseSystem } from "../ports/case-system.ts";
 import type { WorkOrderSystem } from "../ports/work-order-system.ts";
+import { buildAppOptions, buildDeps } from "./build-deps.ts";
 import { createCaseSystem } from "./case-system.ts";
 import { createNodeLogger } from "./logger-node.ts";
 import { createNodeMetrics } from "./metrics-node.ts";
 import { startRetentionSchedule } from "./node-retention-schedule.ts";
 import { nodeClientAddress, startHttpServer } from "./node-serve.ts";
 import { guardedFetchFactory } from "./outbound-fetch-node.ts";
-import { createTargetSystems } from "./targets.ts";
 import { startWorkLoop } from "./work-loop-runner.ts";
 
 export interface RunningSilta {
@@ -104,8 +94,6 @@ export async function startSiltaNode(config: SiltaConfig, overrides: StartOverri
   const log = overrides.log ?? createNodeLogger(config.logLevel);
   const mappings = loadMappingsFromDir(config.mappingsDir);
   const caseSystem = overrides.caseSystem ?? createCaseSystem(config, log);
-  // Outbound calls resolve, check and pin addresses (S5, outbound-fetch-node.ts).
-  const targets = overrides.targets ?? createTargetSystems(mappings, config.targets, config.httpTimeoutMs, guardedFetchFactory());
   const database = overrides.database ?? (await openDatabase(config.database));
   // A database still starting (or restarting) is waited for, not a crash.
   await waitForDatabase(database, { log: (line) => log.warn({}, `waiting for the database: ${line}`) });
@@ -119,46 +107,34 @@ export async function startSiltaNode(config: SiltaConfig, overrides: StartOverri
   const source = await probeSource(config, caseSystem, log);
   const nodeMetrics = overrides.metrics ? null : createNodeMetrics(database, { source });
 
-  const deps: SiltaDeps = {
+  const metrics = overrides.metrics ?? nodeMetrics?.metrics;
+  const deps = buildDeps(config, {
     database,
     mappings,
-    caseSystem,
-    targets,
-    settings: {
-      ...DEFAULT_ENGINE_SETTINGS,
-      workerId: `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 6)}`,
-      leaseMs: config.leaseMs,
-      callBudgetMs: config.httpTimeoutMs,
-      pollLookbackMs: config.pollLookbackMs,
-      retry: { ...DEFAULT_ENGINE_SETTINGS.retry, horizonMs: config.retryHorizonMs },
-      ...overrides.settings,
-    },
     log,
-    metrics: overrides.metrics ?? nodeMetrics?.metrics ?? noopMetrics,
-    now: () => new Date(),
-    media: {
-      policy: mediaPolicy(config.mediaHosts),
-      onDropped: (target, count) => deps.metrics.mediaUrlsDropped?.({ target, count }),
-    },
-    ...(overrides.crashPoint ? { crashPoint: overrides.crashPoint } : {}),
+    workerId: `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 6)}`,
+    // Outbound calls resolve, check and pin addresses (S5, outbound-fetch-node.ts).
+    outboundFetch: guardedFetchFactory(),
+    caseSystem,
     source,
-  };
-  // One breaker and budget per process, built once with the settings above.
-  deps.targetGuards = createTargetGuards(deps.settings.breaker, deps.settings.budget);
+    ...(overrides.targets ? { targets: overrides.targets } : {}),
+    ...(metrics ? { metrics } : {}),
+    ...(overrides.settings ? { settings: overrides.settings } : {}),
+    ...(overrides.crashPoint ? { crashPoint: overrides.crashPoint } : {}),
+  });
+  const { targets } = deps;
 
   const loop = startWorkLoop(deps, config.workerIdleMs);
-  const app = createApp(deps, {
-    onInboxChanged: () => loop.kickInbox(),
-    onCasesQueued: () => loop.kick(),
-    adminTokens: config.adminTokens,
-    handlerTokens: config.handlerTokens,
-    ...(config.casePageFrameAncestors ? { casePageFrameAncestors: config.casePageFrameAncestors } : {}),
-    rateLimits: config.rateLimits,
-    clientAddress: nodeClientAddress,
-    expectedMigrations,
-    intakeHealth: { staleMs: config.intakeStaleMs, since: new Date() },
-    ...(nodeMetrics ? { metrics: nodeMetrics } : {}),
-  });
+  const app = createApp(
+    deps,
+    buildAppOptions(config, {
+      onInboxChanged: () => loop.kickInbox(),
+      onCasesQueued: () => loop.kick(),
+      clientAddress: nodeClientAddress,
+      expectedMigrations,
+      ...(nodeMetrics ? { metrics: nodeMetrics } : {}),
+    }),
+  );
   const server = await startHttpServer(app, {
     port: config.port,
     hostname: config.host,

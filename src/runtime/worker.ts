@@ -10,16 +10,14 @@ import contractorStatus from "../../mappings/status/contractor-api.yaml";
 import staraStatus from "../../mappings/status/stara.yaml";
 import targetsFile from "../../mappings/targets.yaml";
 import writeback from "../../mappings/writeback.yaml";
-import { parseConfig } from "../config/config.ts";
+import { parseConfig, type SiltaConfig } from "../config/config.ts";
 import { openPostgres } from "../db/open-postgres.ts";
-import { DEFAULT_ENGINE_SETTINGS, type Logger, noopMetrics, type SiltaDeps } from "../domain/deps.ts";
-import { pollCaseSystem } from "../domain/poll.ts";
-import { runWorkOnce } from "../domain/work-loop.ts";
+import type { Logger, SiltaDeps } from "../domain/deps.ts";
+import { pollCaseSystem } from "../domain/intake/poll.ts";
+import { runWorkOnce } from "../domain/jobs/work-loop.ts";
 import { createApp } from "../http/app.ts";
-import { mediaPolicy } from "../lib/outbound-guard.ts";
 import { loadMappings } from "../mappings/mappings.ts";
-import { createCaseSystem } from "./case-system.ts";
-import { createTargetSystems } from "./targets.ts";
+import { buildAppOptions, buildDeps } from "./build-deps.ts";
 
 interface WorkerEnv extends Record<string, unknown> {
   HYPERDRIVE?: { connectionString: string };
@@ -42,7 +40,12 @@ const consoleLogger: Logger = {
   error: (fields, message) => console.error(JSON.stringify({ level: "error", message, ...fields })),
 };
 
-function buildDeps(env: WorkerEnv): SiltaDeps {
+/**
+ * One invocation's configuration and dependencies, from the same builder as the Node runtime's
+ * (build-deps.ts). Outbound requests get URL-level checks only (the builder's default): workerd
+ * cannot resolve names, and Cloudflare's fetch does not reach private networks.
+ */
+function buildWorker(env: WorkerEnv): { deps: SiltaDeps; config: SiltaConfig } {
   const strings = Object.fromEntries(
     Object.entries(env).filter((entry): entry is [string, string] => typeof entry[1] === "string"),
   );
@@ -51,34 +54,27 @@ function buildDeps(env: WorkerEnv): SiltaDeps {
     ...mappings.targets.values(),
   ]);
   if (!("url" in config.database)) throw new Error("the Worker needs PostgreSQL: bind HYPERDRIVE or set DATABASE_URL");
-  return {
+  const deps = buildDeps(config, {
     // Not verified against Hyperdrive here: keep drizzle's unnamed statements on the Worker.
     database: openPostgres(config.database.url, { maxConnections: 5, preparedStatements: false }),
     mappings,
-    caseSystem: createCaseSystem(config),
-    targets: createTargetSystems(mappings, config.targets, config.httpTimeoutMs),
-    settings: {
-      ...DEFAULT_ENGINE_SETTINGS,
-      workerId: `worker:${crypto.randomUUID()}`,
-      leaseMs: config.leaseMs,
-      pollLookbackMs: config.pollLookbackMs,
-    },
     log: consoleLogger,
-    metrics: noopMetrics,
-    now: () => new Date(),
-    media: { policy: mediaPolicy(config.mediaHosts) },
-  };
+    workerId: `worker:${crypto.randomUUID()}`,
+  });
+  return { deps, config };
 }
 
 export default {
   async fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Promise<Response> {
-    const deps = buildDeps(env);
-    const response = await createApp(deps).fetch(request);
+    const { deps, config } = buildWorker(env);
+    // The same app options as on Node (admin and handler tokens: those surfaces are closed without
+    // them); the app lives for this one request, so no rate limits (their buckets would start full).
+    const response = await createApp(deps, buildAppOptions(config, { perRequest: true })).fetch(request);
     ctx.waitUntil(deps.database.close());
     return response;
   },
   async scheduled(_controller: ScheduledController, env: WorkerEnv, ctx: ExecutionContext): Promise<void> {
-    const deps = buildDeps(env);
+    const { deps } = buildWorker(env);
     ctx.waitUntil(
       (async () => {
         await pollCaseSystem(deps);
