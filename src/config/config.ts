@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { DEFAULT_RATE_LIMITS, type RateLimitSettings } from "../http/limits/rate-limit.ts";
+import { DEFAULT_RATE_LIMITS, type RateLimitSettings } from "../kernel/rate-limits.ts";
 import { checkOutboundUrl, DEFAULT_MEDIA_HOSTS, targetPolicy } from "../lib/outbound-guard.ts";
 import { type IntakeSource, SOURCE_PROFILES, type SourceProfile } from "../ports/source-profile.ts";
 

@@ -1,6 +1,8 @@
 import { Webhook, WebhookVerificationError } from "standardwebhooks";
 import { SiltaError } from "../kernel/errors.ts";
-import type { HeaderMap } from "../ports/work-order-system.ts";
+
+/** Request headers by lower-case name, as the webhook verifiers read them. */
+export type HeaderMap = Record<string, string | undefined>;
 
 /**
  * Standard Webhooks signing (`webhook-id`, `webhook-timestamp`, `webhook-signature: v1,<b64>`),

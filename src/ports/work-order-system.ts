@@ -2,6 +2,7 @@
  * WorkOrderSystem port: a contractor's or Stara's work-order system. Core code talks only to
  * this interface; each folder in `adapters/` implements it for one kind of target.
  */
+import type { HeaderMap } from "../lib/webhook-signature.ts";
 
 /**
  * The outbound work order. Core builds it from the case through the target's field allowlist:
@@ -51,7 +52,7 @@ export interface FieldEvent {
 }
 
 /** Headers as a plain lower-cased map, so that adapters need no framework types. */
-export type HeaderMap = Record<string, string | undefined>;
+export type { HeaderMap };
 
 export interface WorkOrderSystem {
   readonly targetId: string;

@@ -1,31 +1,9 @@
 import type { Context, MiddlewareHandler } from "hono";
+import type { BucketPolicy } from "../../kernel/rate-limits.ts";
 import { sha256Hex } from "../../lib/hash.ts";
 import { errorResponse } from "../contractor-api/api-errors.ts";
 
-/** A token bucket: `perSecond` tokens flow in, at most `burst` are kept; 0 per second turns the limit off. */
-export interface BucketPolicy {
-  perSecond: number;
-  burst: number;
-}
-
-/** One bucket policy per client kind (config: SILTA_RATE_LIMIT_*). */
-export interface RateLimitSettings {
-  /** Per contractor API key. */
-  contractor: BucketPolicy;
-  /** Per admin bearer token (admin API) and per console session. */
-  admin: BucketPolicy;
-  /** Console login attempts per client address (brute force). */
-  login: BucketPolicy;
-  /** Per target, for webhooks whose signature verified. */
-  webhook: BucketPolicy;
-}
-
-export const DEFAULT_RATE_LIMITS: RateLimitSettings = {
-  contractor: { perSecond: 20, burst: 40 },
-  admin: { perSecond: 10, burst: 20 },
-  login: { perSecond: 5 / 60, burst: 5 },
-  webhook: { perSecond: 50, burst: 200 },
-};
+export { type BucketPolicy, DEFAULT_RATE_LIMITS, type RateLimitSettings } from "../../kernel/rate-limits.ts";
 
 export type TakeResult = { ok: true } | { ok: false; retryAfterSeconds: number };
 
