@@ -1,11 +1,8 @@
-import { OpenAPIHono } from "@hono/zod-openapi";
+import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { HTTPException } from "hono/http-exception";
-import { requestId } from "hono/request-id";
 import { listContractorDeliveries } from "../domain/admin/delivery-log.ts";
 import { createContractorGateway } from "../domain/contractor-gateway.ts";
 import type { SiltaDeps } from "../domain/deps.ts";
-import { isSiltaError } from "../domain/errors.ts";
 import { recordFieldEvents } from "../domain/field-status.ts";
 import { sha256Hex } from "../lib/hash.ts";
 import { headerMap } from "../lib/webhook-signature.ts";
@@ -20,6 +17,7 @@ import { casePageHeaders, DEFAULT_CASE_PAGE_FRAME_ANCESTORS, htmlSecurityHeaders
 import { createConsoleApp } from "./console/console-app.ts";
 import { errorResponse } from "./contractor-api/api-errors.ts";
 import { CONTRACTOR_API_BASE_PATH, createContractorApi } from "./contractor-api/app.ts";
+import { createHttpApp } from "./create-http-app.ts";
 import { INBOUND_LIMITS, limitedBody, pathIdLimit } from "./limits/inbound-limits.ts";
 import { createRateLimiter, type RateLimitSettings } from "./limits/rate-limit.ts";
 import { registerOpen311PushRoute } from "./open311-push.ts";
@@ -56,7 +54,8 @@ export interface AppOptions extends OpsOptions {
  * JSON twin. Handlers only validate, store and answer; external calls happen in outbox jobs.
  */
 export function createApp(deps: SiltaDeps, options: AppOptions = {}): OpenAPIHono {
-  const app = new OpenAPIHono();
+  // Request id, validation hook, error handler and 404: the same in every app (create-http-app.ts).
+  const app = createHttpApp({ log: deps.log });
   const adminTokens = createTokenSet(options.adminTokens ?? []);
   const handlerTokens = createTokenSet(options.handlerTokens ?? []);
   // Contractor events do not wake the inbox loop: it picks them up within its idle wait, and
@@ -74,7 +73,6 @@ export function createApp(deps: SiltaDeps, options: AppOptions = {}): OpenAPIHon
     : null;
   const readTimeoutMs = options.bodyReadTimeoutMs ?? INBOUND_LIMITS.bodyReadTimeoutMs;
 
-  app.use(requestId());
   // CSP and friends on every HTML page that sets none of its own; nosniff on every answer.
   app.use(htmlSecurityHeaders());
   app.use(async (c, next) => {
@@ -92,19 +90,6 @@ export function createApp(deps: SiltaDeps, options: AppOptions = {}): OpenAPIHon
       "request",
     );
   });
-
-  app.onError((error, c) => {
-    if (error instanceof HTTPException) return error.getResponse();
-    if (isSiltaError(error) && (error.code === "webhook_signature_invalid" || error.code === "webhook_malformed")) {
-      return errorResponse(c, error.code === "webhook_signature_invalid" ? "unauthorized" : "invalid_request", error.message);
-    }
-    deps.log.error(
-      { requestId: c.get("requestId"), err: error instanceof Error ? error.message : String(error) },
-      "request failed",
-    );
-    return errorResponse(c, "internal_error", "Silta could not handle the request; it has been logged with this request id");
-  });
-  app.notFound((c) => errorResponse(c, "not_found", `no route for ${c.req.method} ${c.req.path}`));
 
   registerOpsRoutes(app, deps, options);
 
@@ -144,6 +129,7 @@ export function createApp(deps: SiltaDeps, options: AppOptions = {}): OpenAPIHon
     createContractorApi(gateway, {
       deliveryLog: (targetId, state, limit) => listContractorDeliveries(deps.database, targetId, state, limit),
       bodyReadTimeoutMs: readTimeoutMs,
+      log: deps.log,
       ...(limiters ? { rateLimiter: limiters.contractor } : {}),
     }),
   );

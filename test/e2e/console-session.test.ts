@@ -1,5 +1,5 @@
 import { eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { outboxJobs } from "../../src/db/schema/index.ts";
 import { ADMIN_TOKEN, createHttpFixture, type HttpFixture, OTHER_ADMIN_TOKEN } from "../integration/http-admin-fixture.ts";
 
@@ -70,6 +70,22 @@ describe("console login", () => {
       expect((await page("/admin", bad)).status).toBe(303);
     }
     expect((await page("/admin", cookie)).status).toBe(200);
+  });
+
+  it("ends a session after 8 hours even if the browser still sends its cookie", async () => {
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() });
+    try {
+      const cookie = await login();
+      expect((await page("/admin/audit", cookie)).status).toBe(200);
+      vi.setSystemTime(Date.now() + 8 * 3_600_000 - 1_000);
+      expect((await page("/admin/audit", cookie)).status).toBe(200);
+      vi.setSystemTime(Date.now() + 2_000);
+      const expired = await page("/admin/audit", cookie);
+      expect(expired.status).toBe(303);
+      expect(expired.headers.get("location")).toBe("/admin/login");
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("logs the second admin in as a different actor", async () => {

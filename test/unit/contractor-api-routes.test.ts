@@ -148,6 +148,19 @@ describe("contractor API routes", () => {
       }
     });
 
+    it("answers a value that cannot be a key (not token68, or not `Bearer` + space) like a missing key", async () => {
+      for (const authorization of ["Bearer key-a$", "Bearer\tkey-a", "Bearer key a"]) {
+        const response = await app.request("/work-orders", { headers: { authorization } });
+        expect(response.headers.get("www-authenticate")).toBe('Bearer realm="silta-contractor-api"');
+        const body = await expectError(response, 401, "unauthorized");
+        expect(body.error.message).toContain("an API key is required");
+      }
+      const unknown = await app.request("/work-orders", { headers: { authorization: "Bearer nope" } });
+      expect(unknown.headers.get("www-authenticate")).toBe('Bearer realm="silta-contractor-api", error="invalid_token"');
+      const ok = await app.request("/work-orders", { headers: { authorization: "bearer   key-a" } });
+      expect(ok.status).toBe(200);
+    });
+
     it("checks the key before reading the body", async () => {
       const response = await postEvent(app, ownOrder.workOrderId, EVENT, {
         authorization: "Bearer nope",

@@ -1,5 +1,4 @@
-import { OpenAPIHono } from "@hono/zod-openapi";
-import { HTTPException } from "hono/http-exception";
+import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { ActionResult } from "../../domain/admin/actor.ts";
 import { listAuditEvents } from "../../domain/admin/audit.ts";
 import { caseView } from "../../domain/admin/case-view.ts";
@@ -14,7 +13,8 @@ import type { SiltaDeps } from "../../domain/deps.ts";
 import { renderApiDocsPage } from "../api-docs-page.ts";
 import { type AdminApiEnv, adminBearerAuth } from "../auth/admin-bearer.ts";
 import { bearerToken, type TokenSet } from "../auth/tokens.ts";
-import { codeForStatus, errorBody, errorResponse } from "../contractor-api/api-errors.ts";
+import { errorBody } from "../contractor-api/api-errors.ts";
+import { createHttpApp } from "../create-http-app.ts";
 import { INBOUND_LIMITS, limitedBody } from "../limits/inbound-limits.ts";
 import { credentialFingerprint, type RateLimiter, rateLimit } from "../limits/rate-limit.ts";
 import * as routes from "./routes.ts";
@@ -48,17 +48,7 @@ export function createAdminApi(
   isContractorKey: (token: string) => Promise<boolean>,
   options: AdminApiOptions = {},
 ): OpenAPIHono<AdminApiEnv> {
-  const app = new OpenAPIHono<AdminApiEnv>({
-    defaultHook: (result, c) => {
-      if (!result.success) {
-        const message = result.error.issues
-          .slice(0, 10)
-          .map((i) => (i.path.length > 0 ? `${i.path.map(String).join(".")}: ${i.message}` : i.message))
-          .join("; ");
-        return c.json(errorBody(c, "invalid_request", message), 400);
-      }
-    },
-  });
+  const app = createHttpApp<AdminApiEnv>({ log: deps.log });
   const auth = adminBearerAuth(tokens, isContractorKey);
   const limit = limitedBody({
     maxBytes: ADMIN_BODY_LIMIT,
@@ -208,19 +198,6 @@ export function createAdminApi(
   app.get("/docs", (c) =>
     c.html(renderApiDocsPage(app.getOpenAPI31Document(documentConfig), `${ADMIN_API_BASE_PATH}/openapi.json`)),
   );
-
-  app.notFound((c) => errorResponse(c, "not_found", "no such endpoint"));
-  app.onError((error, c) => {
-    if (error instanceof HTTPException) {
-      const code = codeForStatus(error.status);
-      return c.json(errorBody(c, code, code === "internal_error" ? "internal error" : error.message), error.status);
-    }
-    deps.log.error(
-      { requestId: c.get("requestId"), err: error instanceof Error ? error.message : String(error) },
-      "admin request failed",
-    );
-    return errorResponse(c, "internal_error", "internal error");
-  });
   return app;
 }
 

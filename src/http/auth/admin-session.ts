@@ -1,9 +1,13 @@
+import type { Context } from "hono";
+import { deleteCookie, getSignedCookie, setSignedCookie } from "hono/cookie";
 import type { TokenSet } from "./tokens.ts";
 
 /** The console's session cookie. `__Host-` would need HTTPS, which the loopback sandbox lacks. */
 export const SESSION_COOKIE = "silta_admin";
 /** How long a console login lasts. */
 export const SESSION_TTL_MS = 8 * 3_600_000;
+/** The cookie goes to the console only. */
+const COOKIE_PATH = "/admin";
 
 export interface AdminSession {
   /** Fingerprint of the admin token used to log in; the actor in audit rows is `admin:<fingerprint>`. */
@@ -28,16 +32,24 @@ function fromBase64url(text: string): string {
 }
 
 /**
- * Signs and reads console sessions: `<payload>.<HMAC-SHA256>` with a key derived from the admin
- * tokens (so rotating every token logs everyone out, and no extra secret needs configuring).
- * The CSRF token is an HMAC of the session's nonce, checked on every form post.
+ * Console sessions in an HttpOnly, SameSite=Strict cookie signed by `hono/cookie`
+ * (`<payload>.<HMAC-SHA256>`, verified with WebCrypto's constant-time `verify`). The key is
+ * derived from the admin tokens, so rotating every token logs everyone out and no extra secret
+ * needs configuring. The payload carries its own expiry, checked on every read besides the
+ * cookie's Max-Age. The CSRF token is an HMAC of the session's nonce under the same key, checked
+ * on every form post; the two never collide: a payload is base64url, which has no `:`.
  */
 export function createSessionSigner(adminTokens: readonly string[]) {
+  let secret: Promise<ArrayBuffer> | null = null;
+  const sessionSecret = () => {
+    secret ??= crypto.subtle.digest("SHA-256", encoder.encode(`silta-console-session\n${[...adminTokens].sort().join("\n")}`));
+    return secret;
+  };
   let key: Promise<CryptoKey> | null = null;
   const hmacKey = () => {
-    key ??= crypto.subtle
-      .digest("SHA-256", encoder.encode(`silta-console-session\n${[...adminTokens].sort().join("\n")}`))
-      .then((secret) => crypto.subtle.importKey("raw", secret, { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]));
+    key ??= sessionSecret().then((raw) =>
+      crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]),
+    );
     return key;
   };
   const sign = async (text: string) =>
@@ -51,21 +63,28 @@ export function createSessionSigner(adminTokens: readonly string[]) {
     }
   };
   return {
-    /** A fresh session for the admin whose token has this fingerprint, as a cookie value. */
-    async issue(fingerprint: string, now: number): Promise<{ value: string; session: AdminSession }> {
+    /** Starts a session for the admin whose token has this fingerprint: sets its signed cookie on the answer. */
+    async start(c: Context, fingerprint: string, now: number): Promise<AdminSession> {
       const session: AdminSession = {
         fingerprint,
         exp: now + SESSION_TTL_MS,
         nonce: base64url(crypto.getRandomValues(new Uint8Array(16))),
       };
       const payload = base64url(encoder.encode(JSON.stringify(session)));
-      return { value: `${payload}.${await sign(payload)}`, session };
+      await setSignedCookie(c, SESSION_COOKIE, payload, await sessionSecret(), {
+        httpOnly: true,
+        sameSite: "Strict",
+        secure: new URL(c.req.url).protocol === "https:",
+        path: COOKIE_PATH,
+        maxAge: Math.floor(SESSION_TTL_MS / 1000),
+      });
+      return session;
     },
-    /** The session in a cookie value, if its signature holds, it has not expired and its token is still configured. */
-    async read(value: string | undefined, now: number, tokens: TokenSet): Promise<AdminSession | null> {
-      if (!value || value.length > 1000) return null;
-      const [payload, signature, extra] = value.split(".");
-      if (!payload || !signature || extra !== undefined || !(await verify(payload, signature))) return null;
+    /** The request's session, if its cookie's signature holds, it has not expired and its token is still configured. */
+    async read(c: Context, now: number, tokens: TokenSet): Promise<AdminSession | null> {
+      // undefined: no cookie; false: a signature that does not hold.
+      const payload = await getSignedCookie(c, await sessionSecret(), SESSION_COOKIE);
+      if (!payload) return null;
       try {
         const session = JSON.parse(fromBase64url(payload)) as Partial<AdminSession>;
         if (typeof session.fingerprint !== "string" || typeof session.exp !== "number" || typeof session.nonce !== "string")
@@ -75,6 +94,10 @@ export function createSessionSigner(adminTokens: readonly string[]) {
       } catch {
         return null;
       }
+    },
+    /** Ends the session in the browser (an expired cookie in its place). */
+    end(c: Context): void {
+      deleteCookie(c, SESSION_COOKIE, { path: COOKIE_PATH });
     },
     /** The session's CSRF token, for hidden form fields. */
     csrfToken: (session: AdminSession) => sign(`csrf:${session.nonce}`),

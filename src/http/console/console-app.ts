@@ -1,5 +1,5 @@
-import { type Context, Hono } from "hono";
-import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { listAuditEvents } from "../../domain/admin/audit.ts";
 import { caseView } from "../../domain/admin/case-view.ts";
 import { failureDetail } from "../../domain/admin/failure-detail.ts";
@@ -12,9 +12,10 @@ import type { SiltaDeps } from "../../domain/deps.ts";
 import { ERROR_CLASSES, type ErrorClass } from "../../domain/errors.ts";
 import { readIntakeHealth } from "../../domain/intake-health.ts";
 import { countQuarantinedRecords, listQuarantinedRecords } from "../../domain/intake-quarantine.ts";
-import { type AdminSession, SESSION_COOKIE, SESSION_TTL_MS, type SessionSigner } from "../auth/admin-session.ts";
+import type { AdminSession, SessionSigner } from "../auth/admin-session.ts";
 import type { TokenSet } from "../auth/tokens.ts";
 import { errorResponse } from "../contractor-api/api-errors.ts";
+import { createHttpApp } from "../create-http-app.ts";
 import { INBOUND_LIMITS, limitedBody } from "../limits/inbound-limits.ts";
 import type { RateLimiter } from "../limits/rate-limit.ts";
 import { renderAuditPage } from "./audit-page.ts";
@@ -88,8 +89,9 @@ export function createConsoleApp(
   tokens: TokenSet,
   signer: SessionSigner,
   options: ConsoleOptions = {},
-): Hono<ConsoleEnv> {
-  const app = new Hono<ConsoleEnv>();
+): OpenAPIHono<ConsoleEnv> {
+  // Request id and error answers as in every app (create-http-app.ts); its pages are HTML.
+  const app = createHttpApp<ConsoleEnv>({ log: deps.log });
   app.use(async (c, next) => {
     await next();
     for (const [name, value] of Object.entries(CONSOLE_HEADERS)) c.res.headers.set(name, value);
@@ -124,20 +126,13 @@ export function createConsoleApp(
         401,
       );
     }
-    const { value } = await signer.issue(fingerprint, Date.now());
-    setCookie(c, SESSION_COOKIE, value, {
-      httpOnly: true,
-      sameSite: "Strict",
-      secure: new URL(c.req.url).protocol === "https:",
-      path: "/admin",
-      maxAge: Math.floor(SESSION_TTL_MS / 1000),
-    });
+    await signer.start(c, fingerprint, Date.now());
     return c.redirect("/admin", 303);
   });
 
   // Everything below needs a session; forms need its CSRF token too.
   app.use(async (c, next) => {
-    const session = await signer.read(getCookie(c, SESSION_COOKIE), Date.now(), tokens);
+    const session = await signer.read(c, Date.now(), tokens);
     if (!session) {
       if (c.req.method === "GET") return c.redirect("/admin/login", 303);
       return errorResponse(c, "unauthorized", "log in first");
@@ -159,7 +154,7 @@ export function createConsoleApp(
   });
 
   app.post("/logout", (c) => {
-    deleteCookie(c, SESSION_COOKIE, { path: "/admin" });
+    signer.end(c);
     return c.redirect("/admin/login", 303);
   });
 

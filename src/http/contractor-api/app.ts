@@ -1,15 +1,15 @@
-import { OpenAPIHono } from "@hono/zod-openapi";
-import { HTTPException } from "hono/http-exception";
-import { requestId } from "hono/request-id";
+import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { DeliveryLogEntry, DeliveryLogState } from "../../domain/admin/delivery-log.ts";
+import type { Logger } from "../../domain/deps.ts";
 import { canonicalJson, sha256Hex } from "../../lib/hash.ts";
 import type { ContractorGateway } from "../../ports/contractor-gateway.ts";
 import type { FieldEvent } from "../../ports/work-order-system.ts";
 import { renderApiDocsPage } from "../api-docs-page.ts";
 import { bearerToken } from "../auth/tokens.ts";
+import { createHttpApp } from "../create-http-app.ts";
 import { INBOUND_LIMITS, limitedBody } from "../limits/inbound-limits.ts";
 import { credentialFingerprint, type RateLimiter, rateLimit } from "../limits/rate-limit.ts";
-import { codeForStatus, errorBody, errorResponse } from "./api-errors.ts";
+import { errorBody } from "./api-errors.ts";
 import { bearerAuth } from "./bearer-auth.ts";
 import type { ContractorApiEnv } from "./env.ts";
 import { getWorkOrderRoute, listDeliveriesRoute, listWorkOrderFeedRoute, recordWorkOrderEventRoute } from "./routes.ts";
@@ -28,6 +28,8 @@ export interface ContractorApiOptions {
   rateLimiter?: RateLimiter;
   /** How long a body may take to arrive. */
   bodyReadTimeoutMs?: number;
+  /** Where unexpected errors are logged with the request id; absent: not logged. */
+  log?: Pick<Logger, "error">;
 }
 
 /**
@@ -40,16 +42,8 @@ export function createContractorApi(
   gateway: ContractorGateway,
   options: ContractorApiOptions = {},
 ): OpenAPIHono<ContractorApiEnv> {
-  const app = new OpenAPIHono<ContractorApiEnv>({
-    defaultHook: (result, c) => {
-      if (!result.success) {
-        return c.json(errorBody(c, "invalid_request", describeIssues(result.error.issues)), 400);
-      }
-    },
-  });
-
-  // Keep the id of an outer request-id middleware when the parent app has one.
-  app.use(async (c, next) => (c.get("requestId") ? next() : requestId()(c, next)));
+  // Request id (the parent's when mounted), validation hook, error handler and 404 as in every app.
+  const app = createHttpApp<ContractorApiEnv>(options.log ? { log: options.log } : {});
   const { rateLimiter } = options;
   // One key's flood is answered 429 before its key is hashed against the database, so it costs others nothing.
   const limitPerKey = rateLimiter
@@ -144,23 +138,5 @@ export function createContractorApi(
       renderApiDocsPage(app.getOpenAPI31Document(documentConfig), `${options.basePath ?? CONTRACTOR_API_BASE_PATH}/openapi.json`),
     ),
   );
-
-  app.notFound((c) => errorResponse(c, "not_found", "no such endpoint"));
-  app.onError((error, c) => {
-    if (error instanceof HTTPException) {
-      const code = codeForStatus(error.status);
-      return c.json(errorBody(c, code, code === "internal_error" ? "internal error" : error.message), error.status);
-    }
-    // Details stay in the server's logs (the lead's request logger); the caller gets the request id.
-    return errorResponse(c, "internal_error", "internal error");
-  });
   return app;
-}
-
-/** Paths and messages of validation issues; input values are never echoed (they may be personal data). */
-function describeIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
-  return issues
-    .slice(0, 10)
-    .map((issue) => (issue.path.length > 0 ? `${issue.path.map(String).join(".")}: ${issue.message}` : issue.message))
-    .join("; ");
 }

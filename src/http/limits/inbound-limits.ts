@@ -1,4 +1,5 @@
 import type { Context, MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { errorResponse } from "../contractor-api/api-errors.ts";
 
 /**
@@ -37,31 +38,41 @@ export interface LimitedBodyOptions {
 }
 
 /**
- * Reads the request body under a byte cap and a deadline, before anything parses it: a declared
- * `Content-Length` above the cap is refused unread; a chunked or lying body is counted as it
- * streams and abandoned at the first byte over the cap. JSON bodies are then scanned for their
- * nesting depth (a counter over the raw bytes, outside strings) so that `JSON.parse` never sees
- * a deeply nested document. The buffered body replaces the request's, so later readers get it.
+ * Reads the request body under a byte cap and a deadline, before anything parses it. The cap is
+ * `hono/body-limit`'s: a declared `Content-Length` above it is refused unread (the runtime holds
+ * a body to its declared length), and a chunked body is counted as it streams and refused at the
+ * first byte over it. The deadline is ours: the body, however it is sent, must have arrived
+ * completely `readTimeoutMs` after this middleware started; a stalled one is cancelled. JSON
+ * bodies are then scanned for their nesting depth (a counter over the raw bytes, outside
+ * strings), so `JSON.parse` never sees a deeply nested document. The buffered body replaces the
+ * request's, so later readers get it.
  */
 export function limitedBody(options: LimitedBodyOptions): MiddlewareHandler {
   const noun = options.noun ?? "body";
   const readTimeoutMs = options.readTimeoutMs ?? INBOUND_LIMITS.bodyReadTimeoutMs;
+  const sizeLimit = bodyLimit({ maxSize: options.maxBytes, onError: (c) => tooLarge(c, noun, options.maxBytes) });
   return async (c, next) => {
-    const stream = c.req.raw.body;
-    if (!stream) return next();
-    const declared = c.req.header("content-length");
-    if (declared !== undefined && !c.req.header("transfer-encoding") && Number(declared) > options.maxBytes) {
-      return tooLarge(c, noun, options.maxBytes);
+    const source = c.req.raw.body;
+    if (!source) return next();
+    const body = withDeadline(source, readTimeoutMs);
+    c.req.raw = new Request(c.req.raw, { body: body.stream, duplex: "half" } as RequestInit);
+    let bytes: Uint8Array<ArrayBuffer>;
+    try {
+      // Within the cap, bodyLimit "calls next" (here: nothing) after buffering a chunked body, or
+      // at once for a declared length; either way the body is then read whole under the deadline.
+      const refused = await sizeLimit(c, async () => {});
+      if (refused) return refused;
+      bytes = new Uint8Array(await c.req.raw.arrayBuffer());
+    } catch {
+      if (body.timedOut()) return errorResponse(c, "request_timeout", `the ${noun} did not arrive within ${readTimeoutMs} ms`);
+      return errorResponse(c, "invalid_request", `the ${noun} could not be read`);
+    } finally {
+      body.stop();
     }
-    const read = await readCapped(stream, options.maxBytes, readTimeoutMs);
-    if (read.outcome === "too_large") return tooLarge(c, noun, options.maxBytes);
-    if (read.outcome === "timeout")
-      return errorResponse(c, "request_timeout", `the ${noun} did not arrive within ${readTimeoutMs} ms`);
-    if (read.outcome === "failed") return errorResponse(c, "invalid_request", `the ${noun} could not be read`);
-    if (options.maxJsonDepth !== undefined && jsonNestingExceeds(read.bytes, options.maxJsonDepth)) {
+    if (options.maxJsonDepth !== undefined && jsonNestingExceeds(bytes, options.maxJsonDepth)) {
       return errorResponse(c, "invalid_request", `the JSON ${noun} is nested deeper than ${options.maxJsonDepth} levels`);
     }
-    c.req.raw = new Request(c.req.raw, { body: read.bytes });
+    c.req.raw = new Request(c.req.raw, { body: bytes });
     return next();
   };
 }
@@ -70,46 +81,47 @@ function tooLarge(c: Context, noun: string, maxBytes: number): Response {
   return errorResponse(c, "payload_too_large", `the ${noun} is larger than ${maxBytes} bytes`);
 }
 
-type ReadResult =
-  | { outcome: "ok"; bytes: Uint8Array<ArrayBuffer> }
-  | { outcome: "too_large" }
-  | { outcome: "timeout" }
-  | { outcome: "failed" };
-
-/** Reads a stream into one buffer, stopping (and cancelling the stream) at the cap or the deadline. */
-async function readCapped(stream: ReadableStream<Uint8Array>, maxBytes: number, timeoutMs: number): Promise<ReadResult> {
-  const reader = stream.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
+/**
+ * `source` as a stream that fails once `timeoutMs` have passed before it ended. `stop()` ends the
+ * clock and, if the body was started but not finished (refused, failed or late), cancels the
+ * source, so nothing keeps pulling it. A body refused unread is left alone.
+ */
+function withDeadline(source: ReadableStream<Uint8Array>, timeoutMs: number) {
+  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  let done = false;
+  let late = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<"timeout">((resolve) => {
-    timer = setTimeout(() => resolve("timeout"), timeoutMs);
+  const deadline = new Promise<"late">((resolve) => {
+    timer = setTimeout(() => {
+      late = true;
+      resolve("late");
+    }, timeoutMs);
   });
-  const stop = (result: ReadResult): ReadResult => {
-    reader.cancel().catch(() => {});
-    return result;
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        reader ??= source.getReader();
+        const step = await Promise.race([reader.read(), deadline]);
+        if (step === "late") return controller.error(new Error("the body did not arrive in time"));
+        if (step.done) {
+          done = true;
+          return controller.close();
+        }
+        controller.enqueue(step.value);
+      },
+      cancel: (reason) => reader?.cancel(reason),
+    },
+    // Pulls only when read: nothing is taken from the source before someone asks for it.
+    { highWaterMark: 0 },
+  );
+  return {
+    stream,
+    timedOut: () => late,
+    stop() {
+      clearTimeout(timer);
+      if (reader && !done) reader.cancel().catch(() => {});
+    },
   };
-  try {
-    for (;;) {
-      const step = await Promise.race([reader.read(), deadline]);
-      if (step === "timeout") return stop({ outcome: "timeout" });
-      if (step.done) break;
-      size += step.value.byteLength;
-      if (size > maxBytes) return stop({ outcome: "too_large" });
-      chunks.push(step.value);
-    }
-  } catch {
-    return stop({ outcome: "failed" });
-  } finally {
-    clearTimeout(timer);
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return { outcome: "ok", bytes };
 }
 
 const QUOTE = 0x22;
