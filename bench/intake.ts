@@ -8,7 +8,7 @@ import { sql } from "drizzle-orm";
 import { migrateDatabase } from "../src/db/migrate-node.ts";
 import { openDatabase, parseDatabaseTarget } from "../src/db/open-node.ts";
 import { DEFAULT_ENGINE_SETTINGS, noopMetrics, silentLogger } from "../src/domain/deps.ts";
-import { ingestCases } from "../src/domain/intake.ts";
+import { ingestCases } from "../src/domain/intake/ingest.ts";
 import { createRng } from "../src/lib/prng.ts";
 import { loadMappingsFromDir } from "../src/mappings/load-node.ts";
 import type { CaseRecord } from "../src/ports/case-system.ts";

@@ -3,7 +3,7 @@ import type { Context } from "hono";
 import { listContractorDeliveries } from "../domain/admin/delivery-log.ts";
 import { createContractorGateway } from "../domain/contractor-gateway.ts";
 import type { SiltaDeps } from "../domain/deps.ts";
-import { recordFieldEvents } from "../domain/field-status.ts";
+import { recordFieldEvents } from "../domain/field-status/apply-events.ts";
 import { sha256Hex } from "../lib/hash.ts";
 import { headerMap } from "../lib/webhook-signature.ts";
 import { ADMIN_API_BASE_PATH, createAdminApi } from "./admin-api/app.ts";

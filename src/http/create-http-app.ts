@@ -3,7 +3,7 @@ import type { Context, Env, ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
 import type { Logger } from "../domain/deps.ts";
-import { type ErrorCode, isSiltaError } from "../domain/errors.ts";
+import { type ErrorCode, isSiltaError } from "../kernel/errors.ts";
 import { type ApiErrorCode, codeForStatus, errorBody, errorResponse } from "./contractor-api/api-errors.ts";
 
 export interface HttpAppOptions {

@@ -1,6 +1,6 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { SiltaDeps } from "../domain/deps.ts";
-import { ingestCases } from "../domain/intake.ts";
+import { ingestCases } from "../domain/intake/ingest.ts";
 import { headerMap } from "../lib/webhook-signature.ts";
 import { errorResponse } from "./contractor-api/api-errors.ts";
 import { INBOUND_LIMITS, limitedBody } from "./limits/inbound-limits.ts";

@@ -1,7 +1,7 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import { sql } from "drizzle-orm";
+import { countAppliedMigrations } from "../db/applied-migrations.ts";
 import type { SiltaDeps } from "../domain/deps.ts";
-import { readIntakeHealth } from "../domain/intake-health.ts";
+import { readIntakeHealth } from "../domain/intake/intake-health.ts";
 import { errorResponse } from "./contractor-api/api-errors.ts";
 
 export interface OpsOptions {
@@ -26,8 +26,7 @@ export function registerOpsRoutes(app: OpenAPIHono, deps: SiltaDeps, options: Op
 
   app.get("/readyz", async (c) => {
     try {
-      const [row] = await deps.database.rows<{ n: number }>(sql`select count(*)::int as n from drizzle.__drizzle_migrations`);
-      const applied = Number(row?.n ?? 0);
+      const applied = await countAppliedMigrations(deps.database);
       const expected = options.expectedMigrations;
       if (expected !== undefined && applied < expected) {
         return c.json(

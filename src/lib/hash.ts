@@ -11,7 +11,12 @@ export function sha256Hex(text: string): string {
   return bytesToHex(sha256(utf8ToBytes(text)));
 }
 
-/** JSON with object keys sorted, so that equal values hash equally whatever their key order. */
+/**
+ * JSON with object keys sorted, so that equal values hash equally whatever their key order.
+ * Deterministic, not RFC 8785 (integer-like keys come out in numeric order; NaN becomes null):
+ * its hashes are only ever compared with Silta's own stored ones (audit chain, idempotency and
+ * intake hashes), so changing the serialisation would break verification of existing rows.
+ */
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => {
     if (v && typeof v === "object" && !Array.isArray(v)) {

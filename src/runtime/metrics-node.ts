@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { Database } from "../db/client.ts";
 import type { Metrics, SourceState } from "../domain/deps.ts";
-import { OPEN311_LAST_SUCCESS } from "../domain/intake-health.ts";
+import { OPEN311_LAST_SUCCESS } from "../domain/intake/intake-health.ts";
 
 export interface NodeMetrics {
   /** What the core reports to (SiltaDeps.metrics). */

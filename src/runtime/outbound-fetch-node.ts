@@ -1,7 +1,7 @@
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
 import { Agent, buildConnector, fetch as undiciFetch } from "undici";
-import { SiltaError } from "../domain/errors.ts";
+import { SiltaError } from "../kernel/errors.ts";
 import { readCappedResponse } from "../lib/capped-response.ts";
 import { failureFromResponse } from "../lib/http-failure.ts";
 import { assertOutboundUrl, type OutboundPolicy, outboundRefused, refusedAddressRange } from "../lib/outbound-guard.ts";

@@ -1,7 +1,7 @@
 import type { SiltaDeps } from "../domain/deps.ts";
-import { applyPendingFieldEvents } from "../domain/field-status.ts";
-import { startJobPump } from "../domain/job-pump.ts";
-import { createWakeTimer } from "../domain/wake-timer.ts";
+import { applyPendingFieldEvents } from "../domain/field-status/apply-events.ts";
+import { startJobPump } from "../domain/jobs/job-pump.ts";
+import { createWakeTimer } from "../domain/jobs/wake-timer.ts";
 
 export interface WorkLoop {
   /** Wakes both loops now (new cases, a repair) instead of at the end of their idle wait. */
@@ -22,7 +22,7 @@ export interface WorkLoop {
 /**
  * Runs background work continuously, as two independent loops so that neither waits for the
  * other: the inbox loop applies received field events (and wakes the job pump when they re-armed
- * write-backs), the job pump (`src/domain/job-pump.ts`) keeps the outbox lanes busy. Each waits
+ * write-backs), the job pump (`src/domain/jobs/job-pump.ts`) keeps the outbox lanes busy. Each waits
  * `idleMs` (or a kick) when it finds nothing to do. A failing round (database down) is logged
  * and retried after the idle wait, so the loops recover by themselves.
  */

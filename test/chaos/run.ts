@@ -19,7 +19,7 @@ import { sql } from "drizzle-orm";
 import { migrateDatabase } from "../../src/db/migrate-node.ts";
 import { openDatabase } from "../../src/db/open-node.ts";
 import { issueContractorKey } from "../../src/domain/contractor-gateway.ts";
-import { redriveDeadJobs } from "../../src/domain/redrive.ts";
+import { redriveDeadJobs } from "../../src/domain/jobs/redrive.ts";
 import { createRng } from "../../src/lib/prng.ts";
 import { generateWebhookSecret } from "../../src/lib/webhook-signature.ts";
 import { loadMappingsFromDir } from "../../src/mappings/load-node.ts";

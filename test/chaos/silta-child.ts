@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseDocument } from "yaml";
 import { parseConfig, targetEnvPrefix } from "../../src/config/config.ts";
-import { type CrashPointLabel, isCrashPointLabel } from "../../src/domain/crash-points.ts";
+import { type CrashPointLabel, isCrashPointLabel } from "../../src/domain/jobs/crash-points.ts";
 import { loadMappingsFromDir } from "../../src/mappings/load-node.ts";
 import { startSiltaNode } from "../../src/runtime/node-silta.ts";
 

@@ -1,8 +1,8 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createContractorGateway } from "../../src/domain/contractor-gateway.ts";
-import { ingestCases } from "../../src/domain/intake.ts";
-import { runWorkOnce } from "../../src/domain/work-loop.ts";
+import { ingestCases } from "../../src/domain/intake/ingest.ts";
+import { runWorkOnce } from "../../src/domain/jobs/work-loop.ts";
 import type { FieldEvent } from "../../src/ports/work-order-system.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
 import { makeDeps } from "../support/deps.ts";

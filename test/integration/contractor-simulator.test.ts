@@ -2,9 +2,9 @@ import { Hono } from "hono";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createContractorApiWorkOrderSystem } from "../../adapters/contractor-api/client.ts";
 import { type RunningContractorSimulator, startContractorSimulator } from "../../adapters/contractor-api/simulator/serve.ts";
-import { SiltaError } from "../../src/domain/errors.ts";
-import { type CanonicalStatus, isCanonicalStatus, isTerminal, judgeTransition } from "../../src/domain/status.ts";
 import { createContractorApi } from "../../src/http/contractor-api/app.ts";
+import { SiltaError } from "../../src/kernel/errors.ts";
+import { type CanonicalStatus, isCanonicalStatus, isTerminal, judgeTransition } from "../../src/kernel/status.ts";
 import { generateWebhookSecret } from "../../src/lib/webhook-signature.ts";
 import type {
   ContractorFeedItem,

@@ -1,9 +1,9 @@
 import { sql } from "drizzle-orm";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { runDueJobs } from "../../src/domain/delivery.ts";
-import { applyPendingFieldEvents, recordFieldEvents } from "../../src/domain/field-status.ts";
-import { ingestCases } from "../../src/domain/intake.ts";
+import { applyPendingFieldEvents, recordFieldEvents } from "../../src/domain/field-status/apply-events.ts";
+import { ingestCases } from "../../src/domain/intake/ingest.ts";
+import { runDueJobs } from "../../src/domain/jobs/lifecycle.ts";
 import type { CaseRecord } from "../../src/ports/case-system.ts";
 import type { FieldEvent } from "../../src/ports/work-order-system.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";

@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inboxEvents, links } from "../../src/db/schema/index.ts";
-import { SiltaError } from "../../src/domain/errors.ts";
+import { SiltaError } from "../../src/kernel/errors.ts";
 import { makeCase, PLACES } from "../support/fakes.ts";
 import { ADMIN_TOKEN, createHttpFixture, HANDLER_TOKEN, type HttpFixture } from "./http-admin-fixture.ts";
 
@@ -112,8 +112,8 @@ describe("contractor A against contractor B", () => {
     f.targets.east.failures.push({ error: new SiltaError("target_unavailable", "east down", { httpStatus: 503 }) });
     f.targets.east.failures.push({ error: new SiltaError("target_unavailable", "east down", { httpStatus: 503 }) });
     const record = makeCase({ ...PLACES.east });
-    const { ingestCases } = await import("../../src/domain/intake.ts");
-    const { runDueJobs } = await import("../../src/domain/delivery.ts");
+    const { ingestCases } = await import("../../src/domain/intake/ingest.ts");
+    const { runDueJobs } = await import("../../src/domain/jobs/lifecycle.ts");
     await ingestCases(f.deps, [record]);
     await runDueJobs(f.deps);
     const log = (await (await f.request(`${API}/deliveries?state=pending`, { token: f.keys.east })).json()) as {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createOpen311CaseSystem } from "../../adapters/open311/client.ts";
 import { cases, links, outboxJobs } from "../../src/db/schema/index.ts";
 import type { Logger, SiltaDeps } from "../../src/domain/deps.ts";
-import { runWorkOnce, wasIdle } from "../../src/domain/work-loop.ts";
+import { runWorkOnce, wasIdle } from "../../src/domain/jobs/work-loop.ts";
 import { createApp } from "../../src/http/app.ts";
 import { generateWebhookSecret, signWebhook } from "../../src/lib/webhook-signature.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SiltaError } from "../../src/domain/errors.ts";
 import { createApp } from "../../src/http/app.ts";
+import { SiltaError } from "../../src/kernel/errors.ts";
 import { createNodeMetrics } from "../../src/runtime/metrics-node.ts";
 import { makeCase, PLACES } from "../support/fakes.ts";
 import { createHttpFixture, type HttpFixture, shippedMigrationCount } from "./http-admin-fixture.ts";
@@ -81,8 +81,8 @@ describe("/metrics", () => {
     const ok = makeCase({ ...PLACES.west });
     const dead = makeCase({ ...PLACES.east });
     f.targets.east.failures.push({ error: new SiltaError("target_rejected", "no", { httpStatus: 422 }) });
-    const { ingestCases } = await import("../../src/domain/intake.ts");
-    const { runWorkOnce } = await import("../../src/domain/work-loop.ts");
+    const { ingestCases } = await import("../../src/domain/intake/ingest.ts");
+    const { runWorkOnce } = await import("../../src/domain/jobs/work-loop.ts");
     await ingestCases(deps, [ok, dead]);
     await runWorkOnce(deps);
     f.targets.west.failures.push({ error: new SiltaError("target_unavailable", "down", { httpStatus: 503 }) });

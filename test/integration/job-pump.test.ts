@@ -1,10 +1,10 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { links } from "../../src/db/schema/index.ts";
-import { runJob } from "../../src/domain/delivery.ts";
-import { ingestCases } from "../../src/domain/intake.ts";
-import { startJobPump } from "../../src/domain/job-pump.ts";
-import { claimDueJobs } from "../../src/domain/outbox.ts";
+import { ingestCases } from "../../src/domain/intake/ingest.ts";
+import { startJobPump } from "../../src/domain/jobs/job-pump.ts";
+import { runJob } from "../../src/domain/jobs/lifecycle.ts";
+import { claimDueJobs } from "../../src/domain/jobs/store.ts";
 import type { RemoteWorkOrder, WorkOrderPayload } from "../../src/ports/work-order-system.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
 import { makeDeps } from "../support/deps.ts";

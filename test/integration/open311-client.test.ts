@@ -4,7 +4,7 @@ import { parseCaseRecord } from "../../adapters/open311/parse.ts";
 import type { HelsinkiSimulatorOptions } from "../../adapters/open311/simulator/helsinki-simulator.ts";
 import { loadRecordsFromFile } from "../../adapters/open311/simulator/load-records.ts";
 import { type RunningHelsinkiSimulator, startHelsinkiSimulator } from "../../adapters/open311/simulator/serve.ts";
-import { isSiltaError, type SiltaError } from "../../src/domain/errors.ts";
+import { isSiltaError, type SiltaError } from "../../src/kernel/errors.ts";
 import type { CaseStatusUpdate } from "../../src/ports/case-system.ts";
 import { HELSINKI_DATA_DIR } from "../support/paths.ts";
 

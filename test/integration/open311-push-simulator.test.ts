@@ -4,7 +4,7 @@ import { createOpen311CaseSystem } from "../../adapters/open311/client.ts";
 import { createCasePusher } from "../../adapters/open311/simulator/case-pusher.ts";
 import { createHelsinkiSimulator } from "../../adapters/open311/simulator/helsinki-simulator.ts";
 import { cases } from "../../src/db/schema/index.ts";
-import { ingestCases } from "../../src/domain/intake.ts";
+import { ingestCases } from "../../src/domain/intake/ingest.ts";
 import { createApp } from "../../src/http/app.ts";
 import { generateWebhookSecret } from "../../src/lib/webhook-signature.ts";
 import { type RunningServer, startHttpServer } from "../../src/runtime/node-serve.ts";

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pollCaseSystem } from "../../src/domain/poll.ts";
+import { pollCaseSystem } from "../../src/domain/intake/poll.ts";
 import type { CaseRecord } from "../../src/ports/case-system.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
 import { makeDeps } from "../support/deps.ts";

@@ -1,11 +1,11 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import type { SiltaDeps } from "../../src/domain/deps.ts";
-import { recordFieldEvents } from "../../src/domain/field-status.ts";
-import { ingestCases } from "../../src/domain/intake.ts";
+import { recordFieldEvents } from "../../src/domain/field-status/apply-events.ts";
+import { ingestCases } from "../../src/domain/intake/ingest.ts";
+import { runWorkOnce, wasIdle } from "../../src/domain/jobs/work-loop.ts";
 import { checkLedgerBalance } from "../../src/domain/ledger.ts";
 import { reconcileOpenLinks } from "../../src/domain/reconcile/reconcile.ts";
-import { runWorkOnce, wasIdle } from "../../src/domain/work-loop.ts";
 import type { CaseRecord } from "../../src/ports/case-system.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
 import { drain, makeDeps } from "../support/deps.ts";

@@ -1,9 +1,9 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SiltaDeps } from "../../src/domain/deps.ts";
-import { ingestCases } from "../../src/domain/intake.ts";
+import { ingestCases } from "../../src/domain/intake/ingest.ts";
+import { runWorkOnce, wasIdle } from "../../src/domain/jobs/work-loop.ts";
 import { checkLedgerBalance } from "../../src/domain/ledger.ts";
-import { runWorkOnce, wasIdle } from "../../src/domain/work-loop.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
 import { drain, makeDeps } from "../support/deps.ts";
 import { makeCase, PLACES } from "../support/fakes.ts";

@@ -1,10 +1,10 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { links } from "../../src/db/schema/index.ts";
-import { runDueJobs, runJob } from "../../src/domain/delivery.ts";
-import { ingestCases } from "../../src/domain/intake.ts";
+import { ingestCases } from "../../src/domain/intake/ingest.ts";
+import { runDueJobs, runJob } from "../../src/domain/jobs/lifecycle.ts";
+import { claimDueJobs } from "../../src/domain/jobs/store.ts";
 import { checkLedgerBalance } from "../../src/domain/ledger.ts";
-import { claimDueJobs } from "../../src/domain/outbox.ts";
 import type { RemoteWorkOrder, WorkOrderPayload } from "../../src/ports/work-order-system.ts";
 import type { TestDatabase } from "../support/database.ts";
 import { makeDeps } from "../support/deps.ts";

@@ -1,9 +1,9 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inboxEvents, ledgerEntries, links } from "../../src/db/schema/index.ts";
-import { applyPendingFieldEvents, recordFieldEvents } from "../../src/domain/field-status.ts";
-import { ingestCases } from "../../src/domain/intake.ts";
-import { runWorkOnce, wasIdle } from "../../src/domain/work-loop.ts";
+import { applyPendingFieldEvents, recordFieldEvents } from "../../src/domain/field-status/apply-events.ts";
+import { ingestCases } from "../../src/domain/intake/ingest.ts";
+import { runWorkOnce, wasIdle } from "../../src/domain/jobs/work-loop.ts";
 import { createRng } from "../../src/lib/prng.ts";
 import type { FieldEvent } from "../../src/ports/work-order-system.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";

@@ -4,7 +4,7 @@ import { createStaraChangeFeed, createStaraWorkOrderSystem } from "../../adapter
 import type { RunningStaraSimulator } from "../../adapters/stara/simulator/serve.ts";
 import { startStaraSimulator } from "../../adapters/stara/simulator/serve.ts";
 import { STARA_CREW_TERMINAL_STATUSES } from "../../adapters/stara/statuses.ts";
-import { isSiltaError } from "../../src/domain/errors.ts";
+import { isSiltaError } from "../../src/kernel/errors.ts";
 import { generateWebhookSecret, headerMap } from "../../src/lib/webhook-signature.ts";
 import type { FieldEvent, WorkOrderPayload } from "../../src/ports/work-order-system.ts";
 import type { RunningServer } from "../../src/runtime/node-serve.ts";

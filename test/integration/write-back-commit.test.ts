@@ -1,9 +1,9 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runJob } from "../../src/domain/delivery.ts";
-import { ingestCases } from "../../src/domain/intake.ts";
-import { claimDueJobs } from "../../src/domain/outbox.ts";
-import { runWorkOnce } from "../../src/domain/work-loop.ts";
+import { ingestCases } from "../../src/domain/intake/ingest.ts";
+import { runJob } from "../../src/domain/jobs/lifecycle.ts";
+import { claimDueJobs } from "../../src/domain/jobs/store.ts";
+import { runWorkOnce } from "../../src/domain/jobs/work-loop.ts";
 import type { CaseStatusUpdate } from "../../src/ports/case-system.ts";
 import { SOURCE_PROFILES } from "../../src/ports/source-profile.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";

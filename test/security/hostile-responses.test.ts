@@ -8,7 +8,7 @@ import {
   hostileNote,
   OVERLONG_LENGTH,
 } from "../../adapters/stara/simulator/hostile.ts";
-import { SiltaError } from "../../src/domain/errors.ts";
+import { SiltaError } from "../../src/kernel/errors.ts";
 import { generateWebhookSecret, signWebhook } from "../../src/lib/webhook-signature.ts";
 import { type Sandbox, startSandbox } from "../../src/sandbox/sandbox.ts";
 import { runUntilSettled } from "../../src/sandbox/settle.ts";

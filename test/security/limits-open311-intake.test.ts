@@ -2,7 +2,7 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CASE_RECORD_LIMITS, parseCaseList } from "../../adapters/open311/parse.ts";
 import { cases, links } from "../../src/db/schema/index.ts";
-import { ingestCases } from "../../src/domain/intake.ts";
+import { ingestCases } from "../../src/domain/intake/ingest.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
 import { makeDeps } from "../support/deps.ts";
 import { FakeCaseSystem } from "../support/fakes.ts";

@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createContractorApiWorkOrderSystem } from "../../adapters/contractor-api/client.ts";
 import { createStaraChangeFeed, createStaraWorkOrderSystem } from "../../adapters/stara/client.ts";
 import { STARA_MAX_ANSWER_BYTES } from "../../adapters/stara/http.ts";
-import { isSiltaError, type SiltaError } from "../../src/domain/errors.ts";
+import { isSiltaError, type SiltaError } from "../../src/kernel/errors.ts";
 
 /**
  * Hostile answers from targets (issue 7): a body without end is read up to the client's cap and

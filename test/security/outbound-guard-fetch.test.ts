@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import fc from "fast-check";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createContractorApiWorkOrderSystem } from "../../adapters/contractor-api/client.ts";
-import { isSiltaError, type SiltaError } from "../../src/domain/errors.ts";
+import { isSiltaError, type SiltaError } from "../../src/kernel/errors.ts";
 import { failureFromFetchError } from "../../src/lib/http-failure.ts";
 import { type OutboundPolicy, targetPolicy } from "../../src/lib/outbound-guard.ts";
 import { loadMappingsFromDir } from "../../src/mappings/load-node.ts";

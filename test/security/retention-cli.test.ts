@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrateDatabase } from "../../src/db/migrate-node.ts";
 import { openDatabase } from "../../src/db/open-node.ts";
 import { auditEvents, cases } from "../../src/db/schema/index.ts";
-import { ingestCases } from "../../src/domain/intake.ts";
+import { ingestCases } from "../../src/domain/intake/ingest.ts";
 import { makeDeps } from "../support/deps.ts";
 import { FakeCaseSystem, makeCase } from "../support/fakes.ts";
 

@@ -1,4 +1,4 @@
-import { SiltaError } from "../../src/domain/errors.ts";
+import { SiltaError } from "../../src/kernel/errors.ts";
 import type { CaseRecord, CaseStatusUpdate, CaseSystem } from "../../src/ports/case-system.ts";
 import type { FieldEvent, RemoteWorkOrder, WorkOrderPayload, WorkOrderSystem } from "../../src/ports/work-order-system.ts";
 

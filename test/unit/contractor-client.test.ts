@@ -2,7 +2,7 @@ import { delay, HttpResponse, http } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createContractorApiWorkOrderSystem } from "../../adapters/contractor-api/client.ts";
-import { SiltaError } from "../../src/domain/errors.ts";
+import { SiltaError } from "../../src/kernel/errors.ts";
 import { generateWebhookSecret, headerMap, signWebhook, verifyWebhookSignature } from "../../src/lib/webhook-signature.ts";
 import type { WorkOrderPayload } from "../../src/ports/work-order-system.ts";
 

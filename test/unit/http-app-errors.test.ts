@@ -1,9 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import { describe, expect, it } from "vitest";
-import { SiltaError } from "../../src/domain/errors.ts";
 import { createContractorApi } from "../../src/http/contractor-api/app.ts";
 import { createHttpApp, INTERNAL_ERROR_MESSAGE } from "../../src/http/create-http-app.ts";
+import { SiltaError } from "../../src/kernel/errors.ts";
 import type { ContractorGateway } from "../../src/ports/contractor-gateway.ts";
 
 /**

@@ -3,7 +3,7 @@ import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createOpen311CaseSystem } from "../../adapters/open311/client.ts";
 import type { CaseListReject } from "../../adapters/open311/parse.ts";
-import { isSiltaError, type SiltaError } from "../../src/domain/errors.ts";
+import { isSiltaError, type SiltaError } from "../../src/kernel/errors.ts";
 
 /** The Open311 client's HTTP handling, with the network mocked by msw. */
 

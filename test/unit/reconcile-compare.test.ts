@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { compareOne } from "../../src/domain/reconcile/check-targets.ts";
 import type { OpenLink } from "../../src/domain/reconcile/open-links.ts";
-import type { CanonicalStatus } from "../../src/domain/status.ts";
+import type { CanonicalStatus } from "../../src/kernel/status.ts";
 import { loadMappingsFromDir } from "../../src/mappings/load-node.ts";
 import { MAPPINGS_DIR } from "../support/deps.ts";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createTargetGuards } from "../../src/domain/target-guard.ts";
+import { createTargetGuards } from "../../src/domain/jobs/target-guard.ts";
 
 const breaker = { failureThreshold: 3, openMs: 1_000 };
 const budget = { ratio: 0.1, floor: 2, windowMs: 10_000 };

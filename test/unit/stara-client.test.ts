@@ -3,8 +3,8 @@ import { delay, HttpResponse, http } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createStaraChangeFeed, createStaraWorkOrderSystem } from "../../adapters/stara/client.ts";
-import type { SiltaError } from "../../src/domain/errors.ts";
-import { isSiltaError } from "../../src/domain/errors.ts";
+import type { SiltaError } from "../../src/kernel/errors.ts";
+import { isSiltaError } from "../../src/kernel/errors.ts";
 import type { WorkOrderPayload } from "../../src/ports/work-order-system.ts";
 
 const BASE = "https://stara.test";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createStaraWorkOrderSystem } from "../../adapters/stara/client.ts";
-import type { SiltaError } from "../../src/domain/errors.ts";
-import { isSiltaError } from "../../src/domain/errors.ts";
+import type { SiltaError } from "../../src/kernel/errors.ts";
+import { isSiltaError } from "../../src/kernel/errors.ts";
 import { generateWebhookSecret, signWebhook } from "../../src/lib/webhook-signature.ts";
 
 const CURRENT = generateWebhookSecret();

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { CANONICAL_STATUSES, type CanonicalStatus, isTerminal, judgeTransition } from "../../src/domain/status.ts";
+import { CANONICAL_STATUSES, type CanonicalStatus, isTerminal, judgeTransition } from "../../src/kernel/status.ts";
 
 describe("judgeTransition", () => {
   it.each<[CanonicalStatus, CanonicalStatus, boolean | string]>([

@@ -92,7 +92,7 @@ const CANCEL_FIELDS = ["externalRef", "workOrderId", "reason"] as const;
 
 /**
  * The disclosure a delivery call made, from the target's allowlist (the payload's possible
- * fields; values are never recorded). For `delivery.ts`, one line inside the outcome's transaction.
+ * fields; values are never recorded). For the job handlers (`jobs/`), one line inside the outcome's transaction.
  */
 export function deliveryDisclosure(
   deps: Pick<SiltaDeps, "mappings">,

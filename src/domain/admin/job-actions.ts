@@ -44,7 +44,7 @@ export async function retryJobNow(deps: SiltaDeps, actor: Actor, jobId: number):
 /**
  * Re-arms a dead or skipped job (replay). Attempts stay at least 1, so the worker's next claim
  * makes it ≥ 2 and a create first looks the work order up by its external reference before
- * sending (delivery.ts#executeCreate): a replay can never make a second work order (R2). A
+ * sending (jobs/create-work-order.ts): a replay can never make a second work order (R2). A
  * parked link goes back to pending, so the ledger's balance sees it in flight again.
  */
 async function replayInTx(tx: Tx, actor: Actor, jobId: number): Promise<ActionResult> {

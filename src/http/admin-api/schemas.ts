@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import { ERROR_CLASSES } from "../../domain/errors.ts";
-import { CANONICAL_STATUSES } from "../../domain/status.ts";
+import { ERROR_CLASSES } from "../../kernel/errors.ts";
+import { CANONICAL_STATUSES } from "../../kernel/status.ts";
 
 const iso = z.string().openapi({ example: "2026-11-20T08:16:02.120Z" });
 const isoOrNull = iso.nullable();

@@ -9,9 +9,9 @@ import { acknowledgeJob, replayJob, replayJobs, retryJobNow, skipJob } from "../
 import { readOverview } from "../../domain/admin/overview.ts";
 import { listQuarantinedCodes, mapQuarantinedCode } from "../../domain/admin/quarantine.ts";
 import type { SiltaDeps } from "../../domain/deps.ts";
-import { ERROR_CLASSES, type ErrorClass } from "../../domain/errors.ts";
-import { readIntakeHealth } from "../../domain/intake-health.ts";
-import { countQuarantinedRecords, listQuarantinedRecords } from "../../domain/intake-quarantine.ts";
+import { readIntakeHealth } from "../../domain/intake/intake-health.ts";
+import { countQuarantinedRecords, listQuarantinedRecords } from "../../domain/intake/intake-quarantine.ts";
+import { ERROR_CLASSES, type ErrorClass } from "../../kernel/errors.ts";
 import type { AdminSession, SessionSigner } from "../auth/admin-session.ts";
 import type { TokenSet } from "../auth/tokens.ts";
 import { errorResponse } from "../contractor-api/api-errors.ts";

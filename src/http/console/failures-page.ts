@@ -2,7 +2,7 @@ import { html } from "hono/html";
 import type { FailureFilter, FailureItem } from "../../domain/admin/failures.ts";
 import type { BulkReplayResult } from "../../domain/admin/job-actions.ts";
 import type { PayloadPreview } from "../../domain/admin/payload-preview.ts";
-import { ERROR_CLASSES } from "../../domain/errors.ts";
+import { ERROR_CLASSES } from "../../kernel/errors.ts";
 import { consolePage, csrfField } from "./layout.ts";
 
 type Flash = { text: string; error?: boolean } | null;

@@ -2,7 +2,7 @@ import { html } from "hono/html";
 import type { FindingItem } from "../../domain/admin/findings.ts";
 import type { Overview } from "../../domain/admin/overview.ts";
 import type { SourceState } from "../../domain/deps.ts";
-import type { IntakeHealth } from "../../domain/intake-health.ts";
+import type { IntakeHealth } from "../../domain/intake/intake-health.ts";
 import { consolePage, formatAge } from "./layout.ts";
 
 /** The console's front page: where things stand, and links into what needs attention. */

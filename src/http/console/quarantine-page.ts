@@ -1,7 +1,7 @@
 import { html } from "hono/html";
 import type { QuarantinedCode } from "../../domain/admin/quarantine.ts";
 import { MAPPABLE_STATUSES } from "../../domain/admin/quarantine.ts";
-import type { QuarantinedRecord } from "../../domain/intake-quarantine.ts";
+import type { QuarantinedRecord } from "../../domain/intake/intake-quarantine.ts";
 import { consolePage, csrfField } from "./layout.ts";
 
 /** Quarantined status codes, each with a form to map it and re-drive the events it holds. */
