@@ -96,11 +96,3 @@ export const listDeliveriesRoute = createRoute({
     ...sharedErrorResponses,
   },
 });
-
-/** Every documented route, for the served document and its tests. */
-export const contractorApiRoutes = [
-  listWorkOrderFeedRoute,
-  getWorkOrderRoute,
-  recordWorkOrderEventRoute,
-  listDeliveriesRoute,
-] as const;
