@@ -1,6 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { Database, Tx } from "../db/client.ts";
-import { type LedgerDirection, type LedgerOperation, ledgerEntries } from "../db/schema/index.ts";
+import { type LedgerDirection, type LedgerOperation, type LedgerOutcome, ledgerEntries } from "../db/schema/index.ts";
 import type { ErrorCode } from "../kernel/errors.ts";
 
 /** Operations the ledger records (see the schema's list). */
@@ -12,7 +12,7 @@ export interface LedgerEntryInput {
   target?: string | null;
   direction: LedgerDirection;
   operation: LedgerOperationName;
-  outcome: string;
+  outcome: LedgerOutcome;
   idempotencyKey?: string | null;
   payloadHash?: string | null;
   errorCode?: ErrorCode | null;

@@ -1,5 +1,5 @@
 import { bigint, bigserial, index, integer, pgTable, text } from "drizzle-orm/pg-core";
-import type { ErrorCode } from "../../kernel/errors.ts";
+import type { ErrorClass, ErrorCode } from "../../kernel/errors.ts";
 import { at } from "./columns.ts";
 
 export type LedgerDirection = "source_in" | "target_out" | "target_in" | "source_out" | "internal";
@@ -21,6 +21,26 @@ export type LedgerOperation =
   | "quarantine";
 
 /**
+ * What became of an operation: `ok`, an error class when it failed, or a verdict. A closed set,
+ * so that the balance check and the console can rely on the words.
+ */
+export type LedgerOutcome =
+  | "ok"
+  | ErrorClass
+  | "queued"
+  | "requeued"
+  | "redriven"
+  | "replayed"
+  | "skipped"
+  | "parked"
+  | "excluded"
+  | "quarantined"
+  | "stale"
+  | "duplicate"
+  | "finding"
+  | "breach";
+
+/**
  * Append-only record of every sync operation and its outcome. Ids, codes and hashes only:
  * never a citizen's personal data (payloads are represented by their SHA-256).
  */
@@ -37,7 +57,7 @@ export const ledgerEntries = pgTable(
     idempotencyKey: text("idempotency_key"),
     payloadHash: text("payload_hash"),
     /** ok, or the error class / verdict (transient, permanent, indeterminate, auth, rate_limited, unmapped, stale, duplicate, excluded, parked). */
-    outcome: text("outcome").notNull(),
+    outcome: text("outcome").$type<LedgerOutcome>().notNull(),
     errorCode: text("error_code").$type<ErrorCode>(),
     httpStatus: integer("http_status"),
     latencyMs: integer("latency_ms"),

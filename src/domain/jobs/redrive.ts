@@ -1,5 +1,6 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { Database, Tx } from "../../db/client.ts";
+import type { LedgerOutcome } from "../../db/schema/index.ts";
 import { type OutboxJobKind, outboxJobs } from "../../db/schema/index.ts";
 import type { ErrorCode } from "../../kernel/errors.ts";
 import { appendLedger } from "../ledger.ts";
@@ -32,7 +33,7 @@ export interface RequeueHow {
    */
   attempts: "reset" | "keep_at_least_one";
   /** Ledger outcome and detail for the requeue. */
-  outcome: string;
+  outcome: LedgerOutcome;
   detail: string;
 }
 

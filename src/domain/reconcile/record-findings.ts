@@ -94,7 +94,7 @@ export async function recordFindings(
             target: finding.target,
             direction: "internal" as const,
             operation: finding.kind === "sla_breach" ? ("sla_breach" as const) : ("reconcile" as const),
-            outcome: finding.kind === "sla_breach" ? "breach" : "finding",
+            outcome: finding.kind === "sla_breach" ? ("breach" as const) : ("finding" as const),
             detail: `${finding.kind} #${finding.id}`,
           });
         }
