@@ -8,8 +8,11 @@ import type { NewJob } from "./store.ts";
 export const jobKeys = {
   create: (externalRef: string) => `create:${externalRef}`,
   cancel: (externalRef: string) => `cancel:${externalRef}`,
-  writeBack: (linkId: number) => `writeback:${linkId}`,
+  writeBack: (linkId: number) => `${WRITE_BACK_KEY_PREFIX}${linkId}`,
 } as const;
+
+/** The write-back key's prefix, for queries that join a link to its job in SQL. */
+export const WRITE_BACK_KEY_PREFIX = "writeback:";
 
 /** The `target` of write-back jobs: they go to the case system, not to a contractor. */
 export const CASE_SYSTEM_TARGET = "case-system";

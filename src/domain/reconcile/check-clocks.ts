@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { SiltaDeps } from "../deps.ts";
+import { WRITE_BACK_KEY_PREFIX } from "../jobs/keys.ts";
 import { caseSideSubject, type Finding } from "./finding.ts";
 
 /**
@@ -114,7 +115,7 @@ export async function checkUnsentWriteBacks(deps: SiltaDeps, graceMs: number): P
   }>(sql`
     select l.id, l.case_id, l.target, l.external_ref, l.field_status, l.written_back_status, j.state as job_state, j.last_error_code as job_error
     from links l
-    left join outbox_jobs j on j.dedupe_key = 'writeback:' || l.id::text
+    left join outbox_jobs j on j.dedupe_key = ${WRITE_BACK_KEY_PREFIX}::text || l.id::text
     where l.state = 'forwarded' and l.desired = 'open'
       and l.field_status in (${sql.join(
         statuses.map((s) => sql`${s}`),
