@@ -28,6 +28,7 @@ interface SandboxFlags {
   verbose?: boolean;
   injectDrift: number;
   open311Profile: "helsinki" | "generic";
+  runtime: "node" | "worker";
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -63,6 +64,14 @@ export function registerSandboxCommand(program: Command): void {
         .choices(["helsinki", "generic"])
         .default("helsinki"),
     )
+    .addOption(
+      new Option(
+        "--runtime <runtime>",
+        "where Silta runs: node (this process) or worker (the Cloudflare Worker bundle in workerd, offline; needs --db postgres://…)",
+      )
+        .choices(["node", "worker"])
+        .default("node"),
+    )
     .option(
       "--inject-drift <k>",
       "with --until-settled: after settling, make the simulators silently lose or change k work orders, then reconcile with repair until repaired",
@@ -71,7 +80,7 @@ export function registerSandboxCommand(program: Command): void {
     )
     .addHelpText(
       "after",
-      "\nExamples:\n  npx silta sandbox                                  # interactive: open the printed URL, Ctrl-C to stop\n  npx silta sandbox --cases 200 --until-settled --json --seed 7\n  npx silta sandbox --cases 100 --until-settled --json --inject-drift 10   # drift, then reconciliation repairs it\n  npx silta sandbox --from-file test/fixtures/helsinki/helsinki-requests-2014-2016-reconstructed-subset.json",
+      "\nExamples:\n  npx silta sandbox                                  # interactive: open the printed URL, Ctrl-C to stop\n  npx silta sandbox --cases 200 --until-settled --json --seed 7\n  npx silta sandbox --cases 100 --until-settled --json --inject-drift 10   # drift, then reconciliation repairs it\n  npx silta sandbox --runtime worker --db postgres://postgres@127.0.0.1:5432/test --reset --cases 200 --until-settled --json\n  npx silta sandbox --from-file test/fixtures/helsinki/helsinki-requests-2014-2016-reconstructed-subset.json",
     )
     .action(async (flags: SandboxFlags) => {
       const headless = Boolean(flags.untilSettled);
@@ -96,10 +105,13 @@ export function registerSandboxCommand(program: Command): void {
         cancelFraction: flags.cancelPercent / 100,
         push: Boolean(flags.push),
         open311Profile: flags.open311Profile,
+        runtime: flags.runtime,
         say,
         ...(flags.verbose ? { log: createNodeLogger("info") } : {}),
       });
-      say(`Silta sandbox (seed ${flags.seed}, ${sandbox.databaseLabel}, Open311 profile ${flags.open311Profile})`);
+      say(
+        `Silta sandbox (seed ${flags.seed}, ${sandbox.databaseLabel}, Open311 profile ${flags.open311Profile}, runtime ${sandbox.runtime})`,
+      );
       say(
         `  Silta:            ${sandbox.silta.url}   (health ${sandbox.silta.url}/healthz, contractor API ${sandbox.silta.url}/api/contractor/v1/openapi.json)`,
       );

@@ -77,6 +77,8 @@ const envSchema = z.object({
   SILTA_INTAKE_STALE_MINUTES: z.coerce.number().positive().max(10_080).default(15),
   SILTA_POLL_LOOKBACK_HOURS: z.coerce.number().positive().max(2160).default(24),
   SILTA_WORKER_IDLE_MS: z.coerce.number().int().min(10).max(60_000).default(500),
+  /** Cloudflare Worker: how long a scheduled run keeps applying events and running jobs (a request's kick gets half). */
+  SILTA_WORKER_TIME_BUDGET_MS: z.coerce.number().int().min(1_000).max(600_000).default(20_000),
   SILTA_RETRY_HORIZON_HOURS: z.coerce
     .number()
     .positive()
@@ -185,6 +187,8 @@ export interface SiltaConfig {
   pollCron: string;
   pollLookbackMs: number;
   workerIdleMs: number;
+  /** Cloudflare Worker: a scheduled run's time for events and jobs (a request's kick gets half). */
+  workerTimeBudgetMs: number;
   retryHorizonMs: number;
   leaseMs: number;
   httpTimeoutMs: number;
@@ -329,6 +333,7 @@ export function parseConfig(
     pollCron: e.SILTA_POLL_CRON,
     pollLookbackMs: e.SILTA_POLL_LOOKBACK_HOURS * 3_600_000,
     workerIdleMs: e.SILTA_WORKER_IDLE_MS,
+    workerTimeBudgetMs: e.SILTA_WORKER_TIME_BUDGET_MS,
     retryHorizonMs: e.SILTA_RETRY_HORIZON_HOURS * 3_600_000,
     leaseMs: e.SILTA_LEASE_SECONDS * 1000,
     httpTimeoutMs: e.SILTA_HTTP_TIMEOUT_MS,

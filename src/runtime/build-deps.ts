@@ -16,6 +16,7 @@ import {
   type SiltaDeps,
   type SourceState,
 } from "../domain/deps.ts";
+import { breakerOverrides } from "../domain/jobs/call-gate.ts";
 import { createTargetGuards } from "../domain/jobs/target-guard.ts";
 import type { AppOptions } from "../http/app.ts";
 import { mediaPolicy } from "../lib/outbound-guard.ts";
@@ -105,7 +106,7 @@ export function buildDeps(config: SiltaConfig, platform: DepsPlatform): SiltaDep
     ...(platform.crashPoint ? { crashPoint: platform.crashPoint } : {}),
     source: platform.source ?? configuredSource(config),
     // One breaker and budget per process (per invocation on the Worker), with the settings above.
-    targetGuards: createTargetGuards(settings.breaker, settings.budget),
+    targetGuards: createTargetGuards(settings.breaker, settings.budget, breakerOverrides({ mappings })),
   };
   return deps;
 }

@@ -1,8 +1,7 @@
-import { sql } from "drizzle-orm";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { Database } from "../db/client.ts";
 import type { Metrics, SourceState } from "../domain/deps.ts";
-import { OPEN311_LAST_SUCCESS } from "../domain/intake/intake-health.ts";
+import { registerDatabaseGauges } from "./metrics-database.ts";
 
 export interface NodeMetrics {
   /** What the core reports to (SiltaDeps.metrics). */
@@ -79,83 +78,7 @@ export function createNodeMetrics(
     help: "Records from the case system newly held in quarantine (unreadable, or refused by the database).",
     registers: [registry],
   });
-  if (options.source) {
-    const source = options.source;
-    new Gauge({
-      name: "silta_open311_write_back_enabled",
-      help: "1 when field status is written back to the case system; 0 when it is off (configured, or no servicerequestupdates).",
-      labelNames: ["profile"] as const,
-      registers: [registry],
-      collect() {
-        this.set({ profile: source.profile.name }, source.writeBack.enabled ? 1 : 0);
-      },
-    });
-  }
-
-  if (database) {
-    /** When the last Open311 poll succeeded (epoch ms), or null: both intake gauges read it. */
-    const lastSuccessMs = async (): Promise<number | null> => {
-      const [row] = await database.rows<{ position: string }>(
-        sql`select position from poll_cursors where name = ${OPEN311_LAST_SUCCESS}`,
-      );
-      return row ? Date.parse(row.position) : null;
-    };
-    new Gauge({
-      name: "silta_open311_last_success_timestamp_seconds",
-      help: "When the last Open311 poll succeeded (Unix time; 0: never).",
-      registers: [registry],
-      async collect() {
-        const at = await lastSuccessMs();
-        this.set(at === null ? 0 : at / 1000);
-      },
-    });
-    new Gauge({
-      name: "silta_intake_lag_seconds",
-      help: "Seconds since the last successful Open311 poll: how far behind the source Silta's view of it is.",
-      registers: [registry],
-      async collect() {
-        const at = await lastSuccessMs();
-        this.set(at === null ? 0 : Math.max(0, (Date.now() - at) / 1000));
-      },
-    });
-    new Gauge({
-      name: "silta_intake_quarantined_records",
-      help: "Records from the case system held in quarantine now.",
-      registers: [registry],
-      async collect() {
-        const [row] = await database.rows<{ n: number }>(
-          sql`select count(*)::int as n from source_quarantine where state = 'open'`,
-        );
-        this.set(Number(row?.n ?? 0));
-      },
-    });
-    new Gauge({
-      name: "silta_backlog_age_seconds",
-      help: "Age of the oldest pending or running job, by target and kind (0: nothing waits).",
-      labelNames: ["target", "kind"] as const,
-      registers: [registry],
-      async collect() {
-        this.reset();
-        const rows = await database.rows<{ target: string; kind: string; age: number | string | null }>(sql`
-          select target, kind, extract(epoch from now() - min(created_at))::float8 as age
-          from outbox_jobs where state in ('pending', 'running') group by target, kind`);
-        for (const r of rows) this.set({ target: r.target, kind: r.kind }, Math.max(0, Number(r.age ?? 0)));
-      },
-    });
-    new Gauge({
-      name: "silta_dead_letters",
-      help: "Dead-lettered jobs now, by target and kind.",
-      labelNames: ["target", "kind"] as const,
-      registers: [registry],
-      async collect() {
-        this.reset();
-        const rows = await database.rows<{ target: string; kind: string; n: number }>(
-          sql`select target, kind, count(*)::int as n from outbox_jobs where state = 'dead' group by target, kind`,
-        );
-        for (const r of rows) this.set({ target: r.target, kind: r.kind }, Number(r.n));
-      },
-    });
-  }
+  registerDatabaseGauges(registry, database, options.source);
   if (options.defaultMetrics) {
     // Process metrics (memory, event loop) help tell a slow target from a slow Silta.
     void import("prom-client").then(({ collectDefaultMetrics }) =>

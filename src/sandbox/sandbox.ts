@@ -9,13 +9,16 @@ import type { Database } from "../db/client.ts";
 import { migrateDatabase } from "../db/migrate-node.ts";
 import { openDatabase, parseDatabaseTarget } from "../db/open-node.ts";
 import { issueContractorKey } from "../domain/contractor-gateway.ts";
-import { type Logger, silentLogger } from "../domain/deps.ts";
+import { type Logger, type SiltaDeps, silentLogger } from "../domain/deps.ts";
 import { reReadSource } from "../domain/intake/anti-entropy.ts";
 import { createRng } from "../lib/prng.ts";
 import { generateWebhookSecret } from "../lib/webhook-signature.ts";
 import { loadMappingsFromDir } from "../mappings/load-node.ts";
-import { type RunningSilta, startSiltaNode } from "../runtime/node-silta.ts";
+import { buildDeps } from "../runtime/build-deps.ts";
+import { startSiltaNode } from "../runtime/node-silta.ts";
+import { WORKER_CRONS } from "../runtime/worker-tasks.ts";
 import { readProgress, type SandboxProgress } from "./progress.ts";
+import type { RunningWorker } from "./worker-silta.ts";
 
 export interface SandboxOptions {
   seed: number;
@@ -29,6 +32,8 @@ export interface SandboxOptions {
   reset?: boolean;
   /** An open, empty database to use instead (tests); the sandbox migrates it but does not close it. */
   database?: Database;
+  /** `database`'s postgres:// URL, for a runtime in another process (`runtime: worker`). */
+  databaseUrl?: string;
   port: number;
   mappingsDir: string;
   /** How often Silta polls the Helsinki simulator. */
@@ -46,13 +51,30 @@ export interface SandboxOptions {
    * paging headers, no write-back endpoint, `closed` meaning resolved.
    */
   open311Profile?: "helsinki" | "generic";
+  /**
+   * Where Silta runs: `node` (default, in this process) or `worker` (the Cloudflare Worker bundle
+   * inside workerd, through Miniflare; needs a PostgreSQL server as `db`).
+   */
+  runtime?: "node" | "worker";
   log?: Logger;
   /** Where human-readable notes go (the CLI prints them). */
   say?: (line: string) => void;
 }
 
+/** Silta as the sandbox drives it, whichever runtime it runs on. */
+export interface SandboxSilta {
+  url: string;
+  /** Dependencies on this side (the Worker's own are built per invocation inside workerd). */
+  deps: SiltaDeps;
+  /** One intake poll now (on the Worker: its every-minute trigger, which also runs the work). */
+  pollNow(): Promise<unknown>;
+  stop(): Promise<void>;
+}
+
 export interface Sandbox {
-  silta: RunningSilta;
+  silta: SandboxSilta;
+  /** Which runtime Silta runs on. */
+  runtime: "node" | "worker";
   helsinki: RunningHelsinkiSimulator;
   stara: RunningStaraSimulator;
   contractors: Map<string, RunningContractorSimulator>;
@@ -187,13 +209,47 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       .filter(Number.isFinite);
     if (times.length > 0) pollLookbackMs = Date.now() - Math.min(...times) + 86_400_000;
   }
-  const config = parseConfig(env, [...mappings.targets.values()]);
-  const silta = await startSiltaNode(config, {
-    database,
-    log,
-    schedule: false,
-    settings: { retry: { baseMs: 200, capMs: 5_000, horizonMs: 10 * 60_000 }, ...(pollLookbackMs ? { pollLookbackMs } : {}) },
-  });
+  const runtime = options.runtime ?? "node";
+  let worker: RunningWorker | null = null;
+  let silta: SandboxSilta;
+  if (runtime === "worker") {
+    const databaseUrl = options.db ?? options.databaseUrl;
+    if (!databaseUrl?.startsWith("postgres")) {
+      throw new Error("--runtime worker needs a PostgreSQL server: pass --db postgres://… (workerd cannot open PGlite)");
+    }
+    // A scheduled run works for a few seconds, so that the sandbox's polls come round often; the
+    // re-read reaches the sandbox's fresh cases without pausing between calls.
+    Object.assign(env, {
+      SILTA_WORKER_TIME_BUDGET_MS: "3000",
+      SILTA_ANTI_ENTROPY_DAYS: String(Math.max(2, Math.ceil((pollLookbackMs ?? 0) / 86_400_000))),
+      SILTA_ANTI_ENTROPY_CALL_GAP_MS: "0",
+      ...(pollLookbackMs ? { SILTA_POLL_LOOKBACK_HOURS: String(Math.min(2160, Math.ceil(pollLookbackMs / 3_600_000))) } : {}),
+    });
+    const config = parseConfig(env, [...mappings.targets.values()]);
+    say("building the Worker bundle and starting workerd");
+    // Loaded only here: Miniflare and wrangler are development tools, not needed by `silta start`.
+    const { buildWorkerBundle, startWorker } = await import("./worker-silta.ts");
+    const bundle = await buildWorkerBundle();
+    worker = await startWorker(bundle, env, databaseUrl);
+    const running = worker;
+    silta = {
+      url: running.url,
+      deps: buildDeps(config, { database, mappings, log, workerId: "sandbox-observer" }),
+      pollNow: () => running.pollNow(),
+      async stop() {
+        await running.stop();
+        bundle.remove();
+      },
+    };
+  } else {
+    const config = parseConfig(env, [...mappings.targets.values()]);
+    silta = await startSiltaNode(config, {
+      database,
+      log,
+      schedule: false,
+      settings: { retry: { baseMs: 200, capMs: 5_000, horizonMs: 10 * 60_000 }, ...(pollLookbackMs ? { pollLookbackMs } : {}) },
+    });
+  }
 
   stara.sim.setWebhookTarget(`${silta.url}/webhooks/stara`, [staraInbound]);
   if (push) helsinki.sim.setPushTarget(`${silta.url}/intake/open311`, [pushSecret]);
@@ -228,11 +284,17 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     lastReRead = performance.now();
     // Sandbox cases are recent: two days reach them all (file records widen the poll instead).
     const days = Math.max(2, Math.ceil((pollLookbackMs ?? 0) / 86_400_000));
+    if (worker) {
+      // The Worker's nightly trigger: the anti-entropy re-read (and retention, a no-op on fresh cases).
+      await worker.scheduled(WORKER_CRONS.nightly);
+      return;
+    }
     const summary = await reReadSource(silta.deps, { days, callGapMs: 0 });
     if (summary.missing > 0) say(`anti-entropy re-read: ${summary.missing} case(s) the polls had missed, taken in`);
   };
   return {
     silta,
+    runtime,
     helsinki,
     stara,
     contractors,

@@ -15,6 +15,8 @@ export interface SandboxSummary {
   fieldStatusesWrittenBack: number;
   /** Which Open311 server the sandbox simulated (`--open311-profile`). */
   open311Profile: "helsinki" | "generic";
+  /** Where Silta ran (`--runtime`): this Node process, or the Worker inside workerd. */
+  runtime: "node" | "worker";
   /** Cases at the simulated source: published or not, readable or not (its own store, the ground truth). */
   sourceCases: number;
   /** Of those, cases Silta accounts for: taken in (routed or excluded, with a reason) or held in quarantine with a reason. */
@@ -110,6 +112,7 @@ export async function summarizeSandbox(
     database: sandbox.databaseLabel,
     cases: cityCases.length,
     open311Profile: sandbox.open311Profile,
+    runtime: sandbox.runtime,
     sourceCases: cityCases.length,
     accountedFor,
     quarantined,

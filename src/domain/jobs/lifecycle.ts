@@ -1,4 +1,5 @@
 import { eq, inArray } from "drizzle-orm";
+import { describeDatabaseError } from "../../db/describe-database-error.ts";
 import { cases, links } from "../../db/schema/index.ts";
 import { SiltaError, toSiltaError } from "../../kernel/errors.ts";
 import type { CaseRecord } from "../../ports/case-system.ts";
@@ -60,6 +61,12 @@ async function loadLink(deps: SiltaDeps, job: OutboxJob): Promise<Link> {
   return link;
 }
 
+/** An internal failure's code and message (a database error's SQLSTATE, never the query text). */
+function describeFailure(error: SiltaError): string {
+  const { code, message } = describeDatabaseError(error.cause ?? error);
+  return code ? `${code}: ${message}` : message;
+}
+
 /** Reschedules a retryable failure inside the horizon, parks everything else with its reason. */
 async function recordFailure(
   deps: SiltaDeps,
@@ -74,7 +81,9 @@ async function recordFailure(
   const retry = error.retryable && withinHorizon;
   const operation = job.kind === "write_back" ? "write_back" : job.kind;
   const direction = job.kind === "write_back" ? "source_out" : "target_out";
-  const message = error.message.slice(0, 500);
+  // An internal error is most often the database's: keep its code and message, never the failed
+  // query's text, which repeats its parameters.
+  const message = (error.code === "internal" ? describeFailure(error) : error.message).slice(0, 500);
   await deps.database.db.transaction(async (tx) => {
     if (retry) {
       const delay = Math.max(
