@@ -23,6 +23,8 @@ export default defineConfig({
       tier("e2e", ["test/e2e/**/*.test.ts"]),
       tier("browser", ["test/browser/**/*.test.ts"]),
       tier("security", ["test/security/**/*.test.ts"]),
+      // The Cloudflare Worker in workerd (needs DATABASE_URL: workerd cannot open PGlite).
+      tier("worker", ["test/worker/**/*.test.ts"]),
     ],
   },
 });

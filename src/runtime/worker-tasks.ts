@@ -30,20 +30,21 @@ export interface TaskOutcome {
 
 type Task = [name: string, run: () => Promise<string>];
 
-async function runTasks(deps: SiltaDeps, tasks: readonly Task[]): Promise<TaskOutcome[]> {
+/** Runs tasks one after another; `trigger` (a cron, or `request`) goes into each log line. */
+async function runTasks(deps: SiltaDeps, tasks: readonly Task[], trigger: string): Promise<TaskOutcome[]> {
   const outcomes: TaskOutcome[] = [];
   for (const [task, run] of tasks) {
     const started = Date.now();
     try {
       const detail = await run();
       outcomes.push({ task, ok: true, ms: Date.now() - started, detail });
-      deps.log.info({ task, ms: Date.now() - started, detail }, "worker task done");
+      deps.log.info({ task, trigger, ms: Date.now() - started, detail }, "worker task done");
     } catch (error) {
       // The driver's code and message only: a failed query's text carries its parameters.
       const { code, message } = describeDatabaseError(error);
       const detail = (code ? `${code}: ${message}` : message).slice(0, 300);
       outcomes.push({ task, ok: false, ms: Date.now() - started, detail });
-      deps.log.error({ task, ms: Date.now() - started, err: detail }, "worker task failed; the others still run");
+      deps.log.error({ task, trigger, ms: Date.now() - started, err: detail }, "worker task failed; the others still run");
     }
   }
   return outcomes;
@@ -128,10 +129,10 @@ export function scheduledTasks(deps: SiltaDeps, config: SiltaConfig, cron: strin
 
 /** Runs a cron trigger's tasks; unknown crons run the every-minute tasks. */
 export function runScheduled(deps: SiltaDeps, config: SiltaConfig, cron: string): Promise<TaskOutcome[]> {
-  return runTasks(deps, scheduledTasks(deps, config, cron));
+  return runTasks(deps, scheduledTasks(deps, config, cron), cron);
 }
 
 /** Starts the work a request queued (an accepted webhook, event or push) at once, for half the budget. */
 export function runKick(deps: SiltaDeps, config: SiltaConfig): Promise<TaskOutcome[]> {
-  return runTasks(deps, workTasks(deps, config.workerTimeBudgetMs / 2));
+  return runTasks(deps, workTasks(deps, config.workerTimeBudgetMs / 2), "request");
 }

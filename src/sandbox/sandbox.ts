@@ -68,6 +68,8 @@ export interface SandboxSilta {
   deps: SiltaDeps;
   /** One intake poll now (on the Worker: its every-minute trigger, which also runs the work). */
   pollNow(): Promise<unknown>;
+  /** On the Worker: the log lines it wrote (JSON), as workerd received them. */
+  logs?: readonly string[];
   stop(): Promise<void>;
 }
 
@@ -236,6 +238,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       url: running.url,
       deps: buildDeps(config, { database, mappings, log, workerId: "sandbox-observer" }),
       pollNow: () => running.pollNow(),
+      logs: running.logs,
       async stop() {
         await running.stop();
         bundle.remove();

@@ -9,6 +9,8 @@ import { PG_TEMPLATE_DATABASE, PGLITE_TEMPLATE_PATH } from "./paths.ts";
 export interface TestDatabase extends Database {
   /** Closes the connection and, on a server, drops the database. */
   dispose(): Promise<void>;
+  /** On a server: the database's postgres:// URL (for a runtime in another process, such as workerd). */
+  url?: string;
 }
 
 /**
@@ -39,6 +41,7 @@ export async function createServerDatabase(url: string, options: { template?: st
   if (!options.template) await migrateDatabase(database);
   return {
     ...database,
+    url: withDatabase(url, name),
     dispose: async () => {
       await database.close();
       const cleanup = postgres(url, { max: 1, onnotice: () => {} });

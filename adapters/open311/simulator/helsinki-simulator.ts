@@ -288,7 +288,8 @@ export function createHelsinkiSimulator(options: HelsinkiSimulatorOptions = {}):
     if (c.req.path.startsWith("/__sim/")) return next();
     store.stats.open311Calls += 1;
     if (knobs.latencyMs > 0) await sleep(knobs.latencyMs);
-    if (knobs.outage || (knobs.errorRate > 0 && faultRng.chance(knobs.errorRate))) {
+    const readDown = knobs.readOutage && c.req.method === "GET";
+    if (knobs.outage || readDown || (knobs.errorRate > 0 && faultRng.chance(knobs.errorRate))) {
       store.stats.faultsInjected += 1;
       c.header("Retry-After", "1");
       return georeportError(c, 503, "Service temporarily unavailable");

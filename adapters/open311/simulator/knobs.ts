@@ -19,6 +19,8 @@ export interface SimKnobs {
   latLongAsStrings: boolean;
   /** Every Open311 call answers 503. */
   outage: boolean;
+  /** Reads (GET: lists, single cases, services) answer 503; writes still work: the read API down. */
+  readOutage: boolean;
   /**
    * Publishing a moderated case leaves its `updated_datetime` alone (instead of moving it to the
    * moment of publication): a case published 20 minutes after its last update then appears in a
@@ -35,6 +37,7 @@ export const DEFAULT_KNOBS: SimKnobs = {
   duplicateAcrossWindows: false,
   latLongAsStrings: false,
   outage: false,
+  readOutage: false,
   publishKeepsUpdatedTime: false,
 };
 
@@ -45,6 +48,7 @@ export const knobPatchSchema = z.strictObject({
   duplicateAcrossWindows: z.boolean().optional(),
   latLongAsStrings: z.boolean().optional(),
   outage: z.boolean().optional(),
+  readOutage: z.boolean().optional(),
   publishKeepsUpdatedTime: z.boolean().optional(),
 });
 export type SimKnobPatch = z.infer<typeof knobPatchSchema>;
