@@ -104,9 +104,10 @@ describe("/metrics", () => {
     );
     expect(text).toMatch(/silta_backlog_age_seconds\{target="contractor-west",kind="create_work_order"\} \d/);
     expect(text).toMatch(/silta_dead_letters\{target="contractor-east",kind="create_work_order"\} 1/);
+    expect(text).toMatch(/silta_jobs\{state="dead",target="contractor-east",kind="create_work_order"\} 1/);
     for (const record of [ok, dead]) expect(text).not.toContain(record.serviceRequestId);
     const labelNames = new Set([...text.matchAll(/[{,]([a-z_]+)="/g)].map((m) => m[1]));
-    expect([...labelNames].sort()).toEqual(["kind", "le", "outcome", "target"]);
+    expect([...labelNames].sort()).toEqual(["kind", "le", "outcome", "state", "target"]);
   });
 });
 
