@@ -63,6 +63,28 @@ export function appendLedgerFromSql(e: LedgerEntryInput, from: SQL): SQL {
       ${from}`;
 }
 
+/** The ledger row of a park: a job or link stopped with its code, waiting for an admin. */
+export function parkEntry(facts: {
+  caseId: string;
+  linkId: number | null;
+  target: string | null;
+  code: ErrorCode;
+  attempt?: number | null;
+  detail: string;
+}): LedgerEntryInput {
+  return {
+    caseId: facts.caseId,
+    linkId: facts.linkId,
+    target: facts.target,
+    direction: "internal",
+    operation: "park",
+    outcome: "parked",
+    errorCode: facts.code,
+    attempt: facts.attempt ?? null,
+    detail: facts.detail,
+  };
+}
+
 export type CaseAccount = "forwarded" | "excluded" | "parked" | "in_flight" | "cancelled";
 
 export interface BalanceViolation {

@@ -4,7 +4,7 @@ import { links, outboxJobs } from "../../db/schema/index.ts";
 import type { SiltaDeps } from "../deps.ts";
 import { requeueStoppedJob } from "../jobs/redrive.ts";
 import { acknowledgeJobFailure, lockJob, makeJobDueNow, markJobSkipped } from "../jobs/store.ts";
-import { appendLedger } from "../ledger.ts";
+import { appendLedger, parkEntry } from "../ledger.ts";
 import { parkLink } from "../links.ts";
 import { type ActionResult, type Actor, boundedNote } from "./actor.ts";
 import { writeAudit } from "./audit.ts";
@@ -164,17 +164,15 @@ export async function skipJob(deps: SiltaDeps, actor: Actor, jobId: number, note
     if (job.kind === "create_work_order") {
       const parked = await parkLink(tx, job.linkId, { code: "skipped_by_admin", reason: "skipped by an admin" });
       if (parked) {
-        await appendLedger(tx, {
-          caseId: job.caseId,
-          linkId: job.linkId,
-          target: job.target,
-          direction: "internal",
-          operation: "park",
-          outcome: "parked",
-          errorCode: "skipped_by_admin",
-          attempt: job.attempts,
-          detail: "create_work_order: skipped by an admin",
-        });
+        await appendLedger(
+          tx,
+          parkEntry({
+            ...job,
+            code: "skipped_by_admin",
+            attempt: job.attempts,
+            detail: "create_work_order: skipped by an admin",
+          }),
+        );
       }
     }
     await writeAudit(tx, {

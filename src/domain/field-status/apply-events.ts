@@ -6,7 +6,7 @@ import type { FieldEvent } from "../../ports/work-order-system.ts";
 import type { SiltaDeps } from "../deps.ts";
 import { createJobFor, writeBackJobFor } from "../jobs/keys.ts";
 import { enqueueJob, enqueueOrRearmJob, enqueueOrRearmJobs } from "../jobs/store.ts";
-import { appendLedger, type LedgerEntryInput } from "../ledger.ts";
+import { appendLedger, type LedgerEntryInput, parkEntry } from "../ledger.ts";
 import { applyFieldStatus, applyFieldStatuses, insertLinks, markRerouted, parkLink } from "../links.ts";
 import { routeCase } from "../routing.ts";
 import { scrubOptional } from "../scrub.ts";
@@ -92,16 +92,10 @@ async function rerouteCase(deps: SiltaDeps, tx: Tx, link: typeof links.$inferSel
   if (!next) {
     const reason = "handed back as wrong contractor and no other target is configured for it";
     await parkLink(tx, link.id, { code: "route_missing", reason }, { fromAnyState: true });
-    await appendLedger(tx, {
-      caseId: link.caseId,
-      linkId: link.id,
-      target: link.target,
-      direction: "internal",
-      operation: "park",
-      outcome: "parked",
-      errorCode: "route_missing",
-      detail: "wrong_contractor",
-    });
+    await appendLedger(
+      tx,
+      parkEntry({ caseId: link.caseId, linkId: link.id, target: link.target, code: "route_missing", detail: "wrong_contractor" }),
+    );
     return;
   }
   await markRerouted(tx, link.id);

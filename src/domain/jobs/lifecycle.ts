@@ -5,7 +5,7 @@ import { SiltaError, toSiltaError } from "../../kernel/errors.ts";
 import type { CaseRecord } from "../../ports/case-system.ts";
 import { deliveryDisclosure, recordDisclosure } from "../admin/audit.ts";
 import type { SiltaDeps } from "../deps.ts";
-import { appendLedger } from "../ledger.ts";
+import { appendLedger, parkEntry } from "../ledger.ts";
 import { type Link, parkLink } from "../links.ts";
 import { fullJitterDelay } from "./backoff.ts";
 import { createCallGate, targetGuardsOf } from "./call-gate.ts";
@@ -129,17 +129,10 @@ async function recordFailure(
       detail: retry ? "retry scheduled" : withinHorizon ? "not retryable" : "retry horizon passed",
     });
     if (!retry) {
-      await appendLedger(tx, {
-        caseId: job.caseId,
-        linkId: job.linkId,
-        target: job.target,
-        direction: "internal",
-        operation: "park",
-        outcome: "parked",
-        errorCode: error.code,
-        attempt: job.attempts,
-        detail: `${operation}: ${error.code}`,
-      });
+      await appendLedger(
+        tx,
+        parkEntry({ ...job, code: error.code, attempt: job.attempts, detail: `${operation}: ${error.code}` }),
+      );
     }
     // S7: a create or cancel the target answered (even with an error) reached it.
     if (link && job.kind !== "write_back" && error.httpStatus !== undefined)
