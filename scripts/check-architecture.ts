@@ -79,6 +79,7 @@ export const TABLE_OWNERS: Record<string, { sql: string; drizzle: string; owner:
     owner: ["src/domain/admin/quarantine.ts"],
   },
   audit_events: { sql: "audit_events", drizzle: "auditEvents", owner: ["src/domain/admin/audit.ts"] },
+  console_sessions: { sql: "console_sessions", drizzle: "consoleSessions", owner: ["src/domain/admin/console-sessions.ts"] },
 };
 
 export function layerOf(path: string): string | null {

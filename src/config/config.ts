@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { DEFAULT_RATE_LIMITS, type RateLimitSettings } from "../kernel/rate-limits.ts";
 import { checkOutboundUrl, DEFAULT_MEDIA_HOSTS, targetPolicy } from "../lib/outbound-guard.ts";
+import { isProxyEntry, type TrustedProxies } from "../lib/trusted-proxy.ts";
 import { type IntakeSource, SOURCE_PROFILES, type SourceProfile } from "../ports/source-profile.ts";
 
 /** A configuration value was wrong: names the setting and what is allowed. Start-up stops. */
@@ -31,6 +32,8 @@ const cronExpression = z
 function tokenList(kind: string) {
   return commaSeparated.pipe(z.array(z.string().min(24, `each ${kind} token must be at least 24 characters`)));
 }
+
+const PROXY_LIST = "expected true, false, or the proxies' IP addresses or CIDR ranges, comma-separated (10.0.0.5,fd00::/8)";
 
 const postgresUrl = z.string().regex(/^postgres(ql)?:\/\//, "expected postgres://user@host:port/database");
 
@@ -126,6 +129,18 @@ const envSchema = z.object({
   SILTA_RATE_LIMIT_ADMIN_BURST: burst(DEFAULT_RATE_LIMITS.admin.burst),
   SILTA_RATE_LIMIT_WEBHOOK_PER_SECOND: rate(DEFAULT_RATE_LIMITS.webhook.perSecond),
   SILTA_RATE_LIMIT_WEBHOOK_BURST: burst(DEFAULT_RATE_LIMITS.webhook.burst),
+  /**
+   * The reverse proxy in front of Silta, whose X-Forwarded-Proto (https: the console cookie gets
+   * Secure) and X-Forwarded-For (the client address for login limits) are believed: `true` (any
+   * peer: one proxy, and nothing else reaches Silta) or its addresses or CIDR ranges,
+   * comma-separated. Unset or `false`: neither header is trusted.
+   */
+  SILTA_TRUSTED_PROXY: z
+    .union([
+      z.enum(["true", "false"]),
+      commaSeparated.pipe(z.array(z.string().refine(isProxyEntry, PROXY_LIST)).min(1, PROXY_LIST)),
+    ])
+    .optional(),
   /** Console login attempts per client address per minute (0 = off). */
   SILTA_RATE_LIMIT_LOGIN_PER_MINUTE: z.coerce.number().int().min(0).max(10_000).default(DEFAULT_RATE_LIMITS.login.burst),
   /** auto: migrate at start unless the database role cannot run DDL (an application role); true; false. */
@@ -204,6 +219,8 @@ export interface SiltaConfig {
   mediaHosts: string[];
   /** Token buckets per client (SILTA_RATE_LIMIT_*). */
   rateLimits: RateLimitSettings;
+  /** SILTA_TRUSTED_PROXY: whose forwarded headers are believed; `"any"` (true), or addresses and ranges; empty: nobody. */
+  trustedProxy: TrustedProxies;
   /** SILTA_MIGRATE_ON_START: `auto` skips migrating when the role cannot run DDL (S8). */
   migrateOnStart: "auto" | "always" | "never";
   /** Retention (SILTA_RETENTION_DAYS, SILTA_RETENTION_CRON). */
@@ -349,6 +366,8 @@ export function parseConfig(
       webhook: { perSecond: e.SILTA_RATE_LIMIT_WEBHOOK_PER_SECOND, burst: e.SILTA_RATE_LIMIT_WEBHOOK_BURST },
       login: { perSecond: e.SILTA_RATE_LIMIT_LOGIN_PER_MINUTE / 60, burst: Math.max(1, e.SILTA_RATE_LIMIT_LOGIN_PER_MINUTE) },
     },
+    trustedProxy:
+      e.SILTA_TRUSTED_PROXY === "true" ? "any" : e.SILTA_TRUSTED_PROXY === "false" ? [] : (e.SILTA_TRUSTED_PROXY ?? []),
     migrateOnStart: e.SILTA_MIGRATE_ON_START === "auto" ? "auto" : e.SILTA_MIGRATE_ON_START === "true" ? "always" : "never",
     retention: { days: e.SILTA_RETENTION_DAYS, cron: e.SILTA_RETENTION_CRON },
     targets: connections,
@@ -382,6 +401,11 @@ export interface CommandSettings {
   retentionDays: number;
   /** SILTA_OPEN311_URL, optional here (`silta mappings check` lists its services); null: unset. */
   open311Url: string | null;
+  /**
+   * Neither DATABASE_URL nor SILTA_DATA_DIR is set: `ledger check` and `reconcile` may then use
+   * the sandbox's database when the default folder holds none (and say so).
+   */
+  databaseUnset: boolean;
 }
 
 /**
@@ -394,11 +418,12 @@ export function parseCommandSettings(env: Record<string, string | undefined>): {
   error: ConfigError | null;
 } {
   const parsed = commandEnvSchema.safeParse(env);
-  if (parsed.success) return { settings: commandSettingsFrom(parsed.data), error: null };
+  const databaseUnset = !env.DATABASE_URL && !env.SILTA_DATA_DIR;
+  if (parsed.success) return { settings: { ...commandSettingsFrom(parsed.data), databaseUnset }, error: null };
   const wrong = new Set(parsed.error.issues.map((issue) => String(issue.path[0])));
   const rest = Object.fromEntries(Object.entries(env).filter(([name]) => !wrong.has(name)));
   return {
-    settings: commandSettingsFrom(commandEnvSchema.parse(rest)),
+    settings: { ...commandSettingsFrom(commandEnvSchema.parse(rest)), databaseUnset },
     error: configProblems(
       "silta",
       parsed.error.issues.map((issue) => formatIssue(issue)),
@@ -406,7 +431,7 @@ export function parseCommandSettings(env: Record<string, string | undefined>): {
   };
 }
 
-function commandSettingsFrom(e: z.infer<typeof commandEnvSchema>): CommandSettings {
+function commandSettingsFrom(e: z.infer<typeof commandEnvSchema>): Omit<CommandSettings, "databaseUnset"> {
   return {
     database: e.DATABASE_URL ? { url: e.DATABASE_URL } : { dataDir: e.SILTA_DATA_DIR },
     migrationDatabaseUrl: e.SILTA_MIGRATION_DATABASE_URL ?? null,

@@ -32,14 +32,21 @@ function encodeCursor(row: { atMicros: string; id: number }): string {
   return `u${row.atMicros}.${row.id}`;
 }
 
+/** Link ids are 32-bit; a cursor with a larger id was not handed out by Silta. */
+const MAX_LINK_ID = 2_147_483_647;
+/** 9999-12-31T23:59:59.999999Z in microseconds: beyond it a cursor's time is not a time PostgreSQL holds. */
+const MAX_CURSOR_MICROS = 253_402_300_799_999_999n;
+
+/** A cursor Silta handed out, or null (as for any other string: the feed from its start). */
 function decodeCursor(cursor: string | null): { atMicros: string; id: number } | null {
   if (!cursor) return null;
   const match = /^u(\d{1,18})\.(\d{1,18})$/.exec(cursor);
-  if (match?.[1] && match[2]) return { atMicros: match[1], id: Number(match[2]) };
   // Cursors handed out before microseconds: milliseconds.
-  const legacy = /^(\d{1,15})\.(\d{1,18})$/.exec(cursor);
-  if (legacy?.[1] && legacy[2]) return { atMicros: `${legacy[1]}000`, id: Number(legacy[2]) };
-  return null;
+  const legacy = match ? null : /^(\d{1,15})\.(\d{1,18})$/.exec(cursor);
+  const atMicros = match?.[1] ?? (legacy?.[1] ? `${legacy[1]}000` : null);
+  const id = Number(match?.[2] ?? legacy?.[2]);
+  if (atMicros === null || !(id <= MAX_LINK_ID) || BigInt(atMicros) > MAX_CURSOR_MICROS) return null;
+  return { atMicros, id };
 }
 
 /** The payload fields that carried a value in any of these views: names only, for the audit row. */

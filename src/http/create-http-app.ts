@@ -1,5 +1,5 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import type { Context, Env, ErrorHandler, NotFoundHandler } from "hono";
+import type { Context, Env, ErrorHandler, MiddlewareHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
 import type { Logger } from "../domain/deps.ts";
@@ -25,6 +25,8 @@ const CALLER_ERRORS: Partial<Record<ErrorCode, ApiErrorCode>> = {
  * console). All of them answer a failed validation, an unexpected error and an unknown path the
  * same way, with the shared body `{ error: { code, message, requestId } }`:
  *
+ * - a NUL character anywhere in the path or query (`%00`): 400 `invalid_request`, before any
+ *   route or auth runs (PostgreSQL cannot store it; bodies are checked by `limitedBody`);
  * - a zod validation failure (`defaultHook`): 400 `invalid_request`, naming paths, never values;
  * - an `HTTPException` carrying a response (e.g. from `hono/bearer-auth`): that response as built;
  *   without one: its status with the matching code (5xx: logged, message withheld);
@@ -42,10 +44,19 @@ export function createHttpApp<E extends Env = Env>(options: HttpAppOptions = {})
     },
   });
   app.use(async (c, next) => (c.get("requestId") ? next() : requestId()(c, next)));
+  app.use(refuseNulInUrl);
   app.onError(httpErrorHandler(options.log));
   app.notFound(notFound);
   return app;
 }
+
+/**
+ * A NUL character (U+0000) in the path or the query: a URL carries it only percent-encoded, so
+ * `%00` in the raw URL is the whole test (`%2500` is a literal "%00" and passes). Nothing can
+ * store it (PostgreSQL text refuses it) or means it, so it is refused before routing.
+ */
+const refuseNulInUrl: MiddlewareHandler = async (c, next) =>
+  c.req.url.includes("%00") ? errorResponse(c, "invalid_request", "the path or query contains a NUL character (%00)") : next();
 
 /** The first ten validation issues' paths and messages; input values are never echoed (they may be personal data). */
 export function describeIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {

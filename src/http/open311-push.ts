@@ -41,6 +41,8 @@ export function registerOpen311PushRoute(app: OpenAPIHono, deps: SiltaDeps, opti
       maxBytes: INBOUND_LIMITS.pushBodyBytes,
       maxJsonDepth: INBOUND_LIMITS.jsonMaxDepth,
       readTimeoutMs: options.readTimeoutMs,
+      // The parser cleans NUL characters out of case text as the poll's does (parse.ts), and says which fields it cleaned.
+      allowNul: true,
     }),
     async (c) => {
       const readPush = deps.caseSystem.readPush;

@@ -125,7 +125,8 @@ export interface AppPlatform
 
 /**
  * The HTTP app's options from the configuration: the admin and handler tokens (none: those
- * surfaces are closed), the case page's frame ancestors, rate limits and intake freshness.
+ * surfaces are closed), the case page's frame ancestors, rate limits, the trusted proxy and
+ * intake freshness.
  */
 export function buildAppOptions(config: SiltaConfig, platform: AppPlatform = {}): AppOptions {
   const { perRequest = false, startedAt = new Date(), ...hooks } = platform;
@@ -135,6 +136,7 @@ export function buildAppOptions(config: SiltaConfig, platform: AppPlatform = {})
     handlerTokens: config.handlerTokens,
     ...(config.casePageFrameAncestors ? { casePageFrameAncestors: config.casePageFrameAncestors } : {}),
     ...(perRequest ? {} : { rateLimits: config.rateLimits }),
+    trustedProxy: config.trustedProxy,
     intakeHealth: { staleMs: config.intakeStaleMs, since: startedAt },
   };
 }

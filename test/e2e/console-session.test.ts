@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { outboxJobs } from "../../src/db/schema/index.ts";
+import { consoleSessions, outboxJobs } from "../../src/db/schema/index.ts";
+import { sha256Hex } from "../../src/lib/hash.ts";
 import { ADMIN_TOKEN, createHttpFixture, type HttpFixture, OTHER_ADMIN_TOKEN } from "../integration/http-admin-fixture.ts";
 
 /** The console's login, session cookie and CSRF protection, over the app's own fetch. */
@@ -163,5 +164,49 @@ describe("console actions", () => {
     });
     expect(out.status).toBe(303);
     expect(out.headers.get("set-cookie")).toMatch(/silta_admin=;.*Max-Age=0/i);
+  });
+
+  it("logging out ends the session on the server: a copy of the cookie no longer opens the console or posts a form", async () => {
+    const cookie = await login();
+    const other = await login();
+    const html = await (await page("/admin", cookie)).text();
+    const csrf = csrfOf(html);
+    const out = await f.request("/admin/logout", {
+      ...form({ _csrf: csrf }),
+      headers: { cookie, "content-type": "application/x-www-form-urlencoded" },
+    });
+    expect(out.status).toBe(303);
+    // The copied cookie is still signed and unexpired: only the server can refuse it now.
+    const replayed = await page("/admin/audit", cookie);
+    expect(replayed.status).toBe(303);
+    expect(replayed.headers.get("location")).toBe("/admin/login");
+    const posted = await f.request("/admin/quarantine/map", {
+      ...form({ _csrf: csrf, target: "stara", code: "X", canonical: "received" }),
+      headers: { cookie, "content-type": "application/x-www-form-urlencoded" },
+    });
+    expect(posted.status).toBe(401);
+    // Another session of the same admin is not touched.
+    expect((await page("/admin/audit", other)).status).toBe(200);
+  });
+
+  it("keeps sessions on the server as hashes, and a login prunes the expired ones", async () => {
+    const session = async (cookie: string) => {
+      const payload = decodeURIComponent(cookie.split("=")[1] ?? "").split(".")[0] ?? "";
+      return (JSON.parse(atob(payload.replace(/-/g, "+").replace(/_/g, "/"))) as { nonce: string }).nonce;
+    };
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() });
+    try {
+      const nonce = await session(await login());
+      const rows = await f.database.db.select().from(consoleSessions);
+      expect(rows.map((r) => r.idHash)).toContain(sha256Hex(nonce));
+      expect(JSON.stringify(rows)).not.toContain(nonce);
+      vi.setSystemTime(Date.now() + 8 * 3_600_000 + 1_000);
+      await login();
+      const left = await f.database.db.select().from(consoleSessions);
+      expect(left).toHaveLength(1);
+      expect(left[0]?.idHash).not.toBe(sha256Hex(nonce));
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

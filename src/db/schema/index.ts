@@ -1,5 +1,6 @@
 export * from "./audit-events.ts";
 export * from "./cases.ts";
+export * from "./console-sessions.ts";
 export * from "./contractor-keys.ts";
 export * from "./inbox-events.ts";
 export * from "./ledger-entries.ts";

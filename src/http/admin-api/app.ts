@@ -10,13 +10,13 @@ import { acknowledgeJob, replayJob, replayJobs, retryJobNow, skipJob } from "../
 import { readOverview } from "../../domain/admin/overview.ts";
 import { listQuarantinedCodes, mapQuarantinedCode } from "../../domain/admin/quarantine.ts";
 import type { SiltaDeps } from "../../domain/deps.ts";
-import { renderApiDocsPage } from "../api-docs-page.ts";
 import { type AdminApiEnv, adminBearerAuth } from "../auth/admin-bearer.ts";
 import { bearerToken, type TokenSet } from "../auth/tokens.ts";
 import { errorBody } from "../contractor-api/api-errors.ts";
 import { createHttpApp } from "../create-http-app.ts";
 import { INBOUND_LIMITS, limitedBody } from "../limits/inbound-limits.ts";
 import { credentialFingerprint, type RateLimiter, rateLimit } from "../limits/rate-limit.ts";
+import { serveOpenApiDocument } from "../openapi-document.ts";
 import * as routes from "./routes.ts";
 
 export const ADMIN_API_BASE_PATH = "/api/admin/v1";
@@ -194,10 +194,8 @@ export function createAdminApi(
       { name: "audit", description: "Who did what." },
     ],
   };
-  app.doc31("/openapi.json", documentConfig);
-  app.get("/docs", (c) =>
-    c.html(renderApiDocsPage(app.getOpenAPI31Document(documentConfig), `${ADMIN_API_BASE_PATH}/openapi.json`)),
-  );
+  // Built once, at the first request for it, then served from memory.
+  serveOpenApiDocument(app, documentConfig, `${ADMIN_API_BASE_PATH}/openapi.json`);
   return app;
 }
 

@@ -61,8 +61,16 @@ function text(value: unknown): string | undefined {
   return typeof value === "string" && value.trim() !== "" ? value.trim() : undefined;
 }
 
-/** A failures filter from query or form fields; anything malformed is left out rather than refused. */
-function readFilter(fields: Record<string, unknown>): FailureFilter {
+/** Longest age filter, in minutes: a year (the admin API's bound too). */
+const MAX_AGE_MINUTES = 525_600;
+/** Database ids are 32-bit: a larger number is not a job id (and must not reach SQL as one). */
+const MAX_ID = 2_147_483_647;
+
+/**
+ * A failures filter from query or form fields; a malformed choice is left out rather than
+ * refused, but a number out of range is refused (a string: what is wrong), so it never reaches SQL.
+ */
+function readFilter(fields: Record<string, unknown>): FailureFilter | string {
   const filter: FailureFilter = {};
   const target = text(fields.target);
   if (target) filter.target = target.slice(0, 100);
@@ -72,8 +80,13 @@ function readFilter(fields: Record<string, unknown>): FailureFilter {
   if (errorCode) filter.errorCode = errorCode.slice(0, 100);
   const state = text(fields.state);
   if (state === "dead" || state === "retrying" || state === "skipped") filter.state = state;
-  const age = Number(text(fields.minAgeMinutes));
-  if (Number.isInteger(age) && age >= 0) filter.minAgeMinutes = age;
+  const ageText = text(fields.minAgeMinutes);
+  if (ageText !== undefined) {
+    const age = Number(ageText);
+    if (!/^\d+$/.test(ageText) || age > MAX_AGE_MINUTES)
+      return `minAgeMinutes must be a whole number from 0 to ${MAX_AGE_MINUTES}`;
+    filter.minAgeMinutes = age;
+  }
   const q = text(fields.q);
   if (q) filter.q = q.slice(0, 200);
   return filter;
@@ -153,8 +166,8 @@ export function createConsoleApp(
     await next();
   });
 
-  app.post("/logout", (c) => {
-    signer.end(c);
+  app.post("/logout", async (c) => {
+    await signer.end(c, c.get("session"));
     return c.redirect("/admin/login", 303);
   });
 
@@ -176,8 +189,17 @@ export function createConsoleApp(
     );
   });
 
+  /** A bad request's page: 400, what is wrong (never the value). */
+  const badRequest = (c: Context<ConsoleEnv>, message: string) => c.html(consolePage("Bad request", c.get("csrf"), message), 400);
+  /** A job id from the path, or null when it is beyond any id. */
+  const jobIdOf = (c: Context<ConsoleEnv>) => {
+    const id = Number(c.req.param("jobId"));
+    return Number.isSafeInteger(id) && id >= 1 && id <= MAX_ID ? id : null;
+  };
+
   app.get("/failures", async (c) => {
     const filter = readFilter(c.req.query());
+    if (typeof filter === "string") return badRequest(c, filter);
     const items = await listFailures(deps.database, { ...filter, limit: 200 }, deps.now());
     return c.html(
       renderFailuresPage(
@@ -193,20 +215,24 @@ export function createConsoleApp(
   app.post("/failures/replay", async (c) => {
     const form = await c.req.parseBody();
     const filter = readFilter(form);
+    if (typeof filter === "string") return badRequest(c, filter);
     const result = await replayJobs(deps, c.get("actor"), { filter, dryRun: form.dryRun !== "0" });
     return c.html(renderBulkReplayPage(result, filter, c.get("csrf")));
   });
 
-  app.get("/failures/:jobId{[0-9]{1,9}}", async (c) => {
-    const detail = await failureDetail(deps, Number(c.req.param("jobId")));
+  app.get("/failures/:jobId{[0-9]+}", async (c) => {
+    const jobId = jobIdOf(c);
+    if (jobId === null) return badRequest(c, `a job id is a number from 1 to ${MAX_ID}`);
+    const detail = await failureDetail(deps, jobId);
     if (!detail) return c.html(consolePage("Not found", c.get("csrf"), "No such job."), 404);
     return c.html(
       renderFailureDetailPage(detail.failure, detail.payload, c.get("csrf"), flash(c.req.query("done"), c.req.query("error"))),
     );
   });
 
-  app.post("/failures/:jobId{[0-9]{1,9}}/:action{retry|replay|skip|acknowledge}", async (c) => {
-    const jobId = Number(c.req.param("jobId"));
+  app.post("/failures/:jobId{[0-9]+}/:action{retry|replay|skip|acknowledge}", async (c) => {
+    const jobId = jobIdOf(c);
+    if (jobId === null) return badRequest(c, `a job id is a number from 1 to ${MAX_ID}`);
     const actor = c.get("actor");
     const form = await c.req.parseBody();
     const action = c.req.param("action");
@@ -269,7 +295,8 @@ export function createConsoleApp(
 
 /** `datetime-local` input (Helsinki wall time is what admins type; treated as UTC when no zone is given). */
 function parseLocalTime(value: string | undefined): Date | null {
-  if (!value) return null;
+  // A four-digit year only: the database refuses dates JavaScript can still hold (e.g. year -200000).
+  if (!value || !/^\d{4}-\d\d-\d\dT/.test(value)) return null;
   const parsed = new Date(/[zZ]|[+-]\d\d:\d\d$/.test(value) ? value : `${value}Z`);
   return Number.isNaN(parsed.getTime()) ? null : parsed;
 }

@@ -4,11 +4,11 @@ import type { Logger } from "../../domain/deps.ts";
 import { canonicalJson, sha256Hex } from "../../lib/hash.ts";
 import type { ContractorGateway } from "../../ports/contractor-gateway.ts";
 import type { FieldEvent } from "../../ports/work-order-system.ts";
-import { renderApiDocsPage } from "../api-docs-page.ts";
 import { bearerToken } from "../auth/tokens.ts";
 import { createHttpApp } from "../create-http-app.ts";
 import { INBOUND_LIMITS, limitedBody } from "../limits/inbound-limits.ts";
 import { credentialFingerprint, type RateLimiter, rateLimit } from "../limits/rate-limit.ts";
+import { serveOpenApiDocument } from "../openapi-document.ts";
 import { errorBody } from "./api-errors.ts";
 import { bearerAuth } from "./bearer-auth.ts";
 import type { ContractorApiEnv } from "./env.ts";
@@ -132,11 +132,7 @@ export function createContractorApi(
       { name: "deliveries", description: "What Silta could not deliver to the calling contractor yet." },
     ],
   };
-  app.doc31("/openapi.json", documentConfig);
-  app.get("/docs", (c) =>
-    c.html(
-      renderApiDocsPage(app.getOpenAPI31Document(documentConfig), `${options.basePath ?? CONTRACTOR_API_BASE_PATH}/openapi.json`),
-    ),
-  );
+  // Built once, at the first request for it, then served from memory.
+  serveOpenApiDocument(app, documentConfig, `${options.basePath ?? CONTRACTOR_API_BASE_PATH}/openapi.json`);
   return app;
 }

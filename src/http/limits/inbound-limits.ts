@@ -35,6 +35,12 @@ export interface LimitedBodyOptions {
   readTimeoutMs?: number;
   /** Names the body in error messages ("body", "form"). */
   noun?: string;
+  /**
+   * Lets NUL characters (and unpaired surrogates) through. Default: a body holding one is refused
+   * (400), since nothing can store it. Only for a reader that cleans them itself (push intake:
+   * parse.ts, as for the poll).
+   */
+  allowNul?: boolean;
 }
 
 /**
@@ -44,8 +50,9 @@ export interface LimitedBodyOptions {
  * first byte over it. The deadline is ours: the body, however it is sent, must have arrived
  * completely `readTimeoutMs` after this middleware started; a stalled one is cancelled. JSON
  * bodies are then scanned for their nesting depth (a counter over the raw bytes, outside
- * strings), so `JSON.parse` never sees a deeply nested document. The buffered body replaces the
- * request's, so later readers get it.
+ * strings), so `JSON.parse` never sees a deeply nested document. A body holding text PostgreSQL
+ * cannot store (a NUL character; in JSON, an unpaired surrogate: `bodyHasNul`) is refused (400),
+ * unless `allowNul`. The buffered body replaces the request's, so later readers get it.
  */
 export function limitedBody(options: LimitedBodyOptions): MiddlewareHandler {
   const noun = options.noun ?? "body";
@@ -72,6 +79,11 @@ export function limitedBody(options: LimitedBodyOptions): MiddlewareHandler {
     if (options.maxJsonDepth !== undefined && jsonNestingExceeds(bytes, options.maxJsonDepth)) {
       return errorResponse(c, "invalid_request", `the JSON ${noun} is nested deeper than ${options.maxJsonDepth} levels`);
     }
+    const type = c.req.header("content-type") ?? "";
+    const json = options.maxJsonDepth !== undefined || /^application\/([\w.+-]*\+)?json\b/i.test(type);
+    const form = /^application\/x-www-form-urlencoded\b/i.test(type);
+    if (!options.allowNul && bodyHasNul(bytes, { json, form }))
+      return errorResponse(c, "invalid_request", `the ${noun} contains a NUL character or an unpaired surrogate`);
     c.req.raw = new Request(c.req.raw, { body: bytes });
     return next();
   };
@@ -150,6 +162,48 @@ export function jsonNestingExceeds(text: Uint8Array | string, maxDepth: number):
     else if (code === OPEN_BRACE || code === OPEN_BRACKET) {
       if (++depth > maxDepth) return true;
     } else if (code === CLOSE_BRACE || code === CLOSE_BRACKET) depth--;
+  }
+  return false;
+}
+
+const LOWER_U = 0x75;
+const ZERO = 0x30;
+const PERCENT = 0x25;
+
+/** The four hex digits after `\u` at `at` (the backslash), or -1. */
+function unicodeEscape(bytes: Uint8Array, at: number): number {
+  if (bytes[at] !== BACKSLASH || bytes[at + 1] !== LOWER_U || at + 6 > bytes.length) return -1;
+  const hex = String.fromCharCode(...bytes.subarray(at + 2, at + 6));
+  return /^[0-9a-fA-F]{4}$/.test(hex) ? Number.parseInt(hex, 16) : -1;
+}
+
+/**
+ * Whether a body holds text PostgreSQL cannot store: a NUL character (U+0000) as a 0x00 byte
+ * anywhere; in JSON (`json`), a `\u0000` escape or an unpaired surrogate escape (`\ud800`
+ * without its low half) inside a string (`\\u0000`, an escaped backslash, is text and passes);
+ * in a URL-encoded form (`form`), `%00`. (Raw UTF-8 cannot carry a surrogate; forms decode a
+ * broken one to U+FFFD.)
+ */
+export function bodyHasNul(bytes: Uint8Array, kinds: { json?: boolean; form?: boolean } = {}): boolean {
+  if (bytes.includes(0)) return true;
+  if (!kinds.json && !kinds.form) return false;
+  let inString = false;
+  for (let i = 0; i < bytes.length; i++) {
+    const code = bytes[i] as number;
+    if (kinds.form && code === PERCENT && bytes[i + 1] === ZERO && bytes[i + 2] === ZERO) return true;
+    if (!kinds.json) continue;
+    if (inString) {
+      if (code === BACKSLASH) {
+        const unit = unicodeEscape(bytes, i);
+        if (unit === 0 || (unit >= 0xdc00 && unit <= 0xdfff)) return true;
+        if (unit >= 0xd800 && unit <= 0xdbff) {
+          const low = unicodeEscape(bytes, i + 6);
+          if (low < 0xdc00 || low > 0xdfff) return true;
+          i += 6;
+        }
+        i++;
+      } else if (code === QUOTE) inString = false;
+    } else if (code === QUOTE) inString = true;
   }
   return false;
 }
