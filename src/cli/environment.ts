@@ -14,9 +14,10 @@ export interface CommandEnvironment {
   check(): void;
   /**
    * The whole configuration for these targets (parseConfig), for the commands that need it:
-   * every problem at once, the wrong settings above included.
+   * every problem at once, the wrong settings above included. `overlay` replaces some settings
+   * (a running sandbox's, for `reconcile --info-file`).
    */
-  config(targets: readonly { id: string; kind: "stara" | "contractor-api" }[]): SiltaConfig;
+  config(targets: readonly { id: string; kind: "stara" | "contractor-api" }[], overlay?: Record<string, string>): SiltaConfig;
 }
 
 export function readCommandEnvironment(env: Record<string, string | undefined>): CommandEnvironment {
@@ -26,7 +27,7 @@ export function readCommandEnvironment(env: Record<string, string | undefined>):
     check() {
       if (error) throw error;
     },
-    config: (targets) => parseConfig(env, targets),
+    config: (targets, overlay) => parseConfig(overlay ? { ...env, ...overlay } : env, targets),
   };
 }
 

@@ -1,11 +1,10 @@
 import type { Command } from "commander";
 import type { CommandSettings } from "../config/config.ts";
-import { migrateDatabase } from "../db/migrate-node.ts";
-import { openDatabase, parseDatabaseTarget } from "../db/open-node.ts";
+import { requireMigrations } from "../db/migrate-node.ts";
 import { readIntakeHealth } from "../domain/intake/intake-health.ts";
 import { countQuarantinedRecords } from "../domain/intake/intake-quarantine.ts";
 import { checkLedgerBalance } from "../domain/ledger.ts";
-import { databaseFlag } from "./environment.ts";
+import { openCommandDatabase } from "./command-database.ts";
 
 export function registerLedgerCommand(program: Command, settings: CommandSettings): void {
   const ledger = program.command("ledger").description("Inspect the reconciliation ledger");
@@ -16,14 +15,21 @@ export function registerLedgerCommand(program: Command, settings: CommandSetting
     )
     .addHelpText(
       "after",
-      "\nCoverage comes from the last anti-entropy re-read (`silta reconcile --source`, or the nightly schedule): cases at the\nsource, and how many of them Silta accounts for (taken in, or held in quarantine with a reason). Exit status 1 when\nthe ledger is not balanced or the last re-read found cases unaccounted for.",
+      "\nCoverage comes from the last anti-entropy re-read (`silta reconcile --source`, or the nightly schedule): cases at the\nsource, and how many of them Silta accounts for (taken in, or held in quarantine with a reason). Exit status 1 when\nthe ledger is not balanced or the last re-read found cases unaccounted for, 2 when there is no Silta database to\ncheck or it lacks migrations (the check only reads: it never migrates, so the application role may run it).\n\nWith no --db, DATABASE_URL or SILTA_DATA_DIR, and no Silta data in .silta/data, it checks the sandbox's\ndatabase (.silta/sandbox) and says so.",
     )
-    .option("--db <url-or-path>", "a postgres:// URL or a PGlite data folder", databaseFlag(settings.database))
+    .option(
+      "--db <url-or-path>",
+      "a postgres:// URL or a PGlite data folder (default: DATABASE_URL, else SILTA_DATA_DIR, else .silta/data, else the sandbox's .silta/sandbox)",
+    )
     .option("--json", "print the result as JSON")
-    .action(async (options: { db: string; json?: boolean }) => {
-      const database = await openDatabase(parseDatabaseTarget(options.db));
+    .action(async (options: { db?: string; json?: boolean }) => {
+      const { database, label } = await openCommandDatabase({
+        db: options.db,
+        settings,
+        say: (line) => process.stderr.write(`${line}\n`),
+      });
       try {
-        await migrateDatabase(database);
+        await requireMigrations(database, { migrate: "never", label });
         const balance = await checkLedgerBalance(database);
         const health = await readIntakeHealth(database, {
           now: new Date(),

@@ -1,6 +1,7 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { createNodeLogger } from "../runtime/logger-node.ts";
 import { type DriftSummary, injectAndRepairDrift } from "../sandbox/drift.ts";
+import { formatSandboxInfo, writeSandboxInfo } from "../sandbox/info.ts";
 import { formatProgress } from "../sandbox/progress.ts";
 import { type Sandbox, startSandbox } from "../sandbox/sandbox.ts";
 import { runUntilSettled } from "../sandbox/settle.ts";
@@ -29,6 +30,7 @@ interface SandboxFlags {
   injectDrift: number;
   open311Profile: "helsinki" | "generic";
   runtime: "node" | "worker";
+  infoFile?: string;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -73,6 +75,10 @@ export function registerSandboxCommand(program: Command): void {
         .default("node"),
     )
     .option(
+      "--info-file <file>",
+      "also write the URLs, tokens, contractor keys, webhook secrets and database as JSON to this file (mode 0600; sandbox only, throwaway)",
+    )
+    .option(
       "--inject-drift <k>",
       "with --until-settled: after settling, make the simulators silently lose or change k work orders, then reconcile with repair until repaired",
       wholeNumber,
@@ -80,7 +86,7 @@ export function registerSandboxCommand(program: Command): void {
     )
     .addHelpText(
       "after",
-      "\nExamples:\n  npx silta sandbox                                  # interactive: open the printed URL, Ctrl-C to stop\n  npx silta sandbox --cases 200 --until-settled --json --seed 7\n  npx silta sandbox --cases 100 --until-settled --json --inject-drift 10   # drift, then reconciliation repairs it\n  npx silta sandbox --runtime worker --db postgres://postgres@127.0.0.1:5432/test --reset --cases 200 --until-settled --json\n  npx silta sandbox --from-file test/fixtures/helsinki/helsinki-requests-2014-2016-reconstructed-subset.json",
+      "\nExamples:\n  npx silta sandbox                                  # interactive: open the printed URL, Ctrl-C to stop\n  npx silta sandbox --info-file .silta/sandbox-info.json   # also every URL, token, key and secret as JSON\n  npx silta sandbox --cases 200 --until-settled --json --seed 7\n  npx silta sandbox --cases 100 --until-settled --json --inject-drift 10   # drift, then reconciliation repairs it\n  npx silta sandbox --runtime worker --db postgres://postgres@127.0.0.1:5432/test --reset --cases 200 --until-settled --json\n  npx silta sandbox --from-file test/fixtures/helsinki/helsinki-requests-2014-2016-reconstructed-subset.json",
     )
     .action(async (flags: SandboxFlags) => {
       const headless = Boolean(flags.untilSettled);
@@ -106,27 +112,30 @@ export function registerSandboxCommand(program: Command): void {
         push: Boolean(flags.push),
         open311Profile: flags.open311Profile,
         runtime: flags.runtime,
+        handlesSignals: true,
         say,
         ...(flags.verbose ? { log: createNodeLogger("info") } : {}),
       });
       say(
         `Silta sandbox (seed ${flags.seed}, ${sandbox.databaseLabel}, Open311 profile ${flags.open311Profile}, runtime ${sandbox.runtime})`,
       );
-      say(
-        `  Silta:            ${sandbox.silta.url}   (health ${sandbox.silta.url}/healthz, contractor API ${sandbox.silta.url}/api/contractor/v1/openapi.json)`,
-      );
-      say(`  Console:          ${sandbox.silta.url}/admin   (admin token: ${sandbox.adminToken})`);
-      say(`  Case status:      ${sandbox.silta.url}/api/v1/cases/<service_request_id>`);
-      say(`  Helsinki Open311: ${sandbox.helsinki.url}/requests.json?extensions=true`);
-      say(`  Stara:            ${sandbox.stara.url}/__sim/state`);
-      for (const [id, c] of sandbox.contractors) say(`  ${id.padEnd(17)} ${c.url}/__sim/state`);
-
+      // From here on a Ctrl-C stops the sandbox and prints its summary (see handlesSignals).
       let stopping = false;
       const stop = () => {
         stopping = true;
       };
       process.once("SIGINT", stop);
       process.once("SIGTERM", stop);
+      // One poll first, so that the handler page printed shows a case Silta has routed.
+      await sandbox
+        .poll()
+        .catch((error: unknown) => say(`poll failed: ${error instanceof Error ? error.message : String(error)}`));
+      const info = await sandbox.info();
+      for (const line of formatSandboxInfo(info)) say(line);
+      if (flags.infoFile) {
+        writeSandboxInfo(flags.infoFile, info);
+        say(`  Info file:        ${flags.infoFile}   (JSON, mode 0600)`);
+      }
 
       let settled = false;
       let drift: DriftSummary | undefined;
@@ -162,11 +171,22 @@ export function registerSandboxCommand(program: Command): void {
           await sleep(1000);
         }
       }
-      if (!headless) await sandbox.poll(); // take in the last arrivals so the summary counts them
-      await sandbox.reRead(); // the source's whole set once more, so the summary's coverage is current
+      // Take in the last arrivals and re-read the source's whole set, so that the summary counts
+      // them. Interactive, a failure here (a Ctrl-C in the terminal also stops workerd) leaves
+      // the summary to say what was reached.
+      const lastRound = async () => {
+        if (!headless) await sandbox.poll();
+        await sandbox.reRead();
+      };
+      if (headless) await lastRound();
+      else
+        await lastRound().catch((error: unknown) =>
+          say(`last poll failed: ${error instanceof Error ? error.message : String(error)}`),
+        );
       say(formatProgress(await sandbox.progress(), elapsed()));
       const summary = await summarizeSandbox(sandbox, {
         seed: flags.seed,
+        // Headless: whether the wait settled in time; interactive: the state alone decides.
         settled: settled || !headless,
         seconds: elapsed(),
         ...(drift
@@ -187,7 +207,13 @@ export function registerSandboxCommand(program: Command): void {
       await sandbox.stop();
       if (flags.json) console.log(JSON.stringify(summary));
       else say(`summary: ${JSON.stringify(summary, null, 2)}`);
-      const passed = sandboxPassed(summary);
+      // Stopped with Ctrl-C, a run may well be mid-way: said so, but not a failure.
+      const passed = sandboxPassed(summary, { requireSettled: headless });
+      if (!headless && !summary.settled) {
+        say(
+          `stopped before everything was at rest: ${summary.unsettledCases} routed case(s) still in progress, ${summary.retryingJobs} job(s) retrying (settled: false)`,
+        );
+      }
       if (!passed) say("FAILED: lost, duplicated, unbalanced, leaked, unsettled or drift left unrepaired (see the summary)");
       process.exitCode = passed ? 0 : 1;
     });

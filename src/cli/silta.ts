@@ -17,8 +17,11 @@
  */
 import { Command } from "commander";
 import { ConfigError } from "../config/config.ts";
+import { databaseErrorHint, describeDatabaseError, isDatabaseError } from "../db/describe-database-error.ts";
+import { MigrationsMissingError } from "../db/migrate-node.ts";
 import { MappingError } from "../mappings/mappings.ts";
 import { registerAuditCommand } from "./audit-command.ts";
+import { CommandSetupError } from "./command-database.ts";
 import { registerDbCommand } from "./db-command.ts";
 import { readCommandEnvironment } from "./environment.ts";
 import { registerLedgerCommand } from "./ledger-command.ts";
@@ -57,6 +60,18 @@ try {
 } catch (error) {
   if (error instanceof ConfigError || error instanceof MappingError) {
     console.error(error.message);
+    process.exit(2);
+  }
+  if (error instanceof CommandSetupError || error instanceof MigrationsMissingError) {
+    console.error(`silta: ${error.message}`);
+    process.exit(2);
+  }
+  // The driver's code and message (never drizzle's "Failed query: …" with its parameters), and what to do.
+  if (isDatabaseError(error)) {
+    const described = describeDatabaseError(error);
+    console.error(`silta: database error${described.code ? ` ${described.code}` : ""}: ${described.message}`);
+    const hint = databaseErrorHint(described);
+    if (hint) console.error(`  what to do: ${hint}`);
     process.exit(2);
   }
   console.error(`silta: ${error instanceof Error ? error.message : String(error)}`);

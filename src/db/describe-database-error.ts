@@ -106,3 +106,68 @@ function readable(text: string): string {
     .trim();
   return cutText(line.isWellFormed() ? line : line.toWellFormed(), DATABASE_ERROR_MESSAGE_CHARS);
 }
+
+/**
+ * Whether an error came out of a database call: drizzle's wrapper of a failed query (whose cause
+ * is the driver's error, a connection failure included), or a driver's own error (postgres.js's
+ * PostgresError, PGlite's error with PostgreSQL's severity and SQLSTATE).
+ */
+export function isDatabaseError(error: unknown): boolean {
+  const seen = new Set<unknown>();
+  let current: unknown = error;
+  for (let depth = 0; depth < MAX_DEPTH && current && typeof current === "object" && !seen.has(current); depth += 1) {
+    seen.add(current);
+    if (current instanceof DrizzleQueryError) return true;
+    const { name, code, severity } = current as { name?: unknown; code?: unknown; severity?: unknown };
+    if (name === "PostgresError") return true;
+    if (typeof severity === "string" && typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/** Where a person sets the database the command line uses. */
+const WHERE = "DATABASE_URL (or --db)";
+
+/**
+ * What to do about a database error, for a person at the command line: the common cases
+ * (no such database, no server, wrong credentials, missing rights or tables), or null.
+ */
+export function databaseErrorHint(description: DatabaseErrorDescription): string | null {
+  const { code, message } = description;
+  if (code === null) return null;
+  switch (code) {
+    case "3D000": {
+      const name = /database "([^"]+)" does not exist/.exec(message)?.[1];
+      return `the database does not exist: create it (${name ? `createdb ${name}, or CREATE DATABASE ${name}` : "CREATE DATABASE"} as a role that may), or fix the database name in ${WHERE}`;
+    }
+    case "ECONNREFUSED": {
+      const at = /ECONNREFUSED\s+(\S+)/.exec(message)?.[1];
+      return `nothing accepts connections at ${at ?? "that host and port"}: is the PostgreSQL server running there? Start it, or fix the host and port in ${WHERE}`;
+    }
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return `the server's host name does not resolve: fix the host in ${WHERE}`;
+    case "ETIMEDOUT":
+    case "EHOSTUNREACH":
+    case "ENETUNREACH":
+    case "CONNECT_TIMEOUT":
+      return `no answer from the server: check that it runs, the host and port in ${WHERE}, and any firewall between`;
+    case "28P01":
+      return `authentication failed: check the user name and password in ${WHERE}`;
+    case "28000":
+      return `the server does not let this user in (no such role, or pg_hba.conf refuses it): check the user in ${WHERE}, or create the role`;
+    case "42501":
+      return "permission denied: this role may not do that. Run `silta migrate` (and other schema changes) as the owner of Silta's tables (SILTA_MIGRATION_DATABASE_URL), and give the application role its rights with `silta db grant-app-role <role>`";
+    case "42P01":
+    case "3F000":
+      return `Silta's tables are not in this database: run \`silta migrate\` as the owner of Silta's tables, or point ${WHERE} at Silta's database`;
+    case "53300":
+      return "the server has no free connection: try again, or raise its max_connections";
+    case "57P03":
+      return "the server is starting up or shutting down: try again in a moment";
+    default:
+      if (code.startsWith("08")) return `the connection to the server failed: check that it runs and ${WHERE}`;
+      return null;
+  }
+}

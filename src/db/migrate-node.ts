@@ -1,4 +1,6 @@
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { sql } from "drizzle-orm";
 import type { PgliteDatabase } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import type { PostgresJsDatabase } from "drizzle-orm/postgres-js";
@@ -29,4 +31,64 @@ export async function migrateOnStart(database: Database, mode: MigrateOnStart): 
   if (mode === "never" || (mode === "auto" && !(await canRunMigrations(database)))) return "skipped";
   await migrateDatabase(database);
   return "migrated";
+}
+
+/** How many migrations this build ships (drizzle/meta/_journal.json). */
+export function shippedMigrationCount(): number {
+  return (JSON.parse(readFileSync(`${MIGRATIONS_FOLDER}/meta/_journal.json`, "utf8")) as { entries: unknown[] }).entries.length;
+}
+
+/** Where a database stands: Silta's tables there or not, and how many of the build's migrations it has. */
+export interface MigrationState {
+  /** Silta's tables exist (its `cases` table, at least). */
+  tables: boolean;
+  /** Migrations recorded as applied (drizzle's journal table; 0 when there is none). */
+  applied: number;
+  /** Migrations this build ships. */
+  shipped: number;
+}
+
+/** Reads where the database stands without changing anything (an application role may). */
+export async function readMigrationState(database: Database): Promise<MigrationState> {
+  const [found] = await database.rows<{ journal: boolean; tables: boolean }>(
+    sql`select to_regclass('drizzle.__drizzle_migrations') is not null as journal, to_regclass('public.cases') is not null as tables`,
+  );
+  let applied = 0;
+  if (found?.journal) {
+    const [row] = await database.rows<{ n: number }>(sql`select count(*)::int as n from drizzle.__drizzle_migrations`);
+    applied = Number(row?.n ?? 0);
+  }
+  return { tables: found?.tables === true, applied, shipped: shippedMigrationCount() };
+}
+
+/** A database a command cannot use as it is: no Silta tables, or migrations missing. Exit status 2. */
+export class MigrationsMissingError extends Error {
+  override name = "MigrationsMissingError";
+}
+
+/**
+ * For the maintenance commands (`ledger check`, `reconcile`), instead of migrating at every run:
+ * checks that the database holds Silta's tables with every migration this build ships. With
+ * `migrate: "if-allowed"` it applies missing ones when the connected role may run DDL (the
+ * owner; PGlite); `"never"` (read-only checks) never changes the schema. It never creates
+ * Silta's tables in a database that has none: a check there would report an empty all-clear.
+ */
+export async function requireMigrations(
+  database: Database,
+  options: { migrate: "never" | "if-allowed"; label: string },
+): Promise<"current" | "migrated"> {
+  const state = await readMigrationState(database);
+  if (!state.tables || state.applied === 0) {
+    throw new MigrationsMissingError(
+      `${options.label} holds no Silta database (no Silta tables): point --db or DATABASE_URL at Silta's database, or create one with \`silta migrate\` run as its owner`,
+    );
+  }
+  if (state.applied >= state.shipped) return "current";
+  if (options.migrate === "if-allowed" && (await canRunMigrations(database))) {
+    await migrateDatabase(database);
+    return "migrated";
+  }
+  throw new MigrationsMissingError(
+    `${options.label} has ${state.applied} of the ${state.shipped} migrations this build ships: run \`silta migrate\` as the owner of Silta's tables (SILTA_MIGRATION_DATABASE_URL), then run this again`,
+  );
 }

@@ -13,6 +13,10 @@ export interface SandboxProgress {
   cancelled: number;
   pendingJobs: number;
   pendingEvents: number;
+  /** Jobs whose last attempt failed and that wait for (or are in) their next attempt. */
+  retrying: number;
+  /** Jobs that stopped retrying: dead (parked after a permanent failure or the retry horizon). */
+  failed: number;
   /** Routed cases not yet at rest: some link still moving or its final status not yet written back. */
   unsettled: number;
   /** Records from the case system held in quarantine (accounted for, with a reason). */
@@ -49,6 +53,8 @@ export async function readProgress(database: Database, options: { writeBack?: bo
       (select count(*)::int from links where state = 'cancelled') as cancelled,
       (select count(*)::int from outbox_jobs where state in ('pending', 'running')) as "pendingJobs",
       (select count(*)::int from inbox_events where state = 'pending') as "pendingEvents",
+      (select count(*)::int from outbox_jobs where state in ('pending', 'running') and last_error_code is not null) as retrying,
+      (select count(*)::int from outbox_jobs where state = 'dead') as failed,
       (select count(*)::int from link_rest where not at_rest) as unsettled,
       (select count(*)::int from source_quarantine where state = 'open') as quarantined
   `);
@@ -56,6 +62,7 @@ export async function readProgress(database: Database, options: { writeBack?: bo
   return row;
 }
 
+/** One line for people: counts of cases and work orders, then the jobs retrying (last attempt failed) and failed (dead). */
 export function formatProgress(p: SandboxProgress, seconds: number): string {
   return [
     `${seconds.toFixed(0).padStart(4)}s`,
@@ -68,5 +75,7 @@ export function formatProgress(p: SandboxProgress, seconds: number): string {
     `written back ${p.writtenBack}`,
     `parked ${p.parked}`,
     `cancelled ${p.cancelled}`,
+    `retrying ${p.retrying}`,
+    `failed ${p.failed}`,
   ].join(" · ");
 }

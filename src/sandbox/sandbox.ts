@@ -1,4 +1,5 @@
 import { rmSync } from "node:fs";
+import { resolve } from "node:path";
 import { sql } from "drizzle-orm";
 import { type RunningContractorSimulator, startContractorSimulator } from "../../adapters/contractor-api/simulator/serve.ts";
 import { loadRecordsFromFile } from "../../adapters/open311/simulator/load-records.ts";
@@ -17,6 +18,7 @@ import { loadMappingsFromDir } from "../mappings/load-node.ts";
 import { buildDeps } from "../runtime/build-deps.ts";
 import { startSiltaNode } from "../runtime/node-silta.ts";
 import { WORKER_CRONS } from "../runtime/worker-tasks.ts";
+import { SANDBOX_DATA_DIR, type SandboxInfo } from "./info.ts";
 import { readProgress, type SandboxProgress } from "./progress.ts";
 import type { RunningWorker } from "./worker-silta.ts";
 
@@ -56,6 +58,11 @@ export interface SandboxOptions {
    * inside workerd, through Miniflare; needs a PostgreSQL server as `db`).
    */
   runtime?: "node" | "worker";
+  /**
+   * The caller stops the sandbox itself on SIGINT and SIGTERM (the CLI, to print its summary):
+   * Miniflare's own handlers, which end the process at once (exit 130), are taken off.
+   */
+  handlesSignals?: boolean;
   log?: Logger;
   /** Where human-readable notes go (the CLI prints them). */
   say?: (line: string) => void;
@@ -84,6 +91,10 @@ export interface Sandbox {
   contractorKeys: Map<string, string>;
   /** The sandbox's admin bearer token (console and admin API). */
   adminToken: string;
+  /** The sandbox's handler token (SILTA_HANDLER_TOKENS: the case pages, read-only). */
+  handlerToken: string;
+  /** The webhook secrets Silta runs with, by target id, and `open311-push` when the city pushes. */
+  webhookSecrets: Map<string, string>;
   database: Database;
   databaseLabel: string;
   /** Adds n more generated cases to the Helsinki simulator. */
@@ -95,10 +106,13 @@ export interface Sandbox {
   /** Which Open311 profile the sandbox runs. */
   open311Profile: "helsinki" | "generic";
   progress(): Promise<SandboxProgress>;
+  /** Every URL, token, key and secret a person needs to try each surface (`--info-file`). */
+  info(): Promise<SandboxInfo>;
   stop(): Promise<void>;
 }
 
-const SANDBOX_DATA_DIR = ".silta/sandbox";
+const randomHex = (bytes: number) =>
+  [...crypto.getRandomValues(new Uint8Array(bytes))].map((b) => b.toString(16).padStart(2, "0")).join("");
 
 async function ensureEmpty(database: Database, reset: boolean, label: string): Promise<void> {
   const [row] = await database.rows<{ n: number }>(sql`select count(*)::int as n from cases`);
@@ -127,25 +141,31 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
 
   let databaseLabel: string;
   let database: Database;
+  let databaseInfo: Omit<SandboxInfo["database"], "label">;
   if (options.database) {
     databaseLabel = `${options.database.kind} (given)`;
     database = options.database;
+    databaseInfo = { kind: options.database.kind, ...(options.databaseUrl ? { url: options.databaseUrl } : {}) };
     await migrateDatabase(database);
     await ensureEmpty(database, options.reset ?? false, databaseLabel);
   } else if (options.db) {
     databaseLabel = options.db.replace(/\/\/[^@/]*@/, "//");
-    database = await openDatabase(parseDatabaseTarget(options.db));
+    const target = parseDatabaseTarget(options.db);
+    database = await openDatabase(target);
+    databaseInfo = "url" in target ? { kind: "postgres", url: target.url } : { kind: "pglite", dataDir: resolve(options.db) };
     await migrateDatabase(database);
     await ensureEmpty(database, options.reset ?? false, databaseLabel);
   } else {
     databaseLabel = `PGlite in ${SANDBOX_DATA_DIR}`;
     rmSync(SANDBOX_DATA_DIR, { recursive: true, force: true });
     database = await openDatabase({ dataDir: SANDBOX_DATA_DIR });
+    databaseInfo = { kind: "pglite", dataDir: resolve(SANDBOX_DATA_DIR) };
     await migrateDatabase(database);
   }
 
   const open311Profile = options.open311Profile ?? "helsinki";
-  const adminToken = `sandbox-admin-${[...crypto.getRandomValues(new Uint8Array(12))].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+  const adminToken = `sandbox-admin-${randomHex(12)}`;
+  const handlerToken = `sandbox-handler-${randomHex(12)}`;
   const helsinki = await startHelsinkiSimulator({
     seed: options.seed,
     profile: open311Profile,
@@ -168,6 +188,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     SILTA_WORKER_IDLE_MS: "50",
     SILTA_HTTP_TIMEOUT_MS: "5000",
     SILTA_ADMIN_TOKENS: adminToken,
+    SILTA_HANDLER_TOKENS: handlerToken,
     // The simulated cases' photos live on the simulator's attachment host (S5's media allow-list).
     SILTA_MEDIA_HOSTS: "asiointi.hel.fi,attachments.open311-sim.example",
     // A sandbox's cases all arrive at once, so its crews report in bursts no real contractor makes:
@@ -178,9 +199,13 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   };
   const staraInbound = generateWebhookSecret();
   const pushSecret = generateWebhookSecret();
+  const webhookSecrets = new Map<string, string>();
   // Helsinki's authoritative intake: the city's signed push, and list reads with the key.
   const push = options.push || (open311Profile === "helsinki" && !options.fromFile);
-  if (push) env.SILTA_OPEN311_PUSH_SECRETS = pushSecret;
+  if (push) {
+    env.SILTA_OPEN311_PUSH_SECRETS = pushSecret;
+    webhookSecrets.set("open311-push", pushSecret);
+  }
   env.SILTA_OPEN311_PROFILE = open311Profile;
   env.SILTA_OPEN311_INTAKE = "keyed-list";
   let offset = 2;
@@ -192,12 +217,14 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       env[`${prefix}URL`] = stara.url;
       env[`${prefix}TOKEN`] = stara.sim.token;
       env[`${prefix}WEBHOOK_SECRETS`] = staraInbound;
+      webhookSecrets.set(target.id, staraInbound);
     } else {
       const secret = generateWebhookSecret();
       const sim = await startContractorSimulator({ seed: options.seed + offset++, webhookSecrets: [secret], progress });
       contractors.set(target.id, sim);
       env[`${prefix}URL`] = sim.endpointUrl;
       env[`${prefix}WEBHOOK_SECRETS`] = secret;
+      webhookSecrets.set(target.id, secret);
     }
   }
   // Records from a file can be years old: the first poll reaches back to the oldest of them.
@@ -232,7 +259,17 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     // Loaded only here: Miniflare and wrangler are development tools, not needed by `silta start`.
     const { buildWorkerBundle, startWorker } = await import("./worker-silta.ts");
     const bundle = await buildWorkerBundle();
+    const signals = ["SIGINT", "SIGTERM"] as const;
+    const before = new Map(signals.map((signal) => [signal, new Set(process.listeners(signal))]));
     worker = await startWorker(bundle, env, databaseUrl);
+    if (options.handlesSignals) {
+      // Its "exit" hook stays: workerd is still disposed of however the process ends.
+      for (const signal of signals) {
+        for (const listener of process.listeners(signal)) {
+          if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener);
+        }
+      }
+    }
     const running = worker;
     silta = {
       url: running.url,
@@ -295,6 +332,43 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     const summary = await reReadSource(silta.deps, { days, callGapMs: 0 });
     if (summary.missing > 0) say(`anti-entropy re-read: ${summary.missing} case(s) the polls had missed, taken in`);
   };
+  /** A case for the handler page: one routed already (work orders to show), else the city's first. */
+  const exampleCaseId = async (): Promise<string> => {
+    const [routed] = await database.rows<{ id: string }>(
+      sql`select c.id from cases c where c.disposition = 'routed' and exists (select 1 from links l where l.case_id = c.id) order by c.id limit 1`,
+    );
+    return routed?.id ?? helsinki.sim.store.cases.keys().next().value ?? "<service_request_id>";
+  };
+  const info = async (): Promise<SandboxInfo> => {
+    const url = silta.url;
+    const caseId = encodeURIComponent(await exampleCaseId());
+    const sortedEntries = (map: Map<string, string>) => Object.fromEntries([...map].sort(([a], [b]) => a.localeCompare(b)));
+    return {
+      urls: {
+        silta: url,
+        health: `${url}/healthz`,
+        console: `${url}/admin`,
+        adminApiDocs: `${url}/api/admin/v1/docs`,
+        handlerPage: `${url}/cases/${caseId}?token=${encodeURIComponent(handlerToken)}&lang=fi`,
+        handlerPageTemplate: `${url}/cases/{id}?token=${encodeURIComponent(handlerToken)}&lang=fi`,
+        caseStatus: `${url}/api/v1/cases/{id}`,
+        contractorApi: `${url}/api/contractor/v1/openapi.json`,
+        contractorApiDocs: `${url}/api/contractor/v1/docs`,
+        helsinkiOpen311: `${helsinki.url}/requests.json?extensions=true`,
+        stara: `${stara.url}/__sim/state`,
+        contractors: Object.fromEntries([...contractors].map(([id, c]) => [id, `${c.url}/__sim/state`])),
+      },
+      adminToken,
+      handlerToken,
+      contractorKeys: sortedEntries(contractorKeys),
+      webhookSecrets: sortedEntries(webhookSecrets),
+      database: { ...databaseInfo, label: databaseLabel },
+      siltaEnvironment: { ...env },
+      pid: process.pid,
+      runtime,
+      seed: options.seed,
+    };
+  };
   return {
     silta,
     runtime,
@@ -303,6 +377,9 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     contractors,
     contractorKeys,
     adminToken,
+    handlerToken,
+    webhookSecrets,
+    info,
     database,
     databaseLabel,
     addCases,
