@@ -2,12 +2,10 @@ import { booleanPointInPolygon } from "@turf/boolean-point-in-polygon";
 import type { Mappings, RoutingRule } from "../mappings/mappings.ts";
 import type { CaseRecord } from "../ports/case-system.ts";
 
-export type RoutingDecision =
-  | { kind: "routed"; target: string; ruleId: string }
-  | {
-      kind: "excluded";
-      reason: "no_service_code" | "not_field_work" | "handed_elsewhere" | "city_cancelled" | "closed_at_source";
-    };
+/** Why a case is not sent to field work. */
+export type ExclusionReason = "no_service_code" | "not_field_work" | "handed_elsewhere" | "city_cancelled" | "closed_at_source";
+
+export type RoutingDecision = { kind: "routed"; target: string; ruleId: string } | { kind: "excluded"; reason: ExclusionReason };
 
 function inArea(rule: RoutingRule, record: CaseRecord): boolean {
   if (!rule.areas) return true;

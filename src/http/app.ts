@@ -1,18 +1,20 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { consoleSessionStore } from "../domain/admin/console-sessions.ts";
 import { listContractorDeliveries } from "../domain/admin/delivery-log.ts";
 import { createContractorGateway } from "../domain/contractor-gateway.ts";
 import type { SiltaDeps } from "../domain/deps.ts";
 import { recordFieldEvents } from "../domain/field-status/apply-events.ts";
 import { sha256Hex } from "../lib/hash.ts";
+import { createForwardedReader, type TrustedProxies } from "../lib/trusted-proxy.ts";
 import { headerMap } from "../lib/webhook-signature.ts";
 import { ADMIN_API_BASE_PATH, createAdminApi } from "./admin-api/app.ts";
 import { createSessionSigner } from "./auth/admin-session.ts";
 import { caseReaderAuth } from "./auth/case-reader.ts";
 import { createTokenSet } from "./auth/tokens.ts";
 import { caseFieldStatus } from "./case-status.ts";
-import { parseLang } from "./cases/case-labels.ts";
-import { renderCasePage } from "./cases/case-page.ts";
+import { type Lang, parseLang } from "./cases/case-labels.ts";
+import { renderCasePage, renderCaseRefusal } from "./cases/case-page.ts";
 import { casePageHeaders, DEFAULT_CASE_PAGE_FRAME_ANCESTORS, htmlSecurityHeaders } from "./cases/security-headers.ts";
 import { createConsoleApp } from "./console/console-app.ts";
 import { errorResponse } from "./contractor-api/api-errors.ts";
@@ -40,8 +42,14 @@ export interface AppOptions extends OpsOptions {
    * (config.rateLimits). Absent: no rate limits (tests; the Worker, whose app lives for one request).
    */
   rateLimits?: RateLimitSettings;
-  /** The caller's network address, for the login limit; absent or null: every caller shares one bucket. */
+  /** The caller's network address (the peer's), for the login limit; absent or null: every caller shares one bucket. */
   clientAddress?: (c: Context) => string | null;
+  /**
+   * Proxies whose `X-Forwarded-For` (the client address for the login limit) and
+   * `X-Forwarded-Proto` (`https`: the session cookie gets `Secure`) are believed
+   * (config.trustedProxy); absent: none, both headers are ignored.
+   */
+  trustedProxy?: TrustedProxies;
   /** How long a body may take to arrive (default INBOUND_LIMITS.bodyReadTimeoutMs). */
   bodyReadTimeoutMs?: number;
   /** Origins that may frame the handler's case page (config.casePageFrameAncestors); default Silta's own. */
@@ -142,10 +150,17 @@ export function createApp(deps: SiltaDeps, options: AppOptions = {}): OpenAPIHon
       ...(limiters ? { rateLimiter: limiters.admin } : {}),
     }),
   );
-  const consoleApp = createConsoleApp(deps, adminTokens, createSessionSigner(options.adminTokens ?? []), {
+  // The peer is the proxy when one is trusted: the client's address and scheme then come from its headers.
+  const forwarded = createForwardedReader(options.trustedProxy ?? []);
+  const peer = (c: Context) => options.clientAddress?.(c) ?? null;
+  const signer = createSessionSigner(options.adminTokens ?? [], {
+    store: consoleSessionStore(deps.database),
+    isHttps: (c) => forwarded.isHttps(c.req.url, peer(c), c.req.header("x-forwarded-proto")),
+  });
+  const consoleApp = createConsoleApp(deps, adminTokens, signer, {
     bodyReadTimeoutMs: readTimeoutMs,
     ...(limiters ? { sessionLimiter: limiters.admin, loginLimiter: limiters.login } : {}),
-    ...(options.clientAddress ? { clientAddress: options.clientAddress } : {}),
+    clientAddress: (c) => forwarded.clientAddress(peer(c), c.req.header("x-forwarded-for")),
     ...(options.intakeHealth ? { intakeHealth: options.intakeHealth } : {}),
   });
   app.route("/admin", consoleApp);
@@ -156,10 +171,17 @@ export function createApp(deps: SiltaDeps, options: AppOptions = {}): OpenAPIHon
     c.header("Cache-Control", "no-store");
     return status ? c.json(status) : errorResponse(c, "not_found", `Silta has no case ${c.req.param("id")}`);
   });
-  app.get("/cases/:id", pathIdLimit("id"), caseReader, async (c) => {
+  // People open the page in a browser: a refusal or an unknown case is a page in their language, not JSON.
+  const caseRefusal = (c: Context, kind: "missing" | "invalid" | "not_found") => {
+    // The refused token is never echoed back: the language links carry the language alone.
+    const link = (next: Lang) => `?lang=${next}`;
+    return c.html(renderCaseRefusal(parseLang(c.req.query("lang")), kind, link), kind === "not_found" ? 404 : 401);
+  };
+  const casePageReader = caseReaderAuth(handlerTokens, adminTokens, caseRefusal);
+  app.get("/cases/:id", pathIdLimit("id"), casePageReader, async (c) => {
     const lang = parseLang(c.req.query("lang"));
     const view = await caseFieldStatus(deps, c.req.param("id"));
-    if (!view) return errorResponse(c, "not_found", `Silta has no case ${c.req.param("id")}`);
+    if (!view) return caseRefusal(c, "not_found");
     const nonce = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(12))));
     // Embeddable by the case system's origins only; the token in the URL never leaves as a referrer.
     const frameAncestors = options.casePageFrameAncestors ?? DEFAULT_CASE_PAGE_FRAME_ANCESTORS;

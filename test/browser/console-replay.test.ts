@@ -153,7 +153,7 @@ describe.runIf(runBrowserTests)("in the browser", () => {
     expect(response.status).toBe(202);
     await page.waitForSelector('tr[data-target="contractor-east"] td.status[data-status="in_progress"]', { timeout: 20_000 });
     expect(await page.textContent('tr[data-target="contractor-east"] td.status')).toContain("In progress");
-    expect(await page.textContent("#timeline")).toContain("Field status received");
+    expect(await page.textContent("#timeline")).toContain("Field status");
     await page.close();
   });
 });

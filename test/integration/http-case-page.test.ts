@@ -38,21 +38,44 @@ describe("the handler's case page", () => {
     expect((await f.request(`/cases/nosuchcase?token=${HANDLER_TOKEN}`)).status).toBe(404);
   });
 
-  it("shows contractor, field status, SLA and the timeline in Finnish by default and in English on request", async () => {
+  it("shows contractor, delivery, field status, SLA and the timeline in Finnish by default, in Swedish and English on request", async () => {
     const fi = await (await f.request(`/cases/${caseId}?token=${HANDLER_TOKEN}`)).text();
     expect(fi).toContain('lang="fi"');
     expect(fi).toContain("Itä-Helsingin katujen kunnossapitourakka");
     expect(fi).toContain("Työn alla");
     expect(fi).toContain("Aikataulussa");
-    expect(fi).toContain("Työtilaus luotu");
-    expect(fi).toContain("Kenttätila saapui");
+    expect(fi).toContain("Välitetty");
+    expect(fi).toContain("Työtilauksen välitys");
+    expect(fi).toContain("onnistui");
+    const sv = await (await f.request(`/cases/${caseId}?lang=sv&token=${HANDLER_TOKEN}`)).text();
+    expect(sv).toContain('lang="sv"');
+    expect(sv).toContain("Arbete pågår");
+    expect(sv).toContain("Enligt tidsplan");
+    expect(sv).toContain("Förmedling av arbetsorder");
     const en = await (await f.request(`/cases/${caseId}?lang=en&token=${HANDLER_TOKEN}`)).text();
     expect(en).toContain('lang="en"');
     expect(en).toContain("In progress");
     expect(en).toContain("On track");
-    expect(en).toContain("Work order created");
+    expect(en).toContain("Work order delivery");
+    // No code is shown raw where a text exists.
+    for (const page of [fi, sv, en]) expect(page).not.toMatch(/>(ok|create_work_order|field_status|target_out)</);
     // The language links keep the token so an embedded page keeps working.
     expect(en).toContain(`?lang=fi&amp;token=${HANDLER_TOKEN}`);
+    expect(en).toContain(`?lang=sv&amp;token=${HANDLER_TOKEN}`);
+  });
+
+  it("answers a missing or wrong token and an unknown case with a page in the asked language", async () => {
+    const missing = await f.request(`/cases/${caseId}?lang=sv`);
+    expect(missing.status).toBe(401);
+    expect(missing.headers.get("content-type")).toContain("text/html");
+    expect(await missing.text()).toContain("handläggarnyckel");
+    const wrong = await f.request(`/cases/${caseId}?token=wrong-token-0123456789abcdefgh`);
+    expect(await wrong.text()).toContain("Tunniste ei kelpaa");
+    const unknown = await f.request(`/cases/nosuchcase?lang=en&token=${HANDLER_TOKEN}`);
+    expect(unknown.status).toBe(404);
+    expect(await unknown.text()).toContain("Silta has no case with this id.");
+    // The JSON twin keeps answering JSON.
+    expect((await f.request(`/api/v1/cases/${caseId}`)).headers.get("content-type")).toContain("application/json");
   });
 
   it("never shows the reporter's personal data, and is safe to embed", async () => {

@@ -1,13 +1,30 @@
-import { asc, eq } from "drizzle-orm";
+import { and, asc, eq } from "drizzle-orm";
 import type { Database } from "../../db/client.ts";
-import { cases, ledgerEntries, links } from "../../db/schema/index.ts";
+import { cases, ledgerEntries, links, outboxJobs } from "../../db/schema/index.ts";
+import type { ErrorCode } from "../../kernel/errors.ts";
 import type { CanonicalStatus } from "../../kernel/status.ts";
 import type { Mappings } from "../../mappings/mappings.ts";
 import { type SlaView, slaFor } from "./sla.ts";
 
+/**
+ * Where a work order's delivery stands, in the words a handler needs: being sent, failing and
+ * retried by Silta, stopped for an admin, delivered (then the field status tells the rest),
+ * withdrawn by the city, or handed back and sent on to another contractor.
+ */
+export type DeliveryPhase = "sending" | "retrying" | "parked" | "delivered" | "cancelled" | "rerouted";
+
 export interface CaseWorkOrderView {
   target: string;
   targetName: string | null;
+  phase: DeliveryPhase;
+  /** Why the last attempt failed (retrying) or delivery stopped (parked); null otherwise. */
+  problem: ErrorCode | null;
+  /** When Silta tries again (retrying). */
+  nextAttemptAt: string | null;
+  /** The contractor that took over after a hand-back (rerouted). */
+  reroutedTo: string | null;
+  /** 1 for the first delivery; more when the city reopened the case (rework). */
+  round: number;
   workOrderId: string | null;
   externalRef: string;
   delivery: string;
@@ -26,6 +43,7 @@ export interface CaseTimelineEntry {
   direction: string;
   operation: string;
   target: string | null;
+  targetName: string | null;
   outcome: string;
   errorCode: string | null;
   httpStatus: number | null;
@@ -40,6 +58,8 @@ export interface CaseTimelineEntry {
 export interface CaseView {
   serviceRequestId: string;
   serviceCode: string;
+  /** The service's name as the city's system gives it (not personal data). */
+  serviceName: string | null;
   caseStatus: string;
   disposition: string;
   dispositionReason: string | null;
@@ -69,6 +89,12 @@ export async function caseView(database: Database, mappings: Mappings, caseId: s
     .from(ledgerEntries)
     .where(eq(ledgerEntries.caseId, caseId))
     .orderBy(asc(ledgerEntries.at), asc(ledgerEntries.id));
+  const creates = await db
+    .select({ linkId: outboxJobs.linkId, state: outboxJobs.state, code: outboxJobs.lastErrorCode, runAt: outboxJobs.runAt })
+    .from(outboxJobs)
+    .where(and(eq(outboxJobs.caseId, caseId), eq(outboxJobs.kind, "create_work_order")));
+  const createOf = new Map(creates.map((job) => [job.linkId, job]));
+  const nameOf = (id: string | null) => (id ? (mappings.targets.get(id)?.name ?? id) : null);
   const okByLink = new Map<number, Date>();
   for (const e of entries) {
     if (e.outcome !== "ok" || e.linkId == null || e.direction === "internal") continue;
@@ -78,9 +104,19 @@ export async function caseView(database: Database, mappings: Mappings, caseId: s
   const workOrders = caseLinks.map((l): CaseWorkOrderView => {
     const target = mappings.targets.get(l.target);
     const synced = latest(okByLink.get(l.id), l.writtenBackAt);
+    const create = createOf.get(l.id);
+    const retrying = l.state === "pending" && create?.state === "pending" && create.code !== null;
+    const phase: DeliveryPhase =
+      l.state === "forwarded" ? "delivered" : l.state === "pending" ? (retrying ? "retrying" : "sending") : l.state;
+    const next = caseLinks.find((other) => other.id > l.id && other.target !== l.target);
     return {
       target: l.target,
       targetName: target?.name ?? null,
+      phase,
+      problem: phase === "parked" ? (l.parkedCode ?? create?.code ?? null) : retrying ? (create?.code ?? null) : null,
+      nextAttemptAt: retrying ? (create?.runAt.toISOString() ?? null) : null,
+      reroutedTo: phase === "rerouted" ? nameOf(next?.target ?? null) : null,
+      round: l.round,
       workOrderId: l.workOrderId,
       externalRef: l.externalRef,
       delivery: l.state,
@@ -98,6 +134,7 @@ export async function caseView(database: Database, mappings: Mappings, caseId: s
   return {
     serviceRequestId: row.id,
     serviceCode: row.serviceCode,
+    serviceName: row.snapshot.serviceName ?? null,
     caseStatus: row.status,
     disposition: row.disposition,
     dispositionReason: row.dispositionReason,
@@ -107,6 +144,7 @@ export async function caseView(database: Database, mappings: Mappings, caseId: s
       direction: e.direction,
       operation: e.operation,
       target: e.target,
+      targetName: nameOf(e.target),
       outcome: e.outcome,
       errorCode: e.errorCode,
       httpStatus: e.httpStatus,

@@ -1,6 +1,6 @@
 import { html } from "hono/html";
 import type { CaseView } from "../../domain/admin/case-view.ts";
-import { type Lang, labelsFor } from "./case-labels.ts";
+import { LANGS, LANGUAGE_NAMES, type Lang, LOCALES, labelsFor } from "./case-labels.ts";
 
 /** A short fingerprint of what the handler sees; the page reloads itself when the JSON twin's differs. */
 export function caseVersion(view: CaseView): string {
@@ -9,47 +9,76 @@ export function caseVersion(view: CaseView): string {
 
 function time(iso: string | null, lang: Lang, never: string): string {
   if (!iso) return never;
-  return new Date(iso).toLocaleString(lang === "fi" ? "fi-FI" : "en-GB", { timeZone: "Europe/Helsinki" });
+  return new Date(iso).toLocaleString(LOCALES[lang], { timeZone: "Europe/Helsinki", dateStyle: "short", timeStyle: "short" });
+}
+
+const STYLE = `body{font:15px/1.5 system-ui,sans-serif;margin:1rem;color:#1a1a1a;max-width:72rem}table{border-collapse:collapse;width:100%}
+th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid #ddd;vertical-align:top}.status{font-weight:700}
+.sla-overdue,.sla-missed,.phase-parked,.phase-retrying{color:#b00020}.sla-met,.sla-on_track{color:#0a6}nav{float:right}small{color:#555}
+.next{max-width:28rem}`;
+
+function languageNav(languageLink: (next: Lang) => string) {
+  return html`<nav>${LANGS.map((next, i) => html`${i > 0 ? " · " : ""}<a href="${languageLink(next)}" lang="${next}">${LANGUAGE_NAMES[next]}</a>`)}</nav>`;
 }
 
 /**
- * The handler's field-status page: contractor, current field status, SLA, last sync and every
- * hop with its time, in Finnish or English. It polls its JSON twin and reloads when the status
- * changes, so an embedded page stays current without the case system doing anything.
+ * The page a handler sees instead of JSON when the token is missing, wrong or expired (401), or
+ * the case is unknown (404): what happened and what to do, in the page's language.
+ */
+export function renderCaseRefusal(lang: Lang, kind: "missing" | "invalid" | "not_found", languageLink: (next: Lang) => string) {
+  const l = labelsFor(lang);
+  const text = kind === "missing" ? l.t("tokenMissing") : kind === "invalid" ? l.t("tokenInvalid") : l.t("notFound");
+  return html`<!doctype html>
+<html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${l.t("title")}</title><style>${STYLE}</style></head>
+<body>${languageNav(languageLink)}<h1>${l.t("title")}</h1><p id="refusal" data-kind="${kind}">${text}</p>
+${kind === "not_found" ? "" : html`<p>${l.t("tokenHelp")}</p>`}</body></html>`;
+}
+
+/**
+ * The handler's field-status page: contractor, delivery (in plain words, with what happens next
+ * and who acts), field status, SLA, last sync and every hop with its time, in Finnish, Swedish
+ * or English. It polls its JSON twin and reloads when the status changes, so an embedded page
+ * stays current without the case system doing anything.
  */
 export function renderCasePage(view: CaseView, lang: Lang, options: { token: string | null; nonce: string }) {
   const l = labelsFor(lang);
   const query = (next: Lang) => `?lang=${next}${options.token ? `&token=${encodeURIComponent(options.token)}` : ""}`;
   const jsonUrl = `/api/v1/cases/${encodeURIComponent(view.serviceRequestId)}${options.token ? `?token=${encodeURIComponent(options.token)}` : ""}`;
+  const partyName = (id: string | null, name: string | null) => (id === "case-system" ? l.t("caseSystem") : (name ?? id ?? ""));
   return html`<!doctype html>
 <html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${l.t("title")} – ${view.serviceRequestId}</title>
-<style>body{font:15px/1.5 system-ui,sans-serif;margin:1rem;color:#1a1a1a}table{border-collapse:collapse;width:100%}
-th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid #ddd;vertical-align:top}.status{font-weight:700}
-.sla-overdue,.sla-missed{color:#b00020}.sla-met,.sla-on_track{color:#0a6}nav{float:right}small{color:#555}</style></head>
+<title>${l.t("title")} – ${view.serviceRequestId}</title><style>${STYLE}</style></head>
 <body data-version="${caseVersion(view)}" data-json="${jsonUrl}">
-<nav><a href="${query("fi")}" lang="fi">suomeksi</a> · <a href="${query("en")}" lang="en">in English</a></nav>
+${languageNav(query)}
 <h1>${l.t("title")}</h1>
-<p>${l.t("case")} <strong id="case-id">${view.serviceRequestId}</strong> · ${view.serviceCode}
-${view.disposition === "excluded" ? html` · ${l.t("excluded")} (${view.dispositionReason ?? ""})` : ""}</p>
+<p>${l.t("case")} <strong id="case-id">${view.serviceRequestId}</strong> · ${l.t("service")}: <span id="service">${view.serviceName ? `${view.serviceName} (${view.serviceCode})` : view.serviceCode}</span>
+${view.disposition === "excluded" ? html` · ${l.t("excluded")}: <span id="exclusion">${l.exclusion(view.dispositionReason)}</span>` : ""}</p>
 <p>${l.t("lastSynced")}: <span id="last-synced">${time(view.lastSyncedAt, lang, l.t("never"))}</span></p>
 ${
   view.workOrders.length === 0
     ? html`<p>${l.t("noWorkOrders")}</p>`
-    : html`<table id="work-orders"><thead><tr><th>${l.t("contractor")}</th><th>${l.t("workOrder")}</th><th>${l.t("fieldStatus")}</th><th>${l.t("sla")}</th><th>${l.t("writtenBack")}</th><th>${l.t("lastSynced")}</th></tr></thead><tbody>
-${view.workOrders.map(
-  (w) => html`<tr data-target="${w.target}"><td>${w.targetName ?? w.target}</td><td>${w.workOrderId ?? "–"}</td>
+    : html`<table id="work-orders"><thead><tr><th>${l.t("contractor")}</th><th>${l.t("delivery")}</th><th>${l.t("fieldStatus")}</th><th>${l.t("sla")}</th><th>${l.t("writtenBack")}</th><th>${l.t("next")}</th></tr></thead><tbody>
+${view.workOrders.map((w) => {
+  const phase = l.phase(w.phase, {
+    contractor: w.targetName ?? w.target,
+    next: w.reroutedTo ?? "–",
+    problem: w.problem ? l.error(w.problem) : "–",
+    at: time(w.nextAttemptAt, lang, ""),
+  });
+  return html`<tr data-target="${w.target}" data-phase="${w.phase}"><td>${w.targetName ?? w.target}${w.round > 1 ? html`<br><small>${l.t("round")} ${w.round}</small>` : ""}<br><small>${l.t("workOrder")}: ${w.workOrderId ?? "–"}</small></td>
+<td class="phase-${w.phase}">${phase.now}</td>
 <td class="status" data-status="${w.fieldStatus}">${l.status(w.fieldStatus)}<br><small>${time(w.fieldStatusAt, lang, "")}</small></td>
-<td class="sla-${w.sla.state}" data-sla="${w.sla.state}">${l.sla(w.sla.state)}<br><small>${l.t("due")}: ${time(w.sla.dueAt, lang, "–")}</small></td>
+<td class="sla-${w.sla.state}" data-sla="${w.sla.state}">${l.sla(w.sla.state)}${w.sla.state === "not_applicable" ? "" : html`<br><small>${l.t("due")}: ${time(w.sla.dueAt, lang, "–")}</small>`}</td>
 <td>${l.status(w.writtenBack)}<br><small>${time(w.writtenBackAt, lang, "")}</small></td>
-<td>${time(w.lastSyncedAt, lang, l.t("never"))}</td></tr>`,
-)}</tbody></table>`
+<td class="next">${phase.next}</td></tr>`;
+})}</tbody></table>`
 }
 <h2>${l.t("timeline")}</h2>
 <table id="timeline"><thead><tr><th>${l.t("at")}</th><th>${l.t("step")}</th><th>${l.t("direction")}</th><th>${l.t("contractor")}</th><th>${l.t("outcome")}</th></tr></thead><tbody>
 ${view.timeline.map(
   (e) =>
-    html`<tr><td>${time(e.at, lang, "")}</td><td>${l.operation(e.operation)}</td><td>${l.direction(e.direction)}</td><td>${e.target ?? ""}</td><td>${e.outcome}${e.errorCode ? ` (${e.errorCode})` : ""}</td></tr>`,
+    html`<tr><td>${time(e.at, lang, "")}</td><td>${l.operation(e.operation)}</td><td>${l.direction(e.direction)}</td><td>${partyName(e.target, e.targetName)}</td><td data-outcome="${e.outcome}">${l.outcome(e.outcome)}${e.errorCode ? `: ${l.error(e.errorCode)}` : ""}</td></tr>`,
 )}</tbody></table>
 <p><small>${l.t("autoRefresh")}</small></p>
 <script nonce="${options.nonce}">
