@@ -8,6 +8,7 @@ import { listOpenFindings } from "../../domain/admin/findings.ts";
 import { acknowledgeJob, replayJob, replayJobs, retryJobNow, skipJob } from "../../domain/admin/job-actions.ts";
 import { readOverview } from "../../domain/admin/overview.ts";
 import { listQuarantinedCodes, mapQuarantinedCode } from "../../domain/admin/quarantine.ts";
+import { readTargetHealth } from "../../domain/admin/target-health.ts";
 import type { SiltaDeps } from "../../domain/deps.ts";
 import { readIntakeHealth } from "../../domain/intake/intake-health.ts";
 import { countQuarantinedRecords, listQuarantinedRecords } from "../../domain/intake/intake-quarantine.ts";
@@ -21,7 +22,7 @@ import type { RateLimiter } from "../limits/rate-limit.ts";
 import { renderAuditPage } from "./audit-page.ts";
 import { renderCaseTimelinePage } from "./case-timeline-page.ts";
 import { renderBulkReplayPage, renderFailureDetailPage, renderFailuresPage } from "./failures-page.ts";
-import { consolePage } from "./layout.ts";
+import { consolePage, renderTargetHealthBanner, TARGET_HEALTH_SLOT } from "./layout.ts";
 import { renderLoginPage } from "./login-page.ts";
 import { renderOverviewPage } from "./overview-page.ts";
 import { renderQuarantinePage } from "./quarantine-page.ts";
@@ -164,6 +165,20 @@ export function createConsoleApp(
         return errorResponse(c, "forbidden", "the form's CSRF token is missing or wrong; reload the page");
     }
     await next();
+  });
+
+  // Every signed-in page shows which targets are down or degraded: filled into the layout's slot
+  // here, once, so that no page can leave it out (one cheap query over the waiting jobs).
+  app.use("*", async (c, next) => {
+    await next();
+    if (!c.get("session") || !(c.res.headers.get("content-type") ?? "").includes("text/html")) return;
+    const page = await c.res.text();
+    if (!page.includes(TARGET_HEALTH_SLOT)) {
+      c.res = new Response(page, c.res);
+      return;
+    }
+    const banner = renderTargetHealthBanner(await readTargetHealth(deps.database, deps.mappings));
+    c.res = new Response(page.replace(TARGET_HEALTH_SLOT, banner), c.res);
   });
 
   app.post("/logout", async (c) => {

@@ -1,5 +1,6 @@
-import { html } from "hono/html";
+import { html, raw } from "hono/html";
 import type { HtmlEscapedString } from "hono/utils/html";
+import type { TargetHealth } from "../../domain/admin/target-health.ts";
 
 type Content = HtmlEscapedString | Promise<HtmlEscapedString> | string;
 
@@ -11,6 +12,24 @@ th{background:#f4f6f8}pre{background:#f4f6f8;padding:.5rem;overflow:auto;max-hei
 .flash{background:#e7f6ec;border:1px solid #0a6;padding:.5rem;margin:.5rem 0}.error{background:#fdecee;border-color:#b00020}
 .pill{display:inline-block;padding:0 .4rem;border-radius:.6rem;background:#eee}.dead{background:#fdecee}.pending,.running{background:#fff4d6}.done{background:#e7f6ec}
 form.inline{display:inline}fieldset{border:1px solid #ddd;margin:.5rem 0}label{margin-right:.75rem}button{cursor:pointer}`;
+
+/**
+ * Where the health banner goes on every signed-in page: console-app.ts fills it in one place
+ * for all pages (withTargetHealth), so that no page can forget it.
+ */
+export const TARGET_HEALTH_SLOT = "<!--target-health-->";
+
+/** The banner for targets that are down or degraded (nothing when all are well). */
+export function renderTargetHealthBanner(health: readonly TargetHealth[]): string {
+  const troubled = health.filter((t) => t.state !== "ok");
+  if (troubled.length === 0) return "";
+  return html`<div class="flash error" id="target-health" role="alert">${troubled.map(
+    (t) =>
+      html`<div data-target="${t.target}" data-state="${t.state}"><strong>${t.name}: ${t.state === "down" ? "down" : "degraded"}</strong>
+ — ${t.failing} of ${t.waiting} waiting deliveries failing${t.lastError ? ` (${t.lastError})` : ""}, oldest waiting ${formatAge(t.oldestAgeSeconds)}.
+ Silta keeps retrying; <a href="/admin/failures?target=${t.target}">see its failures</a>.</div>`,
+  )}</div>`.toString();
+}
 
 /** The console's page frame: navigation, the logout form (with its CSRF token) and the content. */
 export function consolePage(
@@ -31,7 +50,7 @@ ${
     : ""
 }
 </header>
-<main><h1>${title}</h1>
+<main>${csrf ? raw(TARGET_HEALTH_SLOT) : ""}<h1>${title}</h1>
 ${flash ? html`<div class="flash${flash.error ? " error" : ""}" role="status">${flash.text}</div>` : ""}
 ${content}
 </main></body></html>`;

@@ -1,0 +1,70 @@
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningServer, startHttpServer } from "../../src/runtime/node-serve.ts";
+import { ADMIN_TOKEN, createHttpFixture, type HttpFixture } from "../integration/http-admin-fixture.ts";
+import { makeCase, PLACES } from "../support/fakes.ts";
+import { launchChromium, runBrowserTests } from "./chromium.ts";
+import { saveScreenshot } from "./screenshots.ts";
+
+/**
+ * The console's health banner in a real browser: while Stara is unreachable (this fixture's
+ * Stara points at a closed port) its deliveries fail and wait for retries, and every signed-in
+ * page says Stara is down; a healthy target gets no banner.
+ */
+let f: HttpFixture;
+let server: RunningServer;
+let browser: Browser;
+
+async function logIn(page: Page): Promise<void> {
+  await page.goto(`${server.url}/admin/login`);
+  await page.fill("#token", ADMIN_TOKEN);
+  await page.click("button[type=submit]");
+  await page.waitForURL(`${server.url}/admin`);
+}
+
+describe.runIf(runBrowserTests)("the console's target health banner", () => {
+  beforeAll(async () => {
+    browser = await launchChromium();
+    f = await createHttpFixture();
+    server = await startHttpServer(f.app);
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await f?.dispose();
+  });
+
+  it("shows no banner while every target is well", async () => {
+    await f.deliver(makeCase({ ...PLACES.east }));
+    const page = await browser.newPage();
+    try {
+      await logIn(page);
+      expect(await page.locator("#target-health").count()).toBe(0);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it("says on every page that Stara is down while its deliveries keep failing", async () => {
+    // Parks are Stara's everywhere; each delivery fails (connection refused) and waits for a retry.
+    await f.deliver(...[1, 2, 3].map(() => makeCase({ ...PLACES.centre, serviceCode: "174" })));
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    try {
+      await logIn(page);
+      for (const path of ["/admin", "/admin/failures", "/admin/audit", "/admin/quarantine"]) {
+        await page.goto(`${server.url}${path}`);
+        const banner = page.locator('#target-health [data-target="stara"]');
+        expect(await banner.getAttribute("data-state"), path).toBe("down");
+        expect(await banner.innerText()).toMatch(/Stara.*: down — 3 of 3 waiting deliveries failing \(target_unavailable\)/s);
+        expect(await page.locator('#target-health [data-target="contractor-east"]').count()).toBe(0);
+      }
+      await page.goto(`${server.url}/admin`);
+      await saveScreenshot(page, "console-overview-stara-down");
+      await page.click('#target-health a[href="/admin/failures?target=stara"]');
+      await page.waitForURL(/\/admin\/failures\?target=stara/);
+    } finally {
+      await page.close();
+    }
+  });
+});
