@@ -1,6 +1,6 @@
 import { html } from "hono/html";
 import type { CaseView } from "../../domain/admin/case-view.ts";
-import { consolePage } from "./layout.ts";
+import { consolePage, helsinkiTime } from "./layout.ts";
 
 /** An admin's view of one case: its links and every ledger entry in both directions (ids, codes, hashes). */
 export function renderCaseTimelinePage(view: CaseView, csrf: string) {
@@ -19,7 +19,7 @@ ${view.workOrders.map(
 <table id="timeline"><thead><tr><th>At</th><th>Direction</th><th>Operation</th><th>Target</th><th>Outcome</th><th>Code</th><th>HTTP</th><th>Attempt</th><th>ms</th><th>Key</th><th>Payload hash</th><th>Detail</th></tr></thead><tbody>
 ${view.timeline.map(
   (e) =>
-    html`<tr><td>${e.at}</td><td>${e.direction}</td><td>${e.operation}</td><td>${e.target ?? ""}</td><td>${e.outcome}</td><td>${e.errorCode ?? ""}</td><td>${e.httpStatus ?? ""}</td><td>${e.attempt ?? ""}</td><td>${e.latencyMs ?? ""}</td><td><small>${e.idempotencyKey ?? ""}</small></td><td><small>${e.payloadHash?.slice(0, 12) ?? ""}</small></td><td>${e.detail ?? ""}</td></tr>`,
+    html`<tr><td>${helsinkiTime(e.at)}</td><td>${e.direction}</td><td>${e.operation}</td><td>${e.target ?? ""}</td><td>${e.outcome}</td><td>${e.errorCode ?? ""}</td><td>${e.httpStatus ?? ""}</td><td>${e.attempt ?? ""}</td><td>${e.latencyMs ?? ""}</td><td><small>${e.idempotencyKey ?? ""}</small></td><td><small>${e.payloadHash?.slice(0, 12) ?? ""}</small></td><td>${e.detail ?? ""}</td></tr>`,
 )}</tbody></table>
 <p><a href="/admin/failures?q=${encodeURIComponent(view.serviceRequestId)}">Failures of this case</a></p>`,
   );

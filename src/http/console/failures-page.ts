@@ -3,7 +3,7 @@ import type { FailureFilter, FailureItem } from "../../domain/admin/failures.ts"
 import type { BulkReplayResult } from "../../domain/admin/job-actions.ts";
 import type { PayloadPreview } from "../../domain/admin/payload-preview.ts";
 import { ERROR_CLASSES } from "../../kernel/errors.ts";
-import { consolePage, csrfField } from "./layout.ts";
+import { consolePage, csrfField, helsinkiTime } from "./layout.ts";
 
 type Flash = { text: string; error?: boolean } | null;
 
@@ -37,7 +37,7 @@ ${items.map(
     f,
   ) => html`<tr data-job="${f.jobId}"><td><a href="/admin/failures/${f.jobId}">#${f.jobId}</a></td><td><a href="/admin/cases/${encodeURIComponent(f.caseId)}">${f.caseId}</a></td>
 <td>${f.target}</td><td>${f.kind}</td><td><span class="pill ${f.state}">${f.state}</span>${f.acknowledged?.active ? html` <span class="pill" title="${f.acknowledged.note ?? ""}">acknowledged</span>` : ""}</td>
-<td>${f.attempts}</td><td>${f.errorCode ?? ""}${f.errorClass ? html`<br><small>${f.errorClass}</small>` : ""}</td><td>${f.reason ?? ""}</td><td>${f.lastChangedAt}</td></tr>`,
+<td>${f.attempts}</td><td>${f.errorCode ?? ""}${f.errorClass ? html`<br><small>${f.errorClass}</small>` : ""}</td><td>${f.reason ?? ""}</td><td>${helsinkiTime(f.lastChangedAt)}</td></tr>`,
 )}
 </tbody></table>
 ${items.length === 0 ? html`<p id="no-failures">No failures match.</p>` : ""}
@@ -64,7 +64,7 @@ export function renderFailureDetailPage(failure: FailureItem, payload: PayloadPr
 <tr><th>Reason</th><td id="reason">${failure.reason ?? "–"}</td></tr>
 <tr><th>External reference</th><td>${failure.externalRef ?? "–"}</td></tr>
 <tr><th>Work order</th><td>${failure.workOrderId ?? "–"}</td></tr>
-<tr><th>Queued</th><td>${failure.createdAt}</td></tr><tr><th>Next run</th><td>${failure.nextRunAt ?? "–"}</td></tr>
+<tr><th>Queued</th><td>${helsinkiTime(failure.createdAt)}</td></tr><tr><th>Next run</th><td>${helsinkiTime(failure.nextRunAt)}</td></tr>
 <tr><th>Acknowledged</th><td>${failure.acknowledged ? html`${failure.acknowledged.by}: ${failure.acknowledged.note ?? ""} ${failure.acknowledged.until ? html`(until ${failure.acknowledged.until})` : ""}` : "–"}</td></tr>
 </tbody></table>
 <h2>Actions</h2>

@@ -8,7 +8,8 @@ const STYLE = `body{font:14px/1.45 system-ui,sans-serif;margin:0;color:#1a1a1a}
 header{background:#12355b;color:#fff;padding:.5rem 1rem;display:flex;gap:1.25rem;align-items:center}
 header a{color:#fff;text-decoration:none}header form{margin-left:auto}main{padding:1rem;max-width:80rem}
 table{border-collapse:collapse;width:100%;margin:.5rem 0 1rem}th,td{text-align:left;padding:.25rem .5rem;border-bottom:1px solid #ddd;vertical-align:top}
-th{background:#f4f6f8}pre{background:#f4f6f8;padding:.5rem;overflow:auto;max-height:30rem}
+th{background:#f4f6f8}pre{background:#f4f6f8;padding:.5rem;overflow:auto;max-height:30rem;white-space:pre-wrap;overflow-wrap:anywhere}
+td small{overflow-wrap:anywhere}time{white-space:nowrap}
 .flash{background:#e7f6ec;border:1px solid #0a6;padding:.5rem;margin:.5rem 0}.error{background:#fdecee;border-color:#b00020}
 .pill{display:inline-block;padding:0 .4rem;border-radius:.6rem;background:#eee}.dead{background:#fdecee}.pending,.running{background:#fff4d6}.done{background:#e7f6ec}
 form.inline{display:inline}fieldset{border:1px solid #ddd;margin:.5rem 0}label{margin-right:.75rem}button{cursor:pointer}`;
@@ -59,6 +60,32 @@ ${content}
 /** The hidden CSRF field every console form carries. */
 export function csrfField(csrf: string) {
   return html`<input type="hidden" name="_csrf" value="${csrf}">`;
+}
+
+const HELSINKI = new Intl.DateTimeFormat("sv-SE", {
+  timeZone: "Europe/Helsinki",
+  year: "numeric",
+  month: "2-digit",
+  day: "2-digit",
+  hour: "2-digit",
+  minute: "2-digit",
+  second: "2-digit",
+  hourCycle: "h23",
+  timeZoneName: "longOffset",
+});
+
+/**
+ * A time as Helsinki reads it, with its offset (`2026-12-06 22:33:05 +02:00`), in a `<time>`
+ * element that keeps the exact instant; "–" for none. The console's admins work in Helsinki.
+ */
+export function helsinkiTime(value: string | Date | null | undefined) {
+  if (!value) return "–";
+  const date = value instanceof Date ? value : new Date(value);
+  if (Number.isNaN(date.getTime())) return String(value);
+  const part = (type: Intl.DateTimeFormatPartTypes) => HELSINKI.formatToParts(date).find((p) => p.type === type)?.value ?? "";
+  const offset = part("timeZoneName").replace("GMT", "") || "+00:00";
+  const text = `${part("year")}-${part("month")}-${part("day")} ${part("hour")}:${part("minute")}:${part("second")} ${offset}`;
+  return html`<time datetime="${date.toISOString()}">${text}</time>`;
 }
 
 /** `n seconds/minutes/hours/days`, for ages. */

@@ -3,7 +3,7 @@ import type { FindingItem } from "../../domain/admin/findings.ts";
 import type { Overview } from "../../domain/admin/overview.ts";
 import type { SourceState } from "../../domain/deps.ts";
 import type { IntakeHealth } from "../../domain/intake/intake-health.ts";
-import { consolePage, formatAge } from "./layout.ts";
+import { consolePage, formatAge, helsinkiTime } from "./layout.ts";
 
 /** The console's front page: where things stand, and links into what needs attention. */
 export function renderOverviewPage(
@@ -52,7 +52,7 @@ ${
   findings.length === 0
     ? html`<p>None.</p>`
     : html`<table><thead><tr><th>Kind</th><th>Subject</th><th>Target</th><th>Suggested action</th><th>Last seen</th></tr></thead><tbody>
-${findings.map((f) => html`<tr><td>${f.kind}</td><td>${f.caseId ? html`<a href="/admin/cases/${encodeURIComponent(f.caseId)}">${f.subject}</a>` : f.subject}</td><td>${f.target ?? ""}</td><td>${f.suggestedAction}</td><td>${f.lastSeenAt}</td></tr>`)}</tbody></table>`
+${findings.map((f) => html`<tr><td>${f.kind}</td><td>${f.caseId ? html`<a href="/admin/cases/${encodeURIComponent(f.caseId)}">${f.subject}</a>` : f.subject}</td><td>${f.target ?? ""}</td><td>${f.suggestedAction}</td><td>${helsinkiTime(f.lastSeenAt)}</td></tr>`)}</tbody></table>`
 }
 <h2>Jobs by target and state</h2>
 <table><thead><tr><th>Target</th><th>Kind</th><th>State</th><th>Count</th></tr></thead><tbody>
