@@ -121,15 +121,31 @@ export interface AuditRow {
   result: string;
 }
 
-/** The newest audit rows, optionally about one subject. */
-export async function listAuditEvents(
-  database: Database,
-  options: { subject?: string; limit?: number } = {},
-): Promise<AuditRow[]> {
+export interface AuditFilter {
+  /** Exactly this subject (`job:12`, a work order reference, …). */
+  subject?: string;
+  /** Exactly this actor (`admin:…`, `contractor:east`, `system:retention`). */
+  actor?: string;
+  /** Actions starting with this (`job.` for every job action). */
+  action?: string;
+  /** Keyset paging: only rows older than this id (the last row of the previous page). */
+  beforeId?: number;
+  limit?: number;
+}
+
+/** The newest audit rows matching the filter, newest first, one page at a time. */
+export async function listAuditEvents(database: Database, options: AuditFilter = {}): Promise<AuditRow[]> {
+  const conditions = [
+    options.subject ? sql`${auditEvents.subject} = ${options.subject}` : undefined,
+    options.actor ? sql`${auditEvents.actor} = ${options.actor}` : undefined,
+    // starts_with, not LIKE: an action typed with % or _ matches only itself.
+    options.action ? sql`starts_with(${auditEvents.action}, ${options.action})` : undefined,
+    options.beforeId ? sql`${auditEvents.id} < ${options.beforeId}` : undefined,
+  ].filter((condition) => condition !== undefined);
   const rows = await database.db
     .select()
     .from(auditEvents)
-    .where(options.subject ? sql`${auditEvents.subject} = ${options.subject}` : undefined)
+    .where(conditions.length > 0 ? sql.join(conditions, sql` and `) : undefined)
     .orderBy(desc(auditEvents.id))
     .limit(options.limit ?? 100);
   return rows.map((r) => ({

@@ -66,6 +66,8 @@ function text(value: unknown): string | undefined {
 const MAX_AGE_MINUTES = 525_600;
 /** Database ids are 32-bit: a larger number is not a job id (and must not reach SQL as one). */
 const MAX_ID = 2_147_483_647;
+/** Audit rows per console page. */
+const AUDIT_PAGE = 100;
 
 /**
  * A failures filter from query or form fields; a malformed choice is left out rather than
@@ -302,7 +304,23 @@ export function createConsoleApp(
     return c.redirect(`/admin/quarantine?${query}`, 303);
   });
 
-  app.get("/audit", async (c) => c.html(renderAuditPage(await listAuditEvents(deps.database, { limit: 200 }), c.get("csrf"))));
+  app.get("/audit", async (c) => {
+    const text = (name: string) => {
+      const value = c.req.query(name)?.trim();
+      return value ? value.slice(0, 300) : undefined;
+    };
+    const before = c.req.query("before");
+    const beforeId = before === undefined || before === "" ? undefined : Number(before);
+    if (beforeId !== undefined && !(Number.isSafeInteger(beforeId) && beforeId >= 1))
+      return badRequest(c, "before is an audit row id (a whole number from 1)");
+    const filter = { actor: text("actor"), action: text("action"), subject: text("subject") };
+    const rows = await listAuditEvents(deps.database, {
+      ...Object.fromEntries(Object.entries(filter).filter(([, v]) => v !== undefined)),
+      ...(beforeId ? { beforeId } : {}),
+      limit: AUDIT_PAGE,
+    });
+    return c.html(renderAuditPage(rows, c.get("csrf"), { filter, more: rows.length === AUDIT_PAGE }));
+  });
 
   app.notFound((c) => c.html(consolePage("Not found", c.get("csrf") ?? null, "No such page."), 404));
   return app;
