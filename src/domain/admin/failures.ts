@@ -146,3 +146,56 @@ export async function deadLetterGroups(database: Database): Promise<{ target: st
     where state = 'dead' group by target, last_error_code order by n desc, target`);
   return rows.map((r) => ({ target: r.target, errorCode: r.error_code ?? "unknown", n: Number(r.n) }));
 }
+
+/** A work order stopped without a dead job: handed back with nowhere to go, or skipped by an admin. */
+export interface ParkedLinkItem {
+  linkId: number;
+  caseId: string;
+  target: string;
+  code: string | null;
+  /** Scrubbed again for display (the text can come from a remote system). */
+  reason: string | null;
+  parkedAt: string;
+}
+
+/** What stopped besides dead letters: parked work orders without a dead job, and records held in quarantine. */
+export interface StoppedElsewhere {
+  parked: ParkedLinkItem[];
+  quarantinedEvents: number;
+  quarantinedRecords: number;
+}
+
+/**
+ * Parked links whose create job is not a dead letter (those show in the list already), and the
+ * counts held in quarantine: everything an admin must act on appears under Failures.
+ */
+export async function listStoppedElsewhere(database: Database, limit = 100): Promise<StoppedElsewhere> {
+  const parked = await database.rows<{
+    id: number;
+    case_id: string;
+    target: string;
+    parked_code: string | null;
+    parked_reason: string | null;
+    updated_at: string;
+  }>(sql`
+    select l.id, l.case_id, l.target, l.parked_code, l.parked_reason, l.updated_at::text
+    from links l
+    where l.state = 'parked'
+      and not exists (select 1 from outbox_jobs j where j.link_id = l.id and j.kind = 'create_work_order' and j.state = 'dead')
+    order by l.updated_at desc limit ${limit}`);
+  const [counts] = await database.rows<{ events: number; records: number }>(sql`
+    select (select count(*)::int from inbox_events where state = 'quarantined') as events,
+           (select count(*)::int from source_quarantine where state = 'open') as records`);
+  return {
+    parked: parked.map((p) => ({
+      linkId: Number(p.id),
+      caseId: p.case_id,
+      target: p.target,
+      code: p.parked_code,
+      reason: p.parked_reason === null ? null : scrubPersonalData(p.parked_reason),
+      parkedAt: new Date(p.updated_at).toISOString(),
+    })),
+    quarantinedEvents: Number(counts?.events ?? 0),
+    quarantinedRecords: Number(counts?.records ?? 0),
+  };
+}

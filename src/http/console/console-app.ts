@@ -3,7 +3,7 @@ import type { Context } from "hono";
 import { listAuditEvents } from "../../domain/admin/audit.ts";
 import { caseView } from "../../domain/admin/case-view.ts";
 import { failureDetail } from "../../domain/admin/failure-detail.ts";
-import { deadLetterGroups, type FailureFilter, listFailures } from "../../domain/admin/failures.ts";
+import { deadLetterGroups, type FailureFilter, listFailures, listStoppedElsewhere } from "../../domain/admin/failures.ts";
 import { listOpenFindings } from "../../domain/admin/findings.ts";
 import { acknowledgeJob, replayJob, replayJobs, retryJobNow, skipJob } from "../../domain/admin/job-actions.ts";
 import { readOverview } from "../../domain/admin/overview.ts";
@@ -218,6 +218,8 @@ export function createConsoleApp(
     const filter = readFilter(c.req.query());
     if (typeof filter === "string") return badRequest(c, filter);
     const items = await listFailures(deps.database, { ...filter, limit: 200 }, deps.now());
+    // Parked links and quarantine belong to the unfiltered view (a filter narrows the jobs).
+    const unfiltered = Object.entries(filter).every(([key, value]) => key === "limit" || value === undefined || value === "");
     return c.html(
       renderFailuresPage(
         filter,
@@ -225,6 +227,7 @@ export function createConsoleApp(
         [...deps.mappings.targets.keys()],
         c.get("csrf"),
         flash(c.req.query("done"), c.req.query("error")),
+        unfiltered ? await listStoppedElsewhere(deps.database) : null,
       ),
     );
   });

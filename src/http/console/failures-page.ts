@@ -1,5 +1,5 @@
 import { html } from "hono/html";
-import type { FailureFilter, FailureItem } from "../../domain/admin/failures.ts";
+import type { FailureFilter, FailureItem, StoppedElsewhere } from "../../domain/admin/failures.ts";
 import type { BulkReplayResult } from "../../domain/admin/job-actions.ts";
 import type { PayloadPreview } from "../../domain/admin/payload-preview.ts";
 import { ERROR_CLASSES } from "../../kernel/errors.ts";
@@ -18,8 +18,30 @@ function option(value: string, current: string | undefined, label = value) {
   return html`<option value="${value}" ${value === (current ?? "") ? "selected" : ""}>${label}</option>`;
 }
 
+/** Work orders stopped without a dead job, and what waits in quarantine: the rest of what admins act on. */
+function stoppedSection(stopped: StoppedElsewhere) {
+  return html`<h2>Stopped without a dead letter</h2>
+${
+  stopped.parked.length === 0
+    ? html`<p id="no-parked">No parked work orders besides the dead letters above.</p>`
+    : html`<table id="parked"><thead><tr><th>Case</th><th>Target</th><th>Code</th><th>Reason</th><th>Parked</th></tr></thead><tbody>
+${stopped.parked.map(
+  (p) =>
+    html`<tr data-link="${p.linkId}"><td><a href="/admin/cases/${encodeURIComponent(p.caseId)}">${p.caseId}</a></td><td>${p.target}</td><td>${p.code ?? ""}</td><td>${p.reason ?? ""}</td><td>${helsinkiTime(p.parkedAt)}</td></tr>`,
+)}</tbody></table>`
+}
+<p id="quarantine-counts">In quarantine: ${stopped.quarantinedEvents} field events with unknown status codes, ${stopped.quarantinedRecords} unreadable records from the case system (<a href="/admin/quarantine">Quarantine</a>).</p>`;
+}
+
 /** The failures list: filters (target, class, code, age, free text), rows, and bulk replay of the dead ones. */
-export function renderFailuresPage(filter: FailureFilter, items: FailureItem[], targets: string[], csrf: string, flash: Flash) {
+export function renderFailuresPage(
+  filter: FailureFilter,
+  items: FailureItem[],
+  targets: string[],
+  csrf: string,
+  flash: Flash,
+  stopped: StoppedElsewhere | null = null,
+) {
   return consolePage(
     "Failures",
     csrf,
@@ -42,7 +64,8 @@ ${items.map(
 </tbody></table>
 ${items.length === 0 ? html`<p id="no-failures">No failures match.</p>` : ""}
 <form method="post" action="/admin/failures/replay">${csrfField(csrf)}${filterFields(filter)}
-<input type="hidden" name="dryRun" value="1"><button type="submit">Replay all dead letters matching this filter (dry run first)</button></form>`,
+<input type="hidden" name="dryRun" value="1"><button type="submit">Replay all dead letters matching this filter (dry run first)</button></form>
+${stopped ? stoppedSection(stopped) : ""}`,
     flash,
   );
 }

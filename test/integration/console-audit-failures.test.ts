@@ -1,8 +1,14 @@
+import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { outboxJobs } from "../../src/db/schema/index.ts";
 import { writeAudit } from "../../src/domain/admin/audit.ts";
+import { makeCase, PLACES } from "../support/fakes.ts";
 import { ADMIN_TOKEN, createHttpFixture, type HttpFixture } from "./http-admin-fixture.ts";
 
-/** The console's audit log: filters by actor, action prefix and subject, and pages by row id. */
+/**
+ * The console's audit log (filters by actor, action prefix and subject; pages by row id) and the
+ * failures page's section of work orders stopped without a dead letter.
+ */
 let f: HttpFixture;
 let cookie = "";
 
@@ -69,5 +75,31 @@ describe("the console's audit log", () => {
   it("refuses a page position that is not a row id", async () => {
     expect((await page("?before=-3")).status).toBe(400);
     expect((await page("?before=99999999999999999999")).status).toBe(400);
+  });
+});
+
+describe("the console's failures page", () => {
+  it("lists a work order an admin skipped, and what waits in quarantine, beside the dead letters", async () => {
+    // Stara is unreachable in this fixture: its delivery waits for a retry; an admin skips it.
+    const parks = makeCase({ ...PLACES.centre, serviceCode: "174" });
+    await f.deliver(parks);
+    const [job] = await f.database.db
+      .select()
+      .from(outboxJobs)
+      .where(and(eq(outboxJobs.caseId, parks.serviceRequestId), eq(outboxJobs.kind, "create_work_order")));
+    expect(job?.state).toBe("pending");
+    const skipped = await f.request(`/api/admin/v1/failures/${job?.id}/skip`, {
+      method: "POST",
+      token: ADMIN_TOKEN,
+      body: JSON.stringify({ note: "not Stara's after all" }),
+    });
+    expect(skipped.status).toBe(200);
+    const failures = await f.request("/admin/failures", { headers: { cookie } });
+    const text = await failures.text();
+    expect(text).toMatch(new RegExp(`<tr data-link="\\d+"><td><a href="/admin/cases/${parks.serviceRequestId}">`));
+    expect(text).toContain("skipped_by_admin");
+    expect(text).toMatch(/In quarantine: 0 field events with unknown status codes, 0 unreadable records/);
+    // A filtered view narrows the jobs and leaves the section out.
+    expect(await (await f.request("/admin/failures?state=dead", { headers: { cookie } })).text()).not.toContain('id="parked"');
   });
 });
