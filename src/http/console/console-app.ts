@@ -1,6 +1,7 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { listAuditEvents } from "../../domain/admin/audit.ts";
+import { searchCases } from "../../domain/admin/case-search.ts";
 import { caseView } from "../../domain/admin/case-view.ts";
 import { failureDetail } from "../../domain/admin/failure-detail.ts";
 import { deadLetterGroups, type FailureFilter, listFailures, listStoppedElsewhere } from "../../domain/admin/failures.ts";
@@ -20,6 +21,7 @@ import { createHttpApp } from "../create-http-app.ts";
 import { INBOUND_LIMITS, limitedBody } from "../limits/inbound-limits.ts";
 import type { RateLimiter } from "../limits/rate-limit.ts";
 import { renderAuditPage } from "./audit-page.ts";
+import { renderCaseSearchPage } from "./case-search-page.ts";
 import { renderCaseTimelinePage } from "./case-timeline-page.ts";
 import { renderBulkReplayPage, renderFailureDetailPage, renderFailuresPage } from "./failures-page.ts";
 import { consolePage, renderTargetHealthBanner, TARGET_HEALTH_SLOT } from "./layout.ts";
@@ -68,6 +70,8 @@ const MAX_AGE_MINUTES = 525_600;
 const MAX_ID = 2_147_483_647;
 /** Audit rows per console page. */
 const AUDIT_PAGE = 100;
+/** Cases per search page. */
+const CASE_PAGE = 50;
 
 /**
  * A failures filter from query or form fields; a malformed choice is left out rather than
@@ -268,9 +272,27 @@ export function createConsoleApp(
     return c.redirect(`/admin/failures/${jobId}?${query}`, 303);
   });
 
-  app.get("/cases", (c) => {
+  app.get("/cases", async (c) => {
+    // The overview's "Show timeline" form names one case: straight to it.
     const id = text(c.req.query("id"));
-    return c.redirect(id ? `/admin/cases/${encodeURIComponent(id)}` : "/admin", 303);
+    if (id) return c.redirect(`/admin/cases/${encodeURIComponent(id)}`, 303);
+    const field = (name: string) => {
+      const value = c.req.query(name)?.trim();
+      return value ? value.slice(0, INBOUND_LIMITS.pathIdChars) : undefined;
+    };
+    const search = Object.fromEntries(
+      Object.entries({
+        q: field("q"),
+        service: field("service"),
+        state: field("state"),
+        target: field("target"),
+        beforeId: field("before"),
+      }).filter(([, v]) => v !== undefined),
+    );
+    const rows = await searchCases(deps.database, { ...search, limit: CASE_PAGE });
+    return c.html(
+      renderCaseSearchPage(search, rows, [...deps.mappings.targets.keys()], c.get("csrf"), rows.length === CASE_PAGE),
+    );
   });
   app.get("/cases/:caseId", async (c) => {
     if (c.req.param("caseId").length > INBOUND_LIMITS.pathIdChars)

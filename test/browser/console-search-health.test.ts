@@ -7,7 +7,7 @@ import { launchChromium, runBrowserTests } from "./chromium.ts";
 import { saveScreenshot } from "./screenshots.ts";
 
 /**
- * The console's health banner in a real browser: while Stara is unreachable (this fixture's
+ * The console in a real browser: the case search, and the health banner: while Stara is unreachable (this fixture's
  * Stara points at a closed port) its deliveries fail and wait for retries, and every signed-in
  * page says Stara is down; a healthy target gets no banner.
  */
@@ -22,7 +22,7 @@ async function logIn(page: Page): Promise<void> {
   await page.waitForURL(`${server.url}/admin`);
 }
 
-describe.runIf(runBrowserTests)("the console's target health banner", () => {
+describe.runIf(runBrowserTests)("the console's case search and target health banner", () => {
   beforeAll(async () => {
     browser = await launchChromium();
     f = await createHttpFixture();
@@ -41,6 +41,27 @@ describe.runIf(runBrowserTests)("the console's target health banner", () => {
     try {
       await logIn(page);
       expect(await page.locator("#target-health").count()).toBe(0);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it("finds a case by part of its address from the Cases page and opens its timeline", async () => {
+    const record = makeCase({ ...PLACES.west, address: "Runebergintie 3, Helsinki" });
+    await f.deliver(record);
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    try {
+      await logIn(page);
+      await page.click('header a[href="/admin/cases"]');
+      await page.fill('#case-search input[name="q"]', "runeberg");
+      await page.click("#case-search button[type=submit]");
+      await page.waitForURL(/q=runeberg/);
+      const rows = page.locator("#cases tbody tr");
+      expect(await rows.count()).toBe(1);
+      expect(await rows.first().getAttribute("data-case")).toBe(record.serviceRequestId);
+      await saveScreenshot(page, "console-case-search");
+      await rows.first().locator("a").first().click();
+      await page.waitForURL(`${server.url}/admin/cases/${record.serviceRequestId}`);
     } finally {
       await page.close();
     }
