@@ -19,6 +19,7 @@ import { casePageHeaders, DEFAULT_CASE_PAGE_FRAME_ANCESTORS, htmlSecurityHeaders
 import { createConsoleApp } from "./console/console-app.ts";
 import { errorResponse } from "./contractor-api/api-errors.ts";
 import { CONTRACTOR_API_BASE_PATH, createContractorApi } from "./contractor-api/app.ts";
+import { registerContractorReference } from "./contractor-api/reference-page.ts";
 import { createHttpApp } from "./create-http-app.ts";
 import { INBOUND_LIMITS, limitedBody, pathIdLimit } from "./limits/inbound-limits.ts";
 import { createRateLimiter, type RateLimitSettings } from "./limits/rate-limit.ts";
@@ -33,6 +34,11 @@ export interface AppOptions extends OpsOptions {
   onInboxChanged?: () => void;
   /** Called after pushed cases queued work, so the outbox sends it at once instead of at its next idle tick. */
   onCasesQueued?: () => void;
+  /**
+   * Scalar's API reference script for the contractor API's reference page, from the runtime (the
+   * Node runtime reads the installed package); absent: the reference page sends to the plain docs.
+   */
+  apiReferenceScript?: () => Promise<string>;
   /** Admin bearer tokens (config.adminTokens); none: the admin API and console are closed. */
   adminTokens?: readonly string[];
   /** Read-only tokens for handlers' case pages (config.handlerTokens); admin tokens work there too. */
@@ -188,6 +194,8 @@ export function createApp(deps: SiltaDeps, options: AppOptions = {}): OpenAPIHon
     for (const [name, value] of Object.entries(casePageHeaders(nonce, frameAncestors))) c.header(name, value);
     return c.html(renderCasePage(view, lang, { token: c.req.query("token") ?? null, nonce }));
   });
+
+  registerContractorReference(app, CONTRACTOR_API_BASE_PATH, options.apiReferenceScript);
 
   app.get("/", (c) =>
     c.json({

@@ -113,7 +113,10 @@ export function buildDeps(config: SiltaConfig, platform: DepsPlatform): SiltaDep
 
 /** What a runtime adds to the HTTP app's options: its hooks, and what only it can know. */
 export interface AppPlatform
-  extends Pick<AppOptions, "onInboxChanged" | "onCasesQueued" | "clientAddress" | "expectedMigrations" | "metrics"> {
+  extends Pick<
+    AppOptions,
+    "onInboxChanged" | "onCasesQueued" | "clientAddress" | "expectedMigrations" | "metrics" | "apiReferenceScript"
+  > {
   /**
    * The app serves one request and is dropped (the Worker): no rate limits, whose buckets would
    * be new for every request.

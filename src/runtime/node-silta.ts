@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import cron from "node-cron";
 import { ConfigError, type SiltaConfig } from "../config/config.ts";
@@ -35,6 +36,9 @@ export interface RunningSilta {
    */
   stop(): Promise<void>;
 }
+
+/** Scalar's standalone API reference script, served from Silta's own installation (no CDN). */
+const API_REFERENCE_SCRIPT = new URL("./browser/standalone.js", import.meta.resolve("@scalar/api-reference"));
 
 /**
  * The case system's state at start: its profile, where Silta sees every case, and whether write-back
@@ -133,6 +137,7 @@ export async function startSiltaNode(config: SiltaConfig, overrides: StartOverri
       clientAddress: nodeClientAddress,
       expectedMigrations,
       ...(nodeMetrics ? { metrics: nodeMetrics } : {}),
+      apiReferenceScript: () => readFile(API_REFERENCE_SCRIPT, "utf8"),
     }),
   );
   const server = await startHttpServer(app, {

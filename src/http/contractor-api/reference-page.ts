@@ -1,0 +1,68 @@
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import { html } from "hono/html";
+
+/**
+ * The contractor API's reference page: the OpenAPI document rendered by Scalar's API reference
+ * (schemas, examples, authentication), from Silta's own copy of its script, never a CDN; and
+ * the API's changelog. The script comes from the runtime (`AppOptions.apiReferenceScript`): the
+ * Node runtime reads it from the installed package; where there is none (the Worker keeps its
+ * bundle small), the reference sends people to the plain docs page.
+ */
+
+/** What changed in the contractor API, newest first. */
+export const CONTRACTOR_API_CHANGELOG: readonly { date: string; changes: readonly string[] }[] = [
+  {
+    date: "2026-12-06",
+    changes: [
+      "This reference page (schemas, examples, authentication) and this changelog.",
+      "A NUL character or an out-of-range number in any parameter answers 400 invalid_request (it was 500).",
+      "An API key in Authorization must be a Bearer token68 (Silta's keys always are); anything else answers 401.",
+    ],
+  },
+  {
+    date: "2026-11",
+    changes: [
+      "Version 1: the work-order feed, a work order, status events with Idempotency-Key, your delivery log; bearer API keys.",
+    ],
+  },
+];
+
+const REFERENCE_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+export function registerContractorReference(
+  app: OpenAPIHono,
+  basePath: string,
+  script: (() => Promise<string>) | undefined,
+): void {
+  let cached: Promise<string> | undefined;
+  app.get("/assets/api-reference.js", async (c) => {
+    if (!script) return c.notFound();
+    cached ??= script();
+    return c.body(await cached, 200, {
+      "Content-Type": "application/javascript; charset=utf-8",
+      "Cache-Control": "public, max-age=86400",
+    });
+  });
+  app.get(`${basePath}/reference`, (c) => {
+    if (!script) return c.redirect(`${basePath}/docs`, 302);
+    c.header("Content-Security-Policy", REFERENCE_CSP);
+    c.header("X-Frame-Options", "DENY");
+    const configuration = JSON.stringify({ withDefaultFonts: false, hideClientButton: true, theme: "default" });
+    return c.html(html`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Silta contractor API reference</title></head>
+<body><p style="margin:.5rem 1rem;font:14px system-ui,sans-serif"><a href="${basePath}/changelog">Changelog</a> · <a href="${basePath}/openapi.json">OpenAPI document</a></p>
+<script id="api-reference" data-url="${basePath}/openapi.json" data-configuration="${configuration}"></script>
+<script src="/assets/api-reference.js"></script></body></html>`);
+  });
+  app.get(`${basePath}/changelog`, (c) =>
+    c.html(html`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Silta contractor API changelog</title>
+<style>body{font:15px/1.5 system-ui,sans-serif;margin:1rem;max-width:50rem}</style></head>
+<body><h1>Contractor API changelog</h1><p><a href="${basePath}/reference">Reference</a></p>
+${CONTRACTOR_API_CHANGELOG.map(
+  (entry) => html`<h2>${entry.date}</h2><ul>${entry.changes.map((change) => html`<li>${change}</li>`)}</ul>`,
+)}</body></html>`),
+  );
+}
