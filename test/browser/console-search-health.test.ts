@@ -7,7 +7,7 @@ import { launchChromium, runBrowserTests } from "./chromium.ts";
 import { saveScreenshot } from "./screenshots.ts";
 
 /**
- * The console in a real browser: the case search, and the health banner: while Stara is unreachable (this fixture's
+ * The console in a real browser: the case search, the delivery charts, and the health banner: while Stara is unreachable (this fixture's
  * Stara points at a closed port) its deliveries fail and wait for retries, and every signed-in
  * page says Stara is down; a healthy target gets no banner.
  */
@@ -22,7 +22,7 @@ async function logIn(page: Page): Promise<void> {
   await page.waitForURL(`${server.url}/admin`);
 }
 
-describe.runIf(runBrowserTests)("the console's case search and target health banner", () => {
+describe.runIf(runBrowserTests)("the console's case search, charts and target health banner", () => {
   beforeAll(async () => {
     browser = await launchChromium();
     f = await createHttpFixture();
@@ -84,6 +84,28 @@ describe.runIf(runBrowserTests)("the console's case search and target health ban
       await saveScreenshot(page, "console-overview-stara-down");
       await page.click('#target-health a[href="/admin/failures?target=stara"]');
       await page.waitForURL(/\/admin\/failures\?target=stara/);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it("charts deliveries and failures per target over the last hour, as SVG drawn by the server", async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    try {
+      await logIn(page);
+      await page.click('header a[href="/admin/charts"]');
+      await page.click('a[href="/admin/charts?range=hour"]');
+      const failedHeight = async (target: string, kind: "delivered" | "failed") =>
+        page
+          .locator(`section.chart[data-target="${target}"] rect.${kind}`)
+          .evaluateAll((rects) => rects.reduce((sum, r) => sum + Number(r.getAttribute("height")), 0));
+      // Stara's failing attempts (the outage above) and contractor-east's deliveries show.
+      expect(await failedHeight("stara", "failed")).toBeGreaterThan(0);
+      expect(await failedHeight("stara", "delivered")).toBe(0);
+      expect(await failedHeight("contractor-east", "delivered")).toBeGreaterThan(0);
+      expect(await page.locator('section.chart[data-target="stara"] p').innerText()).toMatch(/0 delivered, \d+ failed/);
+      await saveScreenshot(page, "console-charts-hour");
+      expect((await page.goto(`${server.url}/admin/charts?range=year`))?.status()).toBe(400);
     } finally {
       await page.close();
     }

@@ -69,5 +69,7 @@ export const ledgerEntries = pgTable(
     index("ledger_entries_case_idx").on(t.caseId, t.at),
     // The balance check and the benchmarks look entries up per link and operation.
     index("ledger_entries_link_operation_idx").on(t.linkId, t.operation),
+    // The console's charts read the last hour, day or week of deliveries.
+    index("ledger_entries_at_idx").on(t.at),
   ],
 );

@@ -3,6 +3,7 @@ import type { Context } from "hono";
 import { listAuditEvents } from "../../domain/admin/audit.ts";
 import { searchCases } from "../../domain/admin/case-search.ts";
 import { caseView } from "../../domain/admin/case-view.ts";
+import { HISTORY_RANGES, type HistoryRange, readDeliveryHistory } from "../../domain/admin/delivery-history.ts";
 import { failureDetail } from "../../domain/admin/failure-detail.ts";
 import { deadLetterGroups, type FailureFilter, listFailures, listStoppedElsewhere } from "../../domain/admin/failures.ts";
 import { listOpenFindings } from "../../domain/admin/findings.ts";
@@ -23,6 +24,7 @@ import type { RateLimiter } from "../limits/rate-limit.ts";
 import { renderAuditPage } from "./audit-page.ts";
 import { renderCaseSearchPage } from "./case-search-page.ts";
 import { renderCaseTimelinePage } from "./case-timeline-page.ts";
+import { renderChartsPage } from "./charts-page.ts";
 import { renderBulkReplayPage, renderFailureDetailPage, renderFailuresPage } from "./failures-page.ts";
 import { consolePage, renderTargetHealthBanner, TARGET_HEALTH_SLOT } from "./layout.ts";
 import { renderLoginPage } from "./login-page.ts";
@@ -270,6 +272,14 @@ export function createConsoleApp(
             : await acknowledgeJob(deps, actor, jobId, { note: text(form.note) ?? "", until: parseLocalTime(text(form.until)) });
     const query = result.ok ? `done=${encodeURIComponent(result.result)}` : `error=${encodeURIComponent(result.message)}`;
     return c.redirect(`/admin/failures/${jobId}?${query}`, 303);
+  });
+
+  app.get("/charts", async (c) => {
+    const asked = c.req.query("range") ?? "day";
+    if (!Object.hasOwn(HISTORY_RANGES, asked)) return badRequest(c, "range is hour, day or week");
+    const range = asked as HistoryRange;
+    const now = deps.now();
+    return c.html(renderChartsPage(await readDeliveryHistory(deps.database, range, now), range, c.get("csrf"), now));
   });
 
   app.get("/cases", async (c) => {

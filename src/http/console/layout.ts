@@ -46,7 +46,7 @@ export function consolePage(
 <header><strong>Silta</strong>
 ${
   csrf
-    ? html`<a href="/admin">Overview</a><a href="/admin/cases">Cases</a><a href="/admin/failures">Failures</a><a href="/admin/quarantine">Quarantine</a><a href="/admin/audit">Audit</a><a href="/api/admin/v1/docs">API</a>
+    ? html`<a href="/admin">Overview</a><a href="/admin/cases">Cases</a><a href="/admin/charts">Charts</a><a href="/admin/failures">Failures</a><a href="/admin/quarantine">Quarantine</a><a href="/admin/audit">Audit</a><a href="/api/admin/v1/docs">API</a>
 <form method="post" action="/admin/logout">${csrfField(csrf)}<button type="submit">Log out</button></form>`
     : ""
 }
