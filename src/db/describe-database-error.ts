@@ -1,4 +1,5 @@
 import { DrizzleQueryError } from "drizzle-orm/errors";
+import { SiltaError } from "../kernel/errors.ts";
 import { cutText } from "../lib/failure-reason.ts";
 
 /**
@@ -170,4 +171,19 @@ export function databaseErrorHint(description: DatabaseErrorDescription): string
       if (code.startsWith("08")) return `the connection to the server failed: check that it runs and ${WHERE}`;
       return null;
   }
+}
+
+/**
+ * A failure's reason fit for logs, `poll_cursors`, job rows and the console: the error code and
+ * its short message, or the database's SQLSTATE and message. An `internal` SiltaError wraps what
+ * was thrown (most often the database's error, whose drizzle message repeats the query and its
+ * parameters), so its cause is described instead. Never a query's parameters, never an answer's
+ * whole body.
+ */
+export function describeFailure(error: unknown): string {
+  const wrapped = error instanceof SiltaError && error.code === "internal" && error.cause !== undefined;
+  if (error instanceof SiltaError && !wrapped) return `${error.code}: ${error.message}`.slice(0, 300);
+  const database = describeDatabaseError(wrapped ? (error as SiltaError).cause : error);
+  if (database.code !== null) return `database ${database.code}: ${database.message}`.slice(0, 300);
+  return database.message.slice(0, 300);
 }

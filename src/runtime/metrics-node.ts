@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { Counter, Histogram, Registry } from "prom-client";
 import type { Database } from "../db/client.ts";
 import type { Metrics, SourceState } from "../domain/deps.ts";
 import { registerDatabaseGauges } from "./metrics-database.ts";

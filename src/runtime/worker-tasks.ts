@@ -4,7 +4,7 @@
  * failure is logged through Silta's logger. No `node:` imports: this bundles for workerd.
  */
 import type { SiltaConfig } from "../config/config.ts";
-import { describeDatabaseError } from "../db/describe-database-error.ts";
+import { describeFailure } from "../db/describe-database-error.ts";
 import type { SiltaDeps } from "../domain/deps.ts";
 import { applyPendingFieldEvents } from "../domain/field-status/apply-events.ts";
 import { reReadSource } from "../domain/intake/anti-entropy.ts";
@@ -40,9 +40,8 @@ async function runTasks(deps: SiltaDeps, tasks: readonly Task[], trigger: string
       outcomes.push({ task, ok: true, ms: Date.now() - started, detail });
       deps.log.info({ task, trigger, ms: Date.now() - started, detail }, "worker task done");
     } catch (error) {
-      // The driver's code and message only: a failed query's text carries its parameters.
-      const { code, message } = describeDatabaseError(error);
-      const detail = (code ? `${code}: ${message}` : message).slice(0, 300);
+      // As the Node runtime logs its scheduled runs: codes and short messages, never a query's parameters.
+      const detail = describeFailure(error);
       outcomes.push({ task, ok: false, ms: Date.now() - started, detail });
       deps.log.error({ task, trigger, ms: Date.now() - started, err: detail }, "worker task failed; the others still run");
     }

@@ -1,8 +1,9 @@
 import { sql } from "drizzle-orm";
 import { DrizzleQueryError } from "drizzle-orm/errors";
 import { describe, expect, it } from "vitest";
-import { describeDatabaseError } from "../../src/db/describe-database-error.ts";
+import { describeDatabaseError, describeFailure } from "../../src/db/describe-database-error.ts";
 import { openDatabase } from "../../src/db/open-node.ts";
+import { SiltaError, toSiltaError } from "../../src/kernel/errors.ts";
 
 const CANARY = "canary@example.com";
 
@@ -96,5 +97,23 @@ describe("describeDatabaseError", () => {
     } finally {
       await database.close();
     }
+  });
+});
+
+describe("describeFailure", () => {
+  it("describes an internal error by what it wraps, so a failed query's parameters never show", () => {
+    const query = new DrizzleQueryError("insert into t values ($1)", [CANARY], driverError("23505", "duplicate key value"));
+    const internal = toSiltaError(query);
+    expect(internal.code).toBe("internal");
+    expect(internal.message).toContain(CANARY);
+    expect(describeFailure(internal)).toBe("database 23505: duplicate key value");
+    expect(describeFailure(query)).toBe("database 23505: duplicate key value");
+  });
+
+  it("keeps a SiltaError's own code and message otherwise", () => {
+    expect(describeFailure(new SiltaError("target_unavailable", "HTTP 503"))).toBe("target_unavailable: HTTP 503");
+    expect(describeFailure(new SiltaError("internal", "job 3 points at missing link 9"))).toBe(
+      "internal: job 3 points at missing link 9",
+    );
   });
 });

@@ -1,8 +1,6 @@
 import { inArray } from "drizzle-orm";
 import type { Database } from "../../db/client.ts";
-import { describeDatabaseError } from "../../db/describe-database-error.ts";
 import { pollCursors } from "../../db/schema/index.ts";
-import { SiltaError } from "../../kernel/errors.ts";
 
 /** `poll_cursors` rows that say how intake is doing (written by poll.ts and anti-entropy.ts). */
 export const OPEN311_LAST_SUCCESS = "open311:last_success_at";
@@ -35,18 +33,6 @@ export interface IntakeHealth {
   /** No poll has succeeded for longer than allowed (or since start, when none has). */
   stale: boolean;
   coverage: SourceCoverage | null;
-}
-
-/**
- * A failure's reason fit for logs, `poll_cursors` and the console: the error code and its short
- * message, or the database's SQLSTATE and message. Never a query's parameters (drizzle puts them
- * in its messages, and they can hold a citizen's text) and never an answer's whole body.
- */
-export function describeFailure(error: unknown): string {
-  if (error instanceof SiltaError) return `${error.code}: ${error.message}`.slice(0, 300);
-  const database = describeDatabaseError(error);
-  if (database.code !== null) return `database ${database.code}: ${database.message}`.slice(0, 300);
-  return database.message.slice(0, 300);
 }
 
 /** Reads intake health from `poll_cursors`. `since`: when this process started (a never-succeeded poll is stale after `staleMs` from it). */

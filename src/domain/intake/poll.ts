@@ -1,10 +1,11 @@
 import { inArray, sql } from "drizzle-orm";
+import { describeFailure } from "../../db/describe-database-error.ts";
 import { pollCursors } from "../../db/schema/index.ts";
 import type { CaseRecord, ListReport, RejectedCaseRow } from "../../ports/case-system.ts";
 import type { SiltaDeps } from "../deps.ts";
 import { recordFindings } from "../reconcile/record-findings.ts";
 import { type IntakeSummary, ingestCases } from "./ingest.ts";
-import { describeFailure, OPEN311_LAST_FAILURE, OPEN311_LAST_SUCCESS } from "./intake-health.ts";
+import { OPEN311_LAST_FAILURE, OPEN311_LAST_SUCCESS } from "./intake-health.ts";
 import { quarantineSourceRecords } from "./intake-quarantine.ts";
 
 export const OPEN311_CURSOR = "open311:updated_after";

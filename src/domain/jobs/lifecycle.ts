@@ -1,5 +1,5 @@
 import { eq, inArray } from "drizzle-orm";
-import { describeDatabaseError } from "../../db/describe-database-error.ts";
+import { describeFailure } from "../../db/describe-database-error.ts";
 import { cases, links } from "../../db/schema/index.ts";
 import { SiltaError, toSiltaError } from "../../kernel/errors.ts";
 import type { CaseRecord } from "../../ports/case-system.ts";
@@ -59,12 +59,6 @@ async function loadLink(deps: SiltaDeps, job: OutboxJob): Promise<Link> {
   const [link] = await deps.database.db.select().from(links).where(eq(links.id, job.linkId));
   if (!link) throw new SiltaError("internal", `job ${job.id} points at missing link ${job.linkId}`);
   return link;
-}
-
-/** An internal failure's code and message (a database error's SQLSTATE, never the query text). */
-function describeFailure(error: SiltaError): string {
-  const { code, message } = describeDatabaseError(error.cause ?? error);
-  return code ? `${code}: ${message}` : message;
 }
 
 /** Reschedules a retryable failure inside the horizon, parks everything else with its reason. */
