@@ -25,12 +25,7 @@ beforeAll(async () => {
       });
     }
   });
-  const login = await f.request("/admin/login", {
-    method: "POST",
-    body: new URLSearchParams({ token: ADMIN_TOKEN }),
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-  });
-  cookie = (login.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+  cookie = await f.consoleLogin();
 });
 afterAll(async () => f?.dispose());
 

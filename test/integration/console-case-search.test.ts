@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ingestCases } from "../../src/domain/intake/ingest.ts";
 import { makeCase, PLACES } from "../support/fakes.ts";
-import { ADMIN_TOKEN, createHttpFixture, type HttpFixture } from "./http-admin-fixture.ts";
+import { createHttpFixture, type HttpFixture } from "./http-admin-fixture.ts";
 
 /** The console's case search: by id or address, service, state and target, a page at a time. */
 let f: HttpFixture;
@@ -14,12 +14,7 @@ beforeAll(async () => {
   f = await createHttpFixture();
   await f.deliver(...east, west);
   await ingestCases(f.deps, [notFieldWork]);
-  const login = await f.request("/admin/login", {
-    method: "POST",
-    body: new URLSearchParams({ token: ADMIN_TOKEN }),
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-  });
-  cookie = (login.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+  cookie = await f.consoleLogin();
 });
 afterAll(async () => f?.dispose());
 

@@ -43,6 +43,8 @@ export interface HttpFixture {
   /** A case for contractor-east that ended as a dead letter (permanent rejection); returns its job id and case id. */
   deadLetterEast(): Promise<{ jobId: number; caseId: string; externalRef: string }>;
   request(path: string, init?: RequestInit & { token?: string | null }): Promise<Response>;
+  /** Logs into the console with an admin token; returns the session cookie (`name=value`). */
+  consoleLogin(token?: string): Promise<string>;
   dispose(): Promise<void>;
 }
 
@@ -110,6 +112,15 @@ export async function createHttpFixture(): Promise<HttpFixture> {
       if (token) headers.set("authorization", `Bearer ${token}`);
       if (rest.body && !headers.has("content-type")) headers.set("content-type", "application/json");
       return Promise.resolve(app.request(path, { ...rest, headers }));
+    },
+    async consoleLogin(token = ADMIN_TOKEN) {
+      const login = await fixture.request("/admin/login", {
+        method: "POST",
+        body: new URLSearchParams({ token }),
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+      });
+      if (login.status !== 303) throw new Error(`fixture: console login answered ${login.status}`);
+      return (login.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
     },
     dispose: () => database.dispose(),
   };

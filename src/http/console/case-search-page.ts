@@ -1,10 +1,6 @@
 import { html } from "hono/html";
 import { type CaseSearch, type CaseSearchRow, LINK_STATES } from "../../domain/admin/case-search.ts";
-import { consolePage, helsinkiTime } from "./layout.ts";
-
-function option(value: string, current: string | undefined, label = value) {
-  return html`<option value="${value}" ${value === (current ?? "") ? "selected" : ""}>${label}</option>`;
-}
+import { consolePage, helsinkiTime, selectOption } from "./layout.ts";
 
 /**
  * Case search: by id or address, service code, state (the case's, or a work order's) and target,
@@ -27,8 +23,8 @@ export function renderCaseSearchPage(search: CaseSearch, rows: CaseSearchRow[], 
     html`<form method="get" action="/admin/cases" id="case-search">
 <label>Id or address <input name="q" value="${search.q ?? ""}" placeholder="2026-… or Mannerheimintie"></label>
 <label>Service <input name="service" value="${search.service ?? ""}" size="6" placeholder="171"></label>
-<label>State <select name="state">${option("", search.state, "any")}${option("routed", search.state)}${option("excluded", search.state)}${LINK_STATES.map((s) => option(s, search.state, `work order ${s}`))}</select></label>
-<label>Target <select name="target">${option("", search.target, "any")}${targets.map((t) => option(t, search.target))}</select></label>
+<label>State <select name="state">${selectOption("", search.state, "any")}${selectOption("routed", search.state)}${selectOption("excluded", search.state)}${LINK_STATES.map((s) => selectOption(s, search.state, `work order ${s}`))}</select></label>
+<label>Target <select name="target">${selectOption("", search.target, "any")}${targets.map((t) => selectOption(t, search.target))}</select></label>
 <button type="submit">Search</button></form>
 <table id="cases"><thead><tr><th>Case</th><th>Service</th><th>Address</th><th>Disposition</th><th>Work orders</th><th>Last change</th></tr></thead><tbody>
 ${rows.map(

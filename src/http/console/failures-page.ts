@@ -3,7 +3,7 @@ import type { FailureFilter, FailureItem, StoppedElsewhere } from "../../domain/
 import type { BulkReplayResult } from "../../domain/admin/job-actions.ts";
 import type { PayloadPreview } from "../../domain/admin/payload-preview.ts";
 import { ERROR_CLASSES } from "../../kernel/errors.ts";
-import { consolePage, csrfField, helsinkiTime } from "./layout.ts";
+import { consolePage, csrfField, helsinkiTime, selectOption } from "./layout.ts";
 
 type Flash = { text: string; error?: boolean } | null;
 
@@ -12,10 +12,6 @@ function filterFields(filter: FailureFilter) {
   return Object.entries(filter)
     .filter(([key, value]) => key !== "limit" && key !== "state" && value !== undefined && value !== "")
     .map(([key, value]) => html`<input type="hidden" name="${key}" value="${String(value)}">`);
-}
-
-function option(value: string, current: string | undefined, label = value) {
-  return html`<option value="${value}" ${value === (current ?? "") ? "selected" : ""}>${label}</option>`;
 }
 
 /** Work orders stopped without a dead job, and what waits in quarantine: the rest of what admins act on. */
@@ -46,9 +42,9 @@ export function renderFailuresPage(
     "Failures",
     csrf,
     html`<form method="get" action="/admin/failures" id="failure-filter">
-<label>Target <select name="target">${option("", filter.target, "any")}${targets.map((t) => option(t, filter.target))}</select></label>
-<label>State <select name="state">${option("", filter.state, "dead and retrying")}${option("dead", filter.state)}${option("retrying", filter.state)}${option("skipped", filter.state)}</select></label>
-<label>Class <select name="errorClass">${option("", filter.errorClass, "any")}${ERROR_CLASSES.map((c) => option(c, filter.errorClass))}</select></label>
+<label>Target <select name="target">${selectOption("", filter.target, "any")}${targets.map((t) => selectOption(t, filter.target))}</select></label>
+<label>State <select name="state">${selectOption("", filter.state, "dead and retrying")}${selectOption("dead", filter.state)}${selectOption("retrying", filter.state)}${selectOption("skipped", filter.state)}</select></label>
+<label>Class <select name="errorClass">${selectOption("", filter.errorClass, "any")}${ERROR_CLASSES.map((c) => selectOption(c, filter.errorClass))}</select></label>
 <label>Code <input name="errorCode" value="${filter.errorCode ?? ""}" size="18"></label>
 <label>Older than <input name="minAgeMinutes" type="number" min="0" value="${filter.minAgeMinutes ?? ""}" size="6"> min</label>
 <label>Search <input name="q" value="${filter.q ?? ""}" placeholder="case id, reference, error text"></label>

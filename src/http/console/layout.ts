@@ -57,6 +57,11 @@ ${content}
 </main></body></html>`;
 }
 
+/** One `<option>` of a filter's select, selected when it is the current value. */
+export function selectOption(value: string, current: string | undefined, label = value) {
+  return html`<option value="${value}" ${value === (current ?? "") ? "selected" : ""}>${label}</option>`;
+}
+
 /** The hidden CSRF field every console form carries. */
 export function csrfField(csrf: string) {
   return html`<input type="hidden" name="_csrf" value="${csrf}">`;
