@@ -77,11 +77,18 @@ const EXPECTED_MIGRATIONS = journal.entries.length;
 /** A contractor's field event (the app does not wake the inbox for these on Node; here nothing else would). */
 const CONTRACTOR_EVENT = /^\/api\/contractor\/v1\/work-orders\/[^/]+\/events$/;
 
-/** Prometheus text from the database (the Worker keeps no counts between invocations). */
+/**
+ * Prometheus text from the database (the Worker keeps no counts between invocations). The
+ * registry is built when /metrics is asked, not for every request the isolate answers.
+ */
 function databaseMetrics(deps: SiltaDeps) {
-  const registry = new Registry();
-  registerDatabaseGauges(registry, deps.database, deps.source);
-  return { render: async () => ({ contentType: registry.contentType, body: await registry.metrics() }) };
+  return {
+    render: async () => {
+      const registry = new Registry();
+      registerDatabaseGauges(registry, deps.database, deps.source);
+      return { contentType: registry.contentType, body: await registry.metrics() };
+    },
+  };
 }
 
 /**
