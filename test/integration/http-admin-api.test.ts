@@ -408,6 +408,60 @@ describe("contractor keys", () => {
   });
 });
 
+describe("targets", () => {
+  it("pauses and resumes a target through the API and the console; the banner says paused on every console page", async () => {
+    const listed = await json<{ items: { target: string; state: string }[] }>(
+      await f.request(`${API}/targets`, { token: ADMIN_TOKEN }),
+      200,
+    );
+    expect(listed.items.map((t) => t.target)).toEqual(
+      expect.arrayContaining(["contractor-east", "contractor-west", "stara", "case-system"]),
+    );
+    const paused = await f.request(`${API}/targets/contractor-west/pause`, {
+      method: "POST",
+      token: ADMIN_TOKEN,
+      body: JSON.stringify({ reason: "ERP upgrade until Monday", until: new Date(Date.now() + 3_600_000).toISOString() }),
+    });
+    expect(await json(paused, 200)).toMatchObject({ ok: true, result: "paused" });
+    const again = await json<{ items: { target: string; state: string; pause: { reason: string } | null }[] }>(
+      await f.request(`${API}/targets`, { token: ADMIN_TOKEN }),
+      200,
+    );
+    expect(again.items.find((t) => t.target === "contractor-west")).toMatchObject({
+      state: "paused",
+      pause: { reason: "ERP upgrade until Monday" },
+    });
+    const pastEnd = await f.request(`${API}/targets/stara/pause`, {
+      method: "POST",
+      token: ADMIN_TOKEN,
+      body: JSON.stringify({ reason: "x", until: "2020-01-01T00:00:00Z" }),
+    });
+    expect(pastEnd.status).toBe(409);
+    expect(
+      (await f.request(`${API}/targets/nobody/pause`, { method: "POST", token: ADMIN_TOKEN, body: '{"reason":"x"}' })).status,
+    ).toBe(404);
+
+    const cookie = await f.consoleLogin();
+    for (const page of ["/admin", "/admin/failures", "/admin/targets"]) {
+      const text = await (await f.request(page, { headers: { cookie } })).text();
+      expect(text, page).toMatch(/data-target="contractor-west" data-state="paused"/);
+      expect(text, page).toContain("ERP upgrade until Monday");
+    }
+    const csrf =
+      /name="_csrf" value="([^"]+)"/.exec(await (await f.request("/admin/targets", { headers: { cookie } })).text())?.[1] ?? "";
+    const resumed = await f.request("/admin/targets/contractor-west/resume", {
+      method: "POST",
+      headers: { cookie, "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ _csrf: csrf }).toString(),
+    });
+    expect(resumed.status).toBe(303);
+    expect(decodeURIComponent(resumed.headers.get("location") ?? "")).toMatch(/done=contractor-west resumed/);
+    const after = await (await f.request("/admin/targets", { headers: { cookie } })).text();
+    expect(after).not.toMatch(/data-state="paused"/);
+    expect((await f.request(`${API}/targets/contractor-west/resume`, { method: "POST", token: ADMIN_TOKEN })).status).toBe(409);
+  });
+});
+
 describe("audit", () => {
   it("every action above left an audit row, chained by hash", async () => {
     const rows = await f.database.db.select().from(auditEvents).orderBy(asc(auditEvents.id));
@@ -421,6 +475,8 @@ describe("audit", () => {
       "quarantine.map",
       "contractor_key.issue",
       "contractor_key.revoke",
+      "target.pause",
+      "target.resume",
     ]) {
       expect(actions, action).toContain(action);
     }

@@ -81,6 +81,10 @@ const PLAIN_ROUTES: Record<string, PlainRoute> = {
   },
   "GET /admin/failures/:jobId{[0-9]+}": { query: { done: "text", error: "text" } },
   "GET /admin/quarantine": { query: { done: "text", error: "text" } },
+  "GET /admin/targets": { query: { done: "text", error: "text" } },
+  "POST /admin/targets/:target/:action{pause|resume}": {
+    form: { fields: { reason: "planned maintenance", hours: "1" }, numbers: ["hours"] },
+  },
   "GET /admin/cases": { query: { id: "text" } },
   "GET /cases/:id": { query: { lang: "text", token: "text" } },
   "POST /admin/login": { form: { fields: { token: ADMIN_TOKEN } } },

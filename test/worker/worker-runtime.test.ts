@@ -87,6 +87,24 @@ describe.runIf(url)("the Worker in workerd", () => {
     expect(handlerPage.headers.get("content-type")).toContain("text/html");
   });
 
+  it("hands over every key, and each works against the Worker: handler page, contractor API, webhook secrets", async () => {
+    const info = await sandbox.info();
+    expect(Object.keys(info)).toEqual(
+      expect.arrayContaining(["urls", "adminToken", "handlerToken", "contractorKeys", "webhookSecrets", "database"]),
+    );
+    expect(info.urls.silta).toBe(sandbox.silta.url);
+    const page = await fetch(info.urls.handlerPage);
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-type")).toContain("text/html");
+    expect(Object.keys(info.contractorKeys).sort()).toEqual(["contractor-east", "contractor-west"]);
+    for (const key of Object.values(info.contractorKeys)) {
+      const list = await fetch(`${info.urls.silta}/api/contractor/v1/work-orders`, { headers: { authorization: `Bearer ${key}` } });
+      expect(list.status).toBe(200);
+    }
+    expect(Object.keys(info.webhookSecrets)).toEqual(expect.arrayContaining(["stara", "contractor-east", "contractor-west"]));
+    expect(info.database).toMatchObject({ kind: "postgres" });
+  });
+
   it("is ready only with every migration applied, and serves its metrics from the database", async () => {
     const ready = await fetch(`${sandbox.silta.url}/readyz`);
     expect(ready.status).toBe(200);

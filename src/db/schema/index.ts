@@ -10,3 +10,4 @@ export * from "./poll-cursors.ts";
 export * from "./reconciliation-findings.ts";
 export * from "./source-quarantine.ts";
 export * from "./status-code-overrides.ts";
+export * from "./target-pauses.ts";

@@ -1,4 +1,5 @@
 import type { SiltaDeps } from "../deps.ts";
+import { endExpiredPausesNowAndThen } from "../target-pauses.ts";
 import { type JobContext, loadJobContexts, runJob, targetGuardsOf } from "./lifecycle.ts";
 import { claimDueJobs } from "./store.ts";
 import { createWakeTimer } from "./wake-timer.ts";
@@ -59,6 +60,7 @@ export function startJobPump(deps: SiltaDeps, idleMs: number): JobPump {
         continue;
       }
       try {
+        await endExpiredPausesNowAndThen(deps);
         const now = deps.now().getTime();
         const saturated = [...inFlight].filter(([, n]) => n >= perTarget).map(([target]) => target);
         const jobs = await claimDueJobs(deps.database, deps.settings.workerId, free, deps.settings.leaseMs, {

@@ -7,6 +7,7 @@ import { deliveryDisclosure, recordDisclosure } from "../admin/audit.ts";
 import type { SiltaDeps } from "../deps.ts";
 import { appendLedger, parkEntry } from "../ledger.ts";
 import { type Link, parkLink } from "../links.ts";
+import { endExpiredPausesNowAndThen } from "../target-pauses.ts";
 import { fullJitterDelay } from "./backoff.ts";
 import { createCallGate, targetGuardsOf } from "./call-gate.ts";
 import { finishOrThrow } from "./handler.ts";
@@ -260,6 +261,7 @@ export async function runDueJobs(
   options: { shouldStop?: () => boolean } = {},
 ): Promise<DeliverySummary> {
   const guards = targetGuardsOf(deps);
+  await endExpiredPausesNowAndThen(deps);
   const jobs = await claimDueJobs(deps.database, deps.settings.workerId, limit, deps.settings.leaseMs, {
     excludeTargets: guards.blockedTargets(deps.now().getTime()),
     perTargetLimit: deps.settings.perTargetBatchLimit,

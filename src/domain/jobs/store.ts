@@ -55,6 +55,9 @@ export async function enqueueOrRearmJobs(tx: Tx, jobs: readonly NewJob[]): Promi
     });
 }
 
+/** The targets paused now: a pause whose `until` has passed no longer holds, even before it is cleared. */
+export const PAUSED_TARGETS = sql`select target from target_pauses where until is null or until > now()`;
+
 export interface ClaimOptions {
   /** Targets whose jobs are left alone this round (open breaker, Retry-After running). */
   excludeTargets?: readonly string[];
@@ -83,6 +86,8 @@ export async function claimDueJobs(
           sql`, `,
         )})`
       : sql``;
+  // A paused target's jobs are not claimed at all: they wait without spending attempts (target-pauses.ts).
+  const notPaused = (column: SQL) => sql`and ${column} not in (${PAUSED_TARGETS})`;
   const perTarget = options.perTargetLimit ?? limit;
   const sentAt = Date.now();
   // One statement: the claimed rows come back mapped (a second read by id cost a round trip per claim).
@@ -120,10 +125,10 @@ export async function claimDueJobs(
               order by run_at, id
               limit ${perTarget}
             ) first_due
-            where p.target is not null ${excluded(sql`p.target`)}
+            where p.target is not null ${excluded(sql`p.target`)} ${notPaused(sql`p.target`)}
             union all
             -- Expired leases (their worker died): few, through the partial running index.
-            select id, target, run_at from outbox_jobs where state = 'running' and lease_until < now() ${excluded(sql`target`)}
+            select id, target, run_at from outbox_jobs where state = 'running' and lease_until < now() ${excluded(sql`target`)} ${notPaused(sql`target`)}
           ) due_now
         ) ranked
         where rank <= ${perTarget}
@@ -302,6 +307,20 @@ export async function lockJob(tx: Tx, jobId: number): Promise<OutboxJob | undefi
 /** "Retry now": a pending job becomes due at once. */
 export async function makeJobDueNow(tx: Tx, jobId: number): Promise<void> {
   await tx.update(outboxJobs).set({ runAt: sql`now()`, updatedAt: sql`now()` }).where(eq(outboxJobs.id, jobId));
+}
+
+/**
+ * A target's pause ended: its waiting jobs become due at once, in the order they were created
+ * (equal run times fall back to id), and their retry horizon starts again, since the pause
+ * must not count against it.
+ */
+export async function wakePausedTargetJobs(tx: Tx, target: string): Promise<number> {
+  const rows = await tx
+    .update(outboxJobs)
+    .set({ runAt: sql`now()`, firstAttemptAt: null, updatedAt: sql`now()` })
+    .where(and(eq(outboxJobs.target, target), eq(outboxJobs.state, "pending")))
+    .returning({ id: outboxJobs.id });
+  return rows.length;
 }
 
 /** An admin decided a dead or pending job will not be sent. */

@@ -9,7 +9,9 @@ import { listOpenFindings } from "../../domain/admin/findings.ts";
 import { acknowledgeJob, replayJob, replayJobs, retryJobNow, skipJob } from "../../domain/admin/job-actions.ts";
 import { readOverview } from "../../domain/admin/overview.ts";
 import { listQuarantinedCodes, mapQuarantinedCode } from "../../domain/admin/quarantine.ts";
+import { readTargetHealth } from "../../domain/admin/target-health.ts";
 import type { SiltaDeps } from "../../domain/deps.ts";
+import { pauseTarget, resumeTarget } from "../../domain/target-pauses.ts";
 import { type AdminApiEnv, adminBearerAuth } from "../auth/admin-bearer.ts";
 import { bearerToken, type TokenSet } from "../auth/tokens.ts";
 import { errorBody } from "../contractor-api/api-errors.ts";
@@ -67,7 +69,16 @@ export function createAdminApi(
       )
     : null;
   // "/x/*" matches "/x" too: listing both would run auth and the limits twice.
-  for (const path of ["/overview", "/failures/*", "/cases/*", "/quarantine/*", "/findings", "/contractors/*", "/audit"]) {
+  for (const path of [
+    "/overview",
+    "/failures/*",
+    "/cases/*",
+    "/quarantine/*",
+    "/findings",
+    "/contractors/*",
+    "/audit",
+    "/targets/*",
+  ]) {
     if (limitPerToken) app.use(path, limitPerToken);
     app.use(path, auth, limit);
   }
@@ -152,6 +163,24 @@ export function createAdminApi(
     if (!issued.ok) return c.json(errorBody(c, "not_found", issued.message), 404);
     c.header("Cache-Control", "no-store");
     return c.json({ id: issued.id, target: issued.target, key: issued.key }, 201);
+  });
+
+  app.openapi(routes.listTargetsRoute, async (c) => {
+    return c.json({ items: await readTargetHealth(deps.database, deps.mappings, { includeIdle: true }) }, 200);
+  });
+
+  app.openapi(routes.pauseTargetRoute, async (c) => {
+    const input = c.req.valid("json");
+    const result = await pauseTarget(deps, c.get("actor"), c.req.valid("param").target, {
+      reason: input.reason,
+      until: input.until ? new Date(input.until) : null,
+    });
+    return result.ok ? c.json(result, 200) : actionError(c, result);
+  });
+
+  app.openapi(routes.resumeTargetRoute, async (c) => {
+    const result = await resumeTarget(deps, c.get("actor"), c.req.valid("param").target);
+    return result.ok ? c.json(result, 200) : actionError(c, result);
   });
 
   app.openapi(routes.revokeContractorKeyRoute, async (c) => {

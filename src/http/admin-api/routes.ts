@@ -22,8 +22,10 @@ import {
   MapCodeBodySchema,
   MapCodeResultSchema,
   OverviewSchema,
+  PauseBodySchema,
   QuarantinedCodesSchema,
   SkipBodySchema,
+  TargetHealthListSchema,
 } from "./schemas.ts";
 
 const security = [{ AdminBearer: [] }];
@@ -229,6 +231,38 @@ export const listAuditEventsRoute = createRoute({
   responses: { 200: json(AuditListSchema, "Newest first."), ...adminErrors },
 });
 
+export const listTargetsRoute = createRoute({
+  method: "get",
+  path: "/targets",
+  operationId: "listTargets",
+  tags: ["targets"],
+  summary: "Every target's health (ok, degraded, down, paused) and waiting work",
+  security,
+  responses: { 200: json(TargetHealthListSchema, "Targets, by id."), ...adminErrors },
+});
+
+export const pauseTargetRoute = createRoute({
+  method: "post",
+  path: "/targets/{target}/pause",
+  operationId: "pauseTarget",
+  tags: ["targets"],
+  summary: "Pause a target: its jobs wait without spending retries until it resumes or `until` passes",
+  security,
+  request: { params: ContractorParamsSchema, body: body(PauseBodySchema) },
+  responses: { 200: json(ActionResultSchema, "Paused."), ...adminErrors, ...notFound, ...notApplicable },
+});
+
+export const resumeTargetRoute = createRoute({
+  method: "post",
+  path: "/targets/{target}/resume",
+  operationId: "resumeTarget",
+  tags: ["targets"],
+  summary: "Resume a paused target: its waiting jobs go out at once, oldest first",
+  security,
+  request: { params: ContractorParamsSchema },
+  responses: { 200: json(ActionResultSchema, "Resumed."), ...adminErrors, ...notFound, ...notApplicable },
+});
+
 /** Every documented admin route, for the tests that walk them all. */
 export const adminApiRoutes = [
   getOverviewRoute,
@@ -247,4 +281,7 @@ export const adminApiRoutes = [
   issueContractorKeyRoute,
   revokeContractorKeyRoute,
   listAuditEventsRoute,
+  listTargetsRoute,
+  pauseTargetRoute,
+  resumeTargetRoute,
 ] as const;

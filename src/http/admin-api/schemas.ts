@@ -364,3 +364,31 @@ export const AuditQuerySchema = z.object({
     .default(100)
     .openapi({ param: { name: "limit", in: "query" } }),
 });
+
+export const TargetHealthListSchema = z
+  .object({
+    items: z.array(
+      z.object({
+        target: z.string().openapi({ example: "contractor-west" }),
+        name: z.string(),
+        state: z.enum(["ok", "degraded", "down", "paused"]),
+        failing: z.number().int(),
+        waiting: z.number().int(),
+        oldestAgeSeconds: z.number().int(),
+        lastError: z.string().nullable(),
+        pause: z.object({ reason: z.string(), until: isoOrNull, pausedBy: z.string() }).nullable(),
+      }),
+    ),
+  })
+  .openapi("TargetHealthList");
+
+export const PauseBodySchema = z
+  .object({
+    reason: z.string().min(1).max(500).openapi({ example: "planned ERP maintenance; ask Stara's duty desk" }),
+    until: z.iso
+      .datetime({ offset: true })
+      .nullable()
+      .optional()
+      .openapi({ example: "2026-12-07T06:00:00Z", description: "The pause ends by itself then; absent: until resumed." }),
+  })
+  .openapi("PauseRequest");

@@ -14,6 +14,7 @@ import { readTargetHealth } from "../../domain/admin/target-health.ts";
 import type { SiltaDeps } from "../../domain/deps.ts";
 import { readIntakeHealth } from "../../domain/intake/intake-health.ts";
 import { countQuarantinedRecords, listQuarantinedRecords } from "../../domain/intake/intake-quarantine.ts";
+import { pauseTarget, resumeTarget } from "../../domain/target-pauses.ts";
 import { ERROR_CLASSES, type ErrorClass } from "../../kernel/errors.ts";
 import type { AdminSession, SessionSigner } from "../auth/admin-session.ts";
 import type { TokenSet } from "../auth/tokens.ts";
@@ -30,6 +31,7 @@ import { consolePage, renderTargetHealthBanner, TARGET_HEALTH_SLOT } from "./lay
 import { renderLoginPage } from "./login-page.ts";
 import { renderOverviewPage } from "./overview-page.ts";
 import { renderQuarantinePage } from "./quarantine-page.ts";
+import { PAUSE_HOURS, renderTargetsPage } from "./targets-page.ts";
 
 interface ConsoleEnv {
   Variables: { session: AdminSession; csrf: string; actor: string; requestId: string };
@@ -272,6 +274,27 @@ export function createConsoleApp(
             : await acknowledgeJob(deps, actor, jobId, { note: text(form.note) ?? "", until: parseLocalTime(text(form.until)) });
     const query = result.ok ? `done=${encodeURIComponent(result.result)}` : `error=${encodeURIComponent(result.message)}`;
     return c.redirect(`/admin/failures/${jobId}?${query}`, 303);
+  });
+
+  app.get("/targets", async (c) => {
+    const targets = await readTargetHealth(deps.database, deps.mappings, { includeIdle: true });
+    return c.html(renderTargetsPage(targets, c.get("csrf"), flash(c.req.query("done"), c.req.query("error"))));
+  });
+
+  app.post("/targets/:target/:action{pause|resume}", async (c) => {
+    const target = c.req.param("target").slice(0, CODE_CHARS);
+    const form = await c.req.parseBody();
+    const hours = Number(text(form.hours) ?? "0");
+    if (!(PAUSE_HOURS as readonly number[]).includes(hours)) return badRequest(c, `hours is one of ${PAUSE_HOURS.join(", ")}`);
+    const result =
+      c.req.param("action") === "resume"
+        ? await resumeTarget(deps, c.get("actor"), target)
+        : await pauseTarget(deps, c.get("actor"), target, {
+            reason: text(form.reason) ?? "",
+            until: hours === 0 ? null : new Date(deps.now().getTime() + hours * 3_600_000),
+          });
+    const query = result.ok ? `done=${encodeURIComponent(result.message)}` : `error=${encodeURIComponent(result.message)}`;
+    return c.redirect(`/admin/targets?${query}`, 303);
   });
 
   app.get("/charts", async (c) => {

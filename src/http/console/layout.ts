@@ -11,7 +11,7 @@ table{border-collapse:collapse;width:100%;margin:.5rem 0 1rem}th,td{text-align:l
 th{background:#f4f6f8}pre{background:#f4f6f8;padding:.5rem;overflow:auto;max-height:30rem;white-space:pre-wrap;overflow-wrap:anywhere}
 td small{overflow-wrap:anywhere}time{white-space:nowrap}
 .flash{background:#e7f6ec;border:1px solid #0a6;padding:.5rem;margin:.5rem 0}.error{background:#fdecee;border-color:#b00020}
-.pill{display:inline-block;padding:0 .4rem;border-radius:.6rem;background:#eee}.dead{background:#fdecee}.pending,.running{background:#fff4d6}.done{background:#e7f6ec}
+.pill{display:inline-block;padding:0 .4rem;border-radius:.6rem;background:#eee}.dead{background:#fdecee}.pending,.running{background:#fff4d6}.done{background:#e7f6ec}.paused,.degraded{background:#fff4d6}.down{background:#fdecee}.ok{background:#e7f6ec}
 form.inline{display:inline}fieldset{border:1px solid #ddd;margin:.5rem 0}label{margin-right:.75rem}button{cursor:pointer}`;
 
 /**
@@ -20,13 +20,16 @@ form.inline{display:inline}fieldset{border:1px solid #ddd;margin:.5rem 0}label{m
  */
 export const TARGET_HEALTH_SLOT = "<!--target-health-->";
 
-/** The banner for targets that are down or degraded (nothing when all are well). */
+/** The banner for targets that are down, degraded or paused (nothing when all are well). */
 export function renderTargetHealthBanner(health: readonly TargetHealth[]): string {
   const troubled = health.filter((t) => t.state !== "ok");
   if (troubled.length === 0) return "";
-  return html`<div class="flash error" id="target-health" role="alert">${troubled.map(
-    (t) =>
-      html`<div data-target="${t.target}" data-state="${t.state}"><strong>${t.name}: ${t.state === "down" ? "down" : "degraded"}</strong>
+  return html`<div class="flash error" id="target-health" role="alert">${troubled.map((t) =>
+    t.pause
+      ? html`<div data-target="${t.target}" data-state="paused"><strong>⏸ ${t.name}: paused</strong>
+ by ${t.pause.pausedBy} until ${t.pause.until ? helsinkiTime(t.pause.until) : "someone resumes it"}: ${t.pause.reason}.
+ ${t.waiting} deliveries wait without spending retries; <a href="/admin/targets">resume it on Targets</a>.</div>`
+      : html`<div data-target="${t.target}" data-state="${t.state}"><strong>${t.state === "down" ? "✕" : "⚠"} ${t.name}: ${t.state === "down" ? "down" : "degraded"}</strong>
  — ${t.failing} of ${t.waiting} waiting deliveries failing${t.lastError ? ` (${t.lastError})` : ""}, oldest waiting ${formatAge(t.oldestAgeSeconds)}.
  Silta keeps retrying; <a href="/admin/failures?target=${t.target}">see its failures</a>.</div>`,
   )}</div>`.toString();
@@ -46,7 +49,7 @@ export function consolePage(
 <header><strong>Silta</strong>
 ${
   csrf
-    ? html`<a href="/admin">Overview</a><a href="/admin/cases">Cases</a><a href="/admin/charts">Charts</a><a href="/admin/failures">Failures</a><a href="/admin/quarantine">Quarantine</a><a href="/admin/audit">Audit</a><a href="/api/admin/v1/docs">API</a>
+    ? html`<a href="/admin">Overview</a><a href="/admin/cases">Cases</a><a href="/admin/charts">Charts</a><a href="/admin/targets">Targets</a><a href="/admin/failures">Failures</a><a href="/admin/quarantine">Quarantine</a><a href="/admin/audit">Audit</a><a href="/api/admin/v1/docs">API</a>
 <form method="post" action="/admin/logout">${csrfField(csrf)}<button type="submit">Log out</button></form>`
     : ""
 }
