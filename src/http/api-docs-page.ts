@@ -1,4 +1,6 @@
-import { html } from "hono/html";
+import { html, raw } from "hono/html";
+import { accessibilityLink } from "./accessibility-statement.ts";
+import { STYLESHEET_LINK } from "./assets/stylesheet.ts";
 
 type Operation = {
   operationId?: string;
@@ -31,11 +33,10 @@ export function renderApiDocsPage(served: object, jsonUrl: string) {
   const tags = [...new Set(operations.map((o) => o.tag))];
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${document.info?.title ?? "API"}</title>
-<style>body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}
-code{background:#f2f2f2;padding:0 .25rem}.op{border-left:3px solid #0a6;padding:.25rem .75rem;margin:.75rem 0}
+<title>${document.info?.title ?? "API"}</title>${raw(STYLESHEET_LINK)}
+<style>main{max-width:60rem}code{background:var(--color-black-5);padding:0 .25rem}.op{border-left:3px solid var(--color-bus);padding:.25rem .75rem;margin:.75rem 0}
 .m{font-weight:700;display:inline-block;min-width:4rem}</style></head>
-<body><h1>${document.info?.title ?? "API"} <small>${document.info?.version ?? ""}</small></h1>
+<body><main><h1>${document.info?.title ?? "API"} <small>${document.info?.version ?? ""}</small></h1>
 <p>${document.info?.description ?? ""}</p><p>Machine-readable: <a href="${jsonUrl}">${jsonUrl}</a> (OpenAPI 3.1)</p>
 ${tags.map(
   (tag) => html`<h2>${tag}</h2>
@@ -50,5 +51,5 @@ ${o.op.parameters?.length ? html`<div><small>parameters: ${o.op.parameters.map((
 </div>`,
   )}`,
 )}
-</body></html>`;
+</main>${accessibilityLink("en")}</body></html>`;
 }

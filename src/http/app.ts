@@ -8,7 +8,9 @@ import { recordFieldEvents } from "../domain/field-status/apply-events.ts";
 import { sha256Hex } from "../lib/hash.ts";
 import { createForwardedReader, type TrustedProxies } from "../lib/trusted-proxy.ts";
 import { headerMap } from "../lib/webhook-signature.ts";
+import { registerAccessibilityStatement } from "./accessibility-statement.ts";
 import { ADMIN_API_BASE_PATH, createAdminApi } from "./admin-api/app.ts";
+import { registerStylesheet } from "./assets/stylesheet.ts";
 import { createSessionSigner } from "./auth/admin-session.ts";
 import { caseReaderAuth } from "./auth/case-reader.ts";
 import { createTokenSet } from "./auth/tokens.ts";
@@ -106,6 +108,8 @@ export function createApp(deps: SiltaDeps, options: AppOptions = {}): OpenAPIHon
   });
 
   registerOpsRoutes(app, deps, options);
+  registerStylesheet(app);
+  registerAccessibilityStatement(app);
 
   app.post(
     "/webhooks/:target",

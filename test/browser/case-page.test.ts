@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { eq } from "drizzle-orm";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -9,8 +10,9 @@ import { LANGS } from "../../src/http/cases/case-labels.ts";
 import { type RunningServer, startHttpServer } from "../../src/runtime/node-serve.ts";
 import { createHttpFixture, HANDLER_TOKEN, type HttpFixture } from "../integration/http-admin-fixture.ts";
 import { makeCase, PLACES } from "../support/fakes.ts";
-import { launchChromium, runBrowserTests } from "./chromium.ts";
-import { saveScreenshot } from "./screenshots.ts";
+import { launchChromium, openPage, runBrowserTests } from "./chromium.ts";
+import { expectAccessible } from "./axe.ts";
+import { SCREENSHOT_DIR } from "./screenshots.ts";
 
 /**
  * The handler's case page in a real browser, in Finnish, Swedish and English, for a case in each
@@ -94,7 +96,7 @@ describe.runIf(runBrowserTests)("the handler's case page in the browser", () => 
   const phases: DeliveryPhase[] = ["sending", "retrying", "parked", "delivered", "cancelled", "rerouted"];
   for (const lang of LANGS) {
     it(`in ${lang}: every delivery state in plain words, with what happens next, and no raw codes`, async () => {
-      const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      const page = await openPage(browser, { viewport: { width: 1280, height: 800 } });
       try {
         for (const phase of phases) {
           const caseId = caseOf.get(phase) ?? "";
@@ -107,8 +109,8 @@ describe.runIf(runBrowserTests)("the handler's case page in the browser", () => 
           const text = await page.locator("body").innerText();
           expect(text).not.toMatch(RAW_CODES);
           expect(text).not.toContain("{");
-          const shot = await saveScreenshot(page, `case-page-${lang}-${phase}`);
-          expect(existsSync(shot)).toBe(true);
+          await expectAccessible(page, `case-page-${lang}-${phase}`);
+          expect(existsSync(join(SCREENSHOT_DIR, `case-page-${lang}-${phase}.png`))).toBe(true);
         }
       } finally {
         await page.close();
@@ -116,8 +118,31 @@ describe.runIf(runBrowserTests)("the handler's case page in the browser", () => 
     });
   }
 
+  it("holds in the case system's narrow frame at 200 % zoom: no sideways scrolling of the page, tables scroll in their own region", async () => {
+    // 640 px at 200 % zoom is 320 CSS pixels: WCAG 1.4.10's reflow width.
+    const page = await openPage(browser, { viewport: { width: 320, height: 640 }, deviceScaleFactor: 2 });
+    try {
+      for (const lang of LANGS) {
+        await page.goto(`${server.url}/cases/${caseOf.get("retrying")}?lang=${lang}&token=${HANDLER_TOKEN}`);
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+        expect(overflow, `the ${lang} page scrolls sideways`).toBeLessThanOrEqual(0);
+        // A wide table scrolls inside its own region, which the keyboard can reach.
+        await page.keyboard.press("Tab");
+        await page.keyboard.press("Tab");
+        await page.keyboard.press("Tab");
+        await page.keyboard.press("Tab");
+        expect(await page.evaluate(() => document.activeElement?.getAttribute("role"))).toBe("region");
+        const outline = await page.evaluate(() => getComputedStyle(document.activeElement as Element).outlineStyle);
+        expect(outline, "focus is visible").not.toBe("none");
+        await expectAccessible(page, `case-page-${lang}-narrow-200pct`);
+      }
+    } finally {
+      await page.close();
+    }
+  });
+
   it("switches language from the page's own links and keeps the token", async () => {
-    const page = await browser.newPage();
+    const page = await openPage(browser);
     try {
       await page.goto(`${server.url}/cases/${caseOf.get("delivered")}?token=${HANDLER_TOKEN}`);
       await page.click('nav a[lang="sv"]');
@@ -131,12 +156,12 @@ describe.runIf(runBrowserTests)("the handler's case page in the browser", () => 
   });
 
   it("shows a page, not JSON, when the token is missing", async () => {
-    const page = await browser.newPage();
+    const page = await openPage(browser);
     try {
       const response = await page.goto(`${server.url}/cases/${caseOf.get("delivered")}?lang=en`);
       expect(response?.status()).toBe(401);
       expect(await page.locator("#refusal").innerText()).toContain("handler token");
-      await saveScreenshot(page, "case-page-en-token-missing");
+      await expectAccessible(page, "case-page-en-token-missing");
     } finally {
       await page.close();
     }

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { type Browser, chromium } from "playwright-core";
+import { type Browser, type BrowserContextOptions, chromium, type Page } from "playwright-core";
 
 /** Debian's headless Chromium (`apt-get install -y chromium-headless-shell`); never `playwright install`. */
 export const CHROMIUM_PATH = "/usr/bin/chromium-headless-shell";
@@ -36,4 +36,16 @@ export async function launchChromium(): Promise<Browser> {
     throw new Error(`${CHROMIUM_PATH} is not installed (CI must run: apt-get install -y chromium-headless-shell)`);
   }
   return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });
+}
+
+/**
+ * A page in a context of its own (options: viewport, scale): axe-core's runner opens a helper
+ * page in the same context, which a page from `browser.newPage()` does not allow. The context
+ * closes with the page.
+ */
+export async function openPage(browser: Browser, options: BrowserContextOptions = {}): Promise<Page> {
+  const context = await browser.newContext(options);
+  const page = await context.newPage();
+  page.on("close", () => void context.close());
+  return page;
 }

@@ -7,7 +7,7 @@ import { type RunningServer, startHttpServer } from "../../src/runtime/node-serv
 import { type Sandbox, startSandbox } from "../../src/sandbox/sandbox.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
 import { MAPPINGS_DIR } from "../support/deps.ts";
-import { launchChromium, runBrowserTests } from "./chromium.ts";
+import { launchChromium, openPage, runBrowserTests } from "./chromium.ts";
 
 /**
  * The console and the handler's page in a real browser, over the whole system on loopback: the
@@ -82,7 +82,7 @@ describe.runIf(runBrowserTests)("in the browser", () => {
     });
     sandbox.stara.sim.setKnobs({ outage: false });
 
-    const page = await browser.newPage();
+    const page = await openPage(browser);
     await logIn(page);
     await expect.poll(() => page.textContent("#dead-letters")).toContain("stara");
     await page.click("#dead-letters a");
@@ -137,7 +137,7 @@ describe.runIf(runBrowserTests)("in the browser", () => {
       return row;
     });
 
-    const page = await browser.newPage();
+    const page = await openPage(browser);
     await page.goto(`${server.url}/cases/${encodeURIComponent(link.caseId)}?lang=en&token=${HANDLER_TOKEN}`);
     expect(await page.getAttribute('tr[data-target="contractor-east"] td.status', "data-status")).toBe("sent");
     expect(await page.textContent('tr[data-target="contractor-east"] td.status')).toContain("Sent");

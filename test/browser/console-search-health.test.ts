@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningServer, startHttpServer } from "../../src/runtime/node-serve.ts";
 import { ADMIN_TOKEN, createHttpFixture, type HttpFixture } from "../integration/http-admin-fixture.ts";
 import { makeCase, PLACES } from "../support/fakes.ts";
-import { launchChromium, runBrowserTests } from "./chromium.ts";
+import { launchChromium, openPage, runBrowserTests } from "./chromium.ts";
 import { saveScreenshot } from "./screenshots.ts";
 
 /**
@@ -37,7 +37,7 @@ describe.runIf(runBrowserTests)("the console's case search, charts and target he
 
   it("shows no banner while every target is well", async () => {
     await f.deliver(makeCase({ ...PLACES.east }));
-    const page = await browser.newPage();
+    const page = await openPage(browser);
     try {
       await logIn(page);
       expect(await page.locator("#target-health").count()).toBe(0);
@@ -49,7 +49,7 @@ describe.runIf(runBrowserTests)("the console's case search, charts and target he
   it("finds a case by part of its address from the Cases page and opens its timeline", async () => {
     const record = makeCase({ ...PLACES.west, address: "Runebergintie 3, Helsinki" });
     await f.deliver(record);
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const page = await openPage(browser, { viewport: { width: 1280, height: 800 } });
     try {
       await logIn(page);
       await page.click('header a[href="/admin/cases"]');
@@ -70,7 +70,7 @@ describe.runIf(runBrowserTests)("the console's case search, charts and target he
   it("says on every page that Stara is down while its deliveries keep failing", async () => {
     // Parks are Stara's everywhere; each delivery fails (connection refused) and waits for a retry.
     await f.deliver(...[1, 2, 3].map(() => makeCase({ ...PLACES.centre, serviceCode: "174" })));
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const page = await openPage(browser, { viewport: { width: 1280, height: 800 } });
     try {
       await logIn(page);
       for (const path of ["/admin", "/admin/failures", "/admin/audit", "/admin/quarantine"]) {
@@ -90,7 +90,7 @@ describe.runIf(runBrowserTests)("the console's case search, charts and target he
   });
 
   it("charts deliveries and failures per target over the last hour, as SVG drawn by the server", async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const page = await openPage(browser, { viewport: { width: 1280, height: 900 } });
     try {
       await logIn(page);
       await page.click('header a[href="/admin/charts"]');
@@ -120,7 +120,7 @@ describe.runIf(runBrowserTests)("the console's case search, charts and target he
   });
 
   it("an admin pauses a target with the keyboard only; every page says it is paused until it is resumed", async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const page = await openPage(browser, { viewport: { width: 1280, height: 800 } });
     try {
       await logIn(page);
       await page.goto(`${server.url}/admin/targets`);

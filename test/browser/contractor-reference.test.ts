@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Sandbox, startSandbox } from "../../src/sandbox/sandbox.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
 import { MAPPINGS_DIR } from "../support/deps.ts";
-import { launchChromium, runBrowserTests } from "./chromium.ts";
+import { launchChromium, openPage, runBrowserTests } from "./chromium.ts";
 import { saveScreenshot } from "./screenshots.ts";
 
 /**
@@ -38,7 +38,7 @@ describe.runIf(runBrowserTests)("the contractor API reference", () => {
   });
 
   it("renders every operation with its schemas from Silta's own script, and links the changelog", async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const page = await openPage(browser, { viewport: { width: 1280, height: 900 } });
     const requests: string[] = [];
     const blocked: string[] = [];
     page.on("request", (request) => requests.push(request.url()));

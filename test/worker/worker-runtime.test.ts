@@ -98,7 +98,9 @@ describe.runIf(url)("the Worker in workerd", () => {
     expect(page.headers.get("content-type")).toContain("text/html");
     expect(Object.keys(info.contractorKeys).sort()).toEqual(["contractor-east", "contractor-west"]);
     for (const key of Object.values(info.contractorKeys)) {
-      const list = await fetch(`${info.urls.silta}/api/contractor/v1/work-orders`, { headers: { authorization: `Bearer ${key}` } });
+      const list = await fetch(`${info.urls.silta}/api/contractor/v1/work-orders`, {
+        headers: { authorization: `Bearer ${key}` },
+      });
       expect(list.status).toBe(200);
     }
     expect(Object.keys(info.webhookSecrets)).toEqual(expect.arrayContaining(["stara", "contractor-east", "contractor-west"]));

@@ -1,5 +1,7 @@
-import { html } from "hono/html";
+import { html, raw } from "hono/html";
 import type { CaseView } from "../../domain/admin/case-view.ts";
+import { accessibilityLink } from "../accessibility-statement.ts";
+import { STYLESHEET_LINK } from "../assets/stylesheet.ts";
 import { LANGS, LANGUAGE_NAMES, type Lang, LOCALES, labelsFor } from "./case-labels.ts";
 
 /** A short fingerprint of what the handler sees; the page reloads itself when the JSON twin's differs. */
@@ -12,13 +14,13 @@ function time(iso: string | null, lang: Lang, never: string): string {
   return new Date(iso).toLocaleString(LOCALES[lang], { timeZone: "Europe/Helsinki", dateStyle: "short", timeStyle: "short" });
 }
 
-const STYLE = `body{font:15px/1.5 system-ui,sans-serif;margin:1rem;color:#1a1a1a;max-width:72rem}table{border-collapse:collapse;width:100%}
-th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid #ddd;vertical-align:top}.status{font-weight:700}
-.sla-overdue,.sla-missed,.phase-parked,.phase-retrying{color:#b00020}.sla-met,.sla-on_track{color:#0a6}nav{float:right}small{color:#555}
+/** Page-specific touches on the shared stylesheet (HDS): status colours always beside words. */
+const STYLE = `body{max-width:72rem}main{padding:var(--spacing-s)}.status{font-weight:700}
+.sla-overdue,.sla-missed,.phase-parked,.phase-retrying{color:var(--color-error)}.sla-met,.sla-on_track{color:var(--color-success)}
 .next{max-width:28rem}`;
 
 function languageNav(languageLink: (next: Lang) => string) {
-  return html`<nav>${LANGS.map((next, i) => html`${i > 0 ? " · " : ""}<a href="${languageLink(next)}" lang="${next}">${LANGUAGE_NAMES[next]}</a>`)}</nav>`;
+  return html`<nav class="lang-nav" aria-label="Kieli · Språk · Language">${LANGS.map((next, i) => html`${i > 0 ? " · " : ""}<a href="${languageLink(next)}" lang="${next}">${LANGUAGE_NAMES[next]}</a>`)}</nav>`;
 }
 
 /**
@@ -30,9 +32,9 @@ export function renderCaseRefusal(lang: Lang, kind: "missing" | "invalid" | "not
   const text = kind === "missing" ? l.t("tokenMissing") : kind === "invalid" ? l.t("tokenInvalid") : l.t("notFound");
   return html`<!doctype html>
 <html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${l.t("title")}</title><style>${STYLE}</style></head>
-<body>${languageNav(languageLink)}<h1>${l.t("title")}</h1><p id="refusal" data-kind="${kind}">${text}</p>
-${kind === "not_found" ? "" : html`<p>${l.t("tokenHelp")}</p>`}</body></html>`;
+<title>${l.t("title")}</title>${raw(STYLESHEET_LINK)}<style>${STYLE}</style></head>
+<body><main>${languageNav(languageLink)}<h1>${l.t("title")}</h1><p id="refusal" data-kind="${kind}">${text}</p>
+${kind === "not_found" ? "" : html`<p>${l.t("tokenHelp")}</p>`}</main>${accessibilityLink(lang)}</body></html>`;
 }
 
 /**
@@ -48,8 +50,8 @@ export function renderCasePage(view: CaseView, lang: Lang, options: { token: str
   const partyName = (id: string | null, name: string | null) => (id === "case-system" ? l.t("caseSystem") : (name ?? id ?? ""));
   return html`<!doctype html>
 <html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${l.t("title")} – ${view.serviceRequestId}</title><style>${STYLE}</style></head>
-<body data-version="${caseVersion(view)}" data-json="${jsonUrl}">
+<title>${l.t("title")} – ${view.serviceRequestId}</title>${raw(STYLESHEET_LINK)}<style>${STYLE}</style></head>
+<body data-version="${caseVersion(view)}" data-json="${jsonUrl}"><main>
 ${languageNav(query)}
 <h1>${l.t("title")}</h1>
 <p>${l.t("case")} <strong id="case-id">${view.serviceRequestId}</strong> · ${l.t("service")}: <span id="service">${view.serviceName ? `${view.serviceName} (${view.serviceCode})` : view.serviceCode}</span>
@@ -58,7 +60,7 @@ ${view.disposition === "excluded" ? html` · ${l.t("excluded")}: <span id="exclu
 ${
   view.workOrders.length === 0
     ? html`<p>${l.t("noWorkOrders")}</p>`
-    : html`<table id="work-orders"><thead><tr><th>${l.t("contractor")}</th><th>${l.t("delivery")}</th><th>${l.t("fieldStatus")}</th><th>${l.t("sla")}</th><th>${l.t("writtenBack")}</th><th>${l.t("next")}</th></tr></thead><tbody>
+    : html`<div class="table-wrap" role="region" aria-labelledby="work-orders-caption" tabindex="0"><table id="work-orders"><caption id="work-orders-caption">${l.t("workOrders")}</caption><thead><tr><th>${l.t("contractor")}</th><th>${l.t("delivery")}</th><th>${l.t("fieldStatus")}</th><th>${l.t("sla")}</th><th>${l.t("writtenBack")}</th><th>${l.t("next")}</th></tr></thead><tbody>
 ${view.workOrders.map((w) => {
   const phase = l.phase(w.phase, {
     contractor: w.targetName ?? w.target,
@@ -72,15 +74,15 @@ ${view.workOrders.map((w) => {
 <td class="sla-${w.sla.state}" data-sla="${w.sla.state}">${l.sla(w.sla.state)}${w.sla.state === "not_applicable" ? "" : html`<br><small>${l.t("due")}: ${time(w.sla.dueAt, lang, "–")}</small>`}</td>
 <td>${l.status(w.writtenBack)}<br><small>${time(w.writtenBackAt, lang, "")}</small></td>
 <td class="next">${phase.next}</td></tr>`;
-})}</tbody></table>`
+})}</tbody></table></div>`
 }
-<h2>${l.t("timeline")}</h2>
-<table id="timeline"><thead><tr><th>${l.t("at")}</th><th>${l.t("step")}</th><th>${l.t("direction")}</th><th>${l.t("contractor")}</th><th>${l.t("outcome")}</th></tr></thead><tbody>
+<h2 id="timeline-title">${l.t("timeline")}</h2>
+<div class="table-wrap" role="region" aria-labelledby="timeline-title" tabindex="0"><table id="timeline"><thead><tr><th>${l.t("at")}</th><th>${l.t("step")}</th><th>${l.t("direction")}</th><th>${l.t("contractor")}</th><th>${l.t("outcome")}</th></tr></thead><tbody>
 ${view.timeline.map(
   (e) =>
     html`<tr><td>${time(e.at, lang, "")}</td><td>${l.operation(e.operation)}</td><td>${l.direction(e.direction)}</td><td>${partyName(e.target, e.targetName)}</td><td data-outcome="${e.outcome}">${l.outcome(e.outcome)}${e.errorCode ? `: ${l.error(e.errorCode)}` : ""}</td></tr>`,
-)}</tbody></table>
-<p><small>${l.t("autoRefresh")}</small></p>
+)}</tbody></table></div>
+<p><small>${l.t("autoRefresh")}</small></p></main>${accessibilityLink(lang)}
 <script nonce="${options.nonce}">
 (() => {
   const url = document.body.dataset.json;

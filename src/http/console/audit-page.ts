@@ -28,7 +28,7 @@ export function renderAuditPage(rows: AuditRow[], csrf: string, page: { filter: 
 <label>Actor <input name="actor" value="${filter.actor ?? ""}" placeholder="admin:…"></label>
 <label>Action <input name="action" value="${filter.action ?? ""}" placeholder="job."></label>
 <label>Subject <input name="subject" value="${filter.subject ?? ""}" placeholder="job:12"></label>
-<button type="submit">Filter</button> <a href="/admin/audit">All</a></form>
+<button type="submit" class="hds-button hds-button--primary hds-button--small">Filter</button> <a href="/admin/audit">All</a></form>
 <table id="audit"><thead><tr><th>At</th><th>Actor</th><th>Action</th><th>Subject</th><th>Result</th><th>Detail</th></tr></thead><tbody>
 ${rows.map((r) => html`<tr data-id="${r.id}"><td>${helsinkiTime(r.at)}</td><td>${r.actor}</td><td>${r.action}</td><td>${r.subject}</td><td>${r.result}</td><td><small>${JSON.stringify(r.detail)}</small></td></tr>`)}
 </tbody></table>

@@ -25,7 +25,7 @@ export function renderCaseSearchPage(search: CaseSearch, rows: CaseSearchRow[], 
 <label>Service <input name="service" value="${search.service ?? ""}" size="6" placeholder="171"></label>
 <label>State <select name="state">${selectOption("", search.state, "any")}${selectOption("routed", search.state)}${selectOption("excluded", search.state)}${LINK_STATES.map((s) => selectOption(s, search.state, `work order ${s}`))}</select></label>
 <label>Target <select name="target">${selectOption("", search.target, "any")}${targets.map((t) => selectOption(t, search.target))}</select></label>
-<button type="submit">Search</button></form>
+<button type="submit" class="hds-button hds-button--primary hds-button--small">Search</button></form>
 <table id="cases"><thead><tr><th>Case</th><th>Service</th><th>Address</th><th>Disposition</th><th>Work orders</th><th>Last change</th></tr></thead><tbody>
 ${rows.map(
   (r) => html`<tr data-case="${r.id}"><td><a href="/admin/cases/${encodeURIComponent(r.id)}">${r.id}</a></td>

@@ -48,7 +48,7 @@ export function renderFailuresPage(
 <label>Code <input name="errorCode" value="${filter.errorCode ?? ""}" size="18"></label>
 <label>Older than <input name="minAgeMinutes" type="number" min="0" value="${filter.minAgeMinutes ?? ""}" size="6"> min</label>
 <label>Search <input name="q" value="${filter.q ?? ""}" placeholder="case id, reference, error text"></label>
-<button type="submit">Filter</button></form>
+<button type="submit" class="hds-button hds-button--primary hds-button--small">Filter</button></form>
 <table id="failures"><thead><tr><th>Job</th><th>Case</th><th>Target</th><th>Kind</th><th>State</th><th>Attempts</th><th>Error</th><th>Reason</th><th>Last change</th></tr></thead><tbody>
 ${items.map(
   (
@@ -60,7 +60,7 @@ ${items.map(
 </tbody></table>
 ${items.length === 0 ? html`<p id="no-failures">No failures match.</p>` : ""}
 <form method="post" action="/admin/failures/replay">${csrfField(csrf)}${filterFields(filter)}
-<input type="hidden" name="dryRun" value="1"><button type="submit">Replay all dead letters matching this filter (dry run first)</button></form>
+<input type="hidden" name="dryRun" value="1"><button type="submit" class="hds-button hds-button--primary hds-button--small">Replay all dead letters matching this filter (dry run first)</button></form>
 ${stopped ? stoppedSection(stopped) : ""}`,
     flash,
   );
@@ -69,7 +69,7 @@ ${stopped ? stoppedSection(stopped) : ""}`,
 /** One failure: reason, attempts, the payload it would send, and the actions that apply to its state. */
 export function renderFailureDetailPage(failure: FailureItem, payload: PayloadPreview, csrf: string, flash: Flash) {
   const action = (name: string, label: string, extra: unknown = "") =>
-    html`<form method="post" action="/admin/failures/${failure.jobId}/${name}" class="inline">${csrfField(csrf)}${extra}<button type="submit" name="action" value="${name}">${label}</button></form>`;
+    html`<form method="post" action="/admin/failures/${failure.jobId}/${name}" class="inline">${csrfField(csrf)}${extra}<button type="submit" class="hds-button hds-button--secondary hds-button--small" name="action" value="${name}">${label}</button></form>`;
   const dead = failure.state === "dead" || failure.state === "skipped";
   return consolePage(
     `Job #${failure.jobId}`,
@@ -96,7 +96,7 @@ ${
   failure.state === "dead" || (failure.state === "pending" && failure.errorCode)
     ? html`<form method="post" action="/admin/failures/${failure.jobId}/acknowledge">${csrfField(csrf)}<fieldset><legend>Acknowledge</legend>
 <label>Note <input name="note" required size="40"></label><label>Until <input name="until" type="datetime-local"></label>
-<button type="submit">Acknowledge</button></fieldset></form>`
+<button type="submit" class="hds-button hds-button--primary hds-button--small">Acknowledge</button></fieldset></form>`
     : ""
 }
 <h2>What it would send to ${payload.destination}</h2>
@@ -114,7 +114,7 @@ export function renderBulkReplayPage(result: BulkReplayResult, filter: FailureFi
     html`<p id="bulk-summary">${result.dryRun ? `${result.matched} dead letter(s) would be replayed.` : `${result.results.filter((r) => r.ok).length} of ${result.matched} replayed.`}</p>
 ${
   result.dryRun && result.matched > 0
-    ? html`<form method="post" action="/admin/failures/replay">${csrfField(csrf)}${filterFields(filter)}<input type="hidden" name="dryRun" value="0"><button type="submit">Replay these ${result.matched}</button></form>`
+    ? html`<form method="post" action="/admin/failures/replay">${csrfField(csrf)}${filterFields(filter)}<input type="hidden" name="dryRun" value="0"><button type="submit" class="hds-button hds-button--primary hds-button--small">Replay these ${result.matched}</button></form>`
     : ""
 }
 <table id="bulk-items"><thead><tr><th>Job</th><th>Case</th><th>Target</th><th>Kind</th><th>Error</th><th>${result.dryRun ? "Would send" : "Result"}</th></tr></thead><tbody>

@@ -1,18 +1,13 @@
 import { html, raw } from "hono/html";
 import type { HtmlEscapedString } from "hono/utils/html";
 import type { TargetHealth } from "../../domain/admin/target-health.ts";
+import { accessibilityLink } from "../accessibility-statement.ts";
+import { STYLESHEET_LINK } from "../assets/stylesheet.ts";
 
 type Content = HtmlEscapedString | Promise<HtmlEscapedString> | string;
 
-const STYLE = `body{font:14px/1.45 system-ui,sans-serif;margin:0;color:#1a1a1a}
-header{background:#12355b;color:#fff;padding:.5rem 1rem;display:flex;gap:1.25rem;align-items:center}
-header a{color:#fff;text-decoration:none}header form{margin-left:auto}main{padding:1rem;max-width:80rem}
-table{border-collapse:collapse;width:100%;margin:.5rem 0 1rem}th,td{text-align:left;padding:.25rem .5rem;border-bottom:1px solid #ddd;vertical-align:top}
-th{background:#f4f6f8}pre{background:#f4f6f8;padding:.5rem;overflow:auto;max-height:30rem;white-space:pre-wrap;overflow-wrap:anywhere}
-td small{overflow-wrap:anywhere}time{white-space:nowrap}
-.flash{background:#e7f6ec;border:1px solid #0a6;padding:.5rem;margin:.5rem 0}.error{background:#fdecee;border-color:#b00020}
-.pill{display:inline-block;padding:0 .4rem;border-radius:.6rem;background:#eee}.dead{background:#fdecee}.pending,.running{background:#fff4d6}.done{background:#e7f6ec}.paused,.degraded{background:#fff4d6}.down{background:#fdecee}.ok{background:#e7f6ec}
-form.inline{display:inline}fieldset{border:1px solid #ddd;margin:.5rem 0}label{margin-right:.75rem}button{cursor:pointer}`;
+/** Page-specific touches only: the look comes from the shared stylesheet (HDS, assets/stylesheet.ts). */
+const STYLE = ".pause input[name=reason]{width:16rem}";
 
 /**
  * Where the health banner goes on every signed-in page: console-app.ts fills it in one place
@@ -24,15 +19,16 @@ export const TARGET_HEALTH_SLOT = "<!--target-health-->";
 export function renderTargetHealthBanner(health: readonly TargetHealth[]): string {
   const troubled = health.filter((t) => t.state !== "ok");
   if (troubled.length === 0) return "";
-  return html`<div class="flash error" id="target-health" role="alert">${troubled.map((t) =>
-    t.pause
-      ? html`<div data-target="${t.target}" data-state="paused"><strong>⏸ ${t.name}: paused</strong>
+  return html`<div class="hds-notification hds-notification--error" id="target-health" role="alert"><div class="hds-notification__content"><div class="hds-notification__body">${troubled.map(
+    (t) =>
+      t.pause
+        ? html`<div data-target="${t.target}" data-state="paused"><strong>⏸ ${t.name}: paused</strong>
  by ${t.pause.pausedBy} until ${t.pause.until ? helsinkiTime(t.pause.until) : "someone resumes it"}: ${t.pause.reason}.
  ${t.waiting} deliveries wait without spending retries; <a href="/admin/targets">resume it on Targets</a>.</div>`
-      : html`<div data-target="${t.target}" data-state="${t.state}"><strong>${t.state === "down" ? "✕" : "⚠"} ${t.name}: ${t.state === "down" ? "down" : "degraded"}</strong>
+        : html`<div data-target="${t.target}" data-state="${t.state}"><strong>${t.state === "down" ? "✕" : "⚠"} ${t.name}: ${t.state === "down" ? "down" : "degraded"}</strong>
  — ${t.failing} of ${t.waiting} waiting deliveries failing${t.lastError ? ` (${t.lastError})` : ""}, oldest waiting ${formatAge(t.oldestAgeSeconds)}.
  Silta keeps retrying; <a href="/admin/failures?target=${t.target}">see its failures</a>.</div>`,
-  )}</div>`.toString();
+  )}</div></div></div>`.toString();
 }
 
 /** The console's page frame: navigation, the logout form (with its CSRF token) and the content. */
@@ -44,20 +40,20 @@ export function consolePage(
 ) {
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${title} – Silta console</title><style>${STYLE}</style></head>
+<title>${title} – Silta console</title>${raw(STYLESHEET_LINK)}<style>${STYLE}</style></head>
 <body>
-<header><strong>Silta</strong>
+<header class="site-header"><strong>Silta</strong>
 ${
   csrf
-    ? html`<a href="/admin">Overview</a><a href="/admin/cases">Cases</a><a href="/admin/charts">Charts</a><a href="/admin/targets">Targets</a><a href="/admin/failures">Failures</a><a href="/admin/quarantine">Quarantine</a><a href="/admin/audit">Audit</a><a href="/api/admin/v1/docs">API</a>
-<form method="post" action="/admin/logout">${csrfField(csrf)}<button type="submit">Log out</button></form>`
+    ? html`<nav aria-label="Console" class="site-nav"><a href="/admin">Overview</a><a href="/admin/cases">Cases</a><a href="/admin/charts">Charts</a><a href="/admin/targets">Targets</a><a href="/admin/failures">Failures</a><a href="/admin/quarantine">Quarantine</a><a href="/admin/audit">Audit</a><a href="/api/admin/v1/docs">API</a></nav>
+<form method="post" action="/admin/logout">${csrfField(csrf)}<button type="submit" class="hds-button hds-button--secondary hds-button--small">Log out</button></form>`
     : ""
 }
 </header>
 <main>${csrf ? raw(TARGET_HEALTH_SLOT) : ""}<h1>${title}</h1>
-${flash ? html`<div class="flash${flash.error ? " error" : ""}" role="status">${flash.text}</div>` : ""}
+${flash ? html`<div class="hds-notification hds-notification--${flash.error ? "error" : "success"}" role="status"><div class="hds-notification__content"><div class="hds-notification__body">${flash.error ? "✕ " : "✓ "}${flash.text}</div></div></div>` : ""}
 ${content}
-</main></body></html>`;
+</main>${accessibilityLink("en")}</body></html>`;
 }
 
 /** One `<option>` of a filter's select, selected when it is the current value. */

@@ -8,7 +8,7 @@ export function renderLoginPage(error: string | null) {
     null,
     html`<form method="post" action="/admin/login">
 <p><label for="token">Admin token</label><br><input id="token" name="token" type="password" autocomplete="current-password" size="48" required autofocus></p>
-<p><button type="submit">Log in</button></p></form>`,
+<p><button type="submit" class="hds-button hds-button--primary hds-button--small">Log in</button></p></form>`,
     error ? { text: error, error: true } : null,
   );
 }

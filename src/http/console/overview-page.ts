@@ -17,7 +17,7 @@ export function renderOverviewPage(
   return consolePage(
     "Overview",
     csrf,
-    html`${intakeSection(intake)}<form method="get" action="/admin/cases"><label>Case <input name="id" placeholder="service_request_id"></label><button type="submit">Show timeline</button></form>
+    html`${intakeSection(intake)}<form method="get" action="/admin/cases"><label for="case-id-jump">Case</label> <input id="case-id-jump" name="id" placeholder="service_request_id"><button type="submit" class="hds-button hds-button--primary hds-button--small">Show timeline</button></form>
 <h2>Funnel per contractor</h2>
 <table id="funnel"><thead><tr><th>Target</th><th>Sent</th><th>Received</th><th>In progress</th><th>Completed</th><th>SLA hit rate</th><th>Overdue</th></tr></thead><tbody>
 ${overview.funnel.map((f) => html`<tr><td>${f.target}</td><td>${f.sent}</td><td>${f.received}</td><td>${f.inProgress}</td><td>${f.completed}</td><td>${pct(f.slaHitRate)}</td><td>${f.overdue}</td></tr>`)}
@@ -73,8 +73,8 @@ function intakeSection(intake: IntakeHealth & { quarantined: number; source: Sou
   const coverage = intake.coverage;
   return html`${
     intake.stale
-      ? html`<div class="flash error" id="intake-banner" role="alert"><strong>Intake stalled:</strong> no Open311 poll has succeeded
-since ${intake.lastSuccessAt ?? "this process started"}.${intake.lastFailureReason ? html` Last failure: ${intake.lastFailureReason}` : ""}</div>`
+      ? html`<div class="hds-notification hds-notification--error" id="intake-banner" role="alert"><div class="hds-notification__content"><div class="hds-notification__body"><strong>✕ Intake stalled:</strong> no Open311 poll has succeeded
+since ${intake.lastSuccessAt ?? "this process started"}.${intake.lastFailureReason ? html` Last failure: ${intake.lastFailureReason}` : ""}</div></div></div>`
       : ""
   }
 <h2>Intake</h2>

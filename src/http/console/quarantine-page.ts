@@ -32,7 +32,7 @@ ${codes.map(
   ) => html`<tr><td>${q.target}</td><td>${q.code}</td><td>${q.events}</td><td>${helsinkiTime(q.firstReceivedAt)}<br>${helsinkiTime(q.lastReceivedAt)}</td>
 <td><form method="post" action="/admin/quarantine/map">${csrfField(csrf)}<input type="hidden" name="target" value="${q.target}"><input type="hidden" name="code" value="${q.code}">
 <select name="canonical">${MAPPABLE_STATUSES.map((s) => html`<option value="${s}" ${s === q.override ? "selected" : ""}>${s}</option>`)}</select>
-<button type="submit">Map and re-drive</button></form></td></tr>`,
+<button type="submit" class="hds-button hds-button--primary hds-button--small">Map and re-drive</button></form></td></tr>`,
 )}</tbody></table>`,
     flash,
   );

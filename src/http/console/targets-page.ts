@@ -14,14 +14,14 @@ const STATE_WORDS: Record<TargetHealth["state"], string> = {
 
 function actions(t: TargetHealth, csrf: string) {
   if (t.pause)
-    return html`<form method="post" action="/admin/targets/${t.target}/resume">${csrfField(csrf)}<button type="submit">Resume ${t.name}</button></form>`;
+    return html`<form method="post" action="/admin/targets/${t.target}/resume">${csrfField(csrf)}<button type="submit" class="hds-button hds-button--primary hds-button--small">Resume ${t.name}</button></form>`;
   const id = `pause-${t.target}`;
   return html`<form method="post" action="/admin/targets/${t.target}/pause" class="pause">${csrfField(csrf)}
 <label for="${id}-reason">Reason</label> <input id="${id}-reason" name="reason" required maxlength="500" placeholder="planned maintenance, call 09 310 …">
 <label for="${id}-hours">For</label> <select id="${id}-hours" name="hours">${PAUSE_HOURS.map(
     (h) => html`<option value="${h}">${h === 0 ? "until resumed" : `${h} h`}</option>`,
   )}</select>
-<button type="submit">Pause ${t.name}</button></form>`;
+<button type="submit" class="hds-button hds-button--primary hds-button--small">Pause ${t.name}</button></form>`;
 }
 
 /**

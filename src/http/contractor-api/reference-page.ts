@@ -1,5 +1,7 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import { html } from "hono/html";
+import { html, raw } from "hono/html";
+import { accessibilityLink, STATEMENT_PATH } from "../accessibility-statement.ts";
+import { STYLESHEET_LINK } from "../assets/stylesheet.ts";
 
 /**
  * The contractor API's reference page: the OpenAPI document rendered by Scalar's API reference
@@ -52,17 +54,17 @@ export function registerContractorReference(
     return c.html(html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Silta contractor API reference</title></head>
-<body><p style="margin:.5rem 1rem;font:14px system-ui,sans-serif"><a href="${basePath}/changelog">Changelog</a> · <a href="${basePath}/openapi.json">OpenAPI document</a></p>
+<body><nav aria-label="Contractor API" style="margin:.5rem 1rem;font:14px Arial,sans-serif"><a href="${basePath}/changelog">Changelog</a> · <a href="${basePath}/openapi.json">OpenAPI document</a> · <a href="${STATEMENT_PATH}?lang=en">Accessibility statement</a></nav>
 <script id="api-reference" data-url="${basePath}/openapi.json" data-configuration="${configuration}"></script>
 <script src="/assets/api-reference.js"></script></body></html>`);
   });
   app.get(`${basePath}/changelog`, (c) =>
     c.html(html`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Silta contractor API changelog</title>
-<style>body{font:15px/1.5 system-ui,sans-serif;margin:1rem;max-width:50rem}</style></head>
-<body><h1>Contractor API changelog</h1><p><a href="${basePath}/reference">Reference</a></p>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Silta contractor API changelog</title>
+${raw(STYLESHEET_LINK)}<style>main{max-width:50rem}</style></head>
+<body><main><h1>Contractor API changelog</h1><p><a href="${basePath}/reference">Reference</a></p>
 ${CONTRACTOR_API_CHANGELOG.map(
   (entry) => html`<h2>${entry.date}</h2><ul>${entry.changes.map((change) => html`<li>${change}</li>`)}</ul>`,
-)}</body></html>`),
+)}</main>${accessibilityLink("en")}</body></html>`),
   );
 }
