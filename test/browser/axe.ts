@@ -14,10 +14,11 @@ export async function expectAccessible(page: Page, name: string): Promise<void> 
   const results = await new AxeBuilder({ page }).withTags(WCAG_TAGS).analyze();
   await saveScreenshot(page, name);
   const problems = results.violations.map(
-    (v) => `${v.id} (${v.impact}): ${v.help}\n    ${v.nodes
-      .slice(0, 3)
-      .map((n) => n.target.join(" "))
-      .join("\n    ")}`,
+    (v) =>
+      `${v.id} (${v.impact}): ${v.help}\n    ${v.nodes
+        .slice(0, 3)
+        .map((n) => `${n.target.join(" ")}: ${(n.failureSummary ?? "").split("\n").slice(1, 2).join(" ").trim()}`)
+        .join("\n    ")}`,
   );
   expect(problems, `${name}: axe-core violations at ${page.url()}`).toEqual([]);
   // axe ran its rules: a page it could not analyse would pass with no violations and no passes.

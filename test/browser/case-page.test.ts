@@ -10,8 +10,8 @@ import { LANGS } from "../../src/http/cases/case-labels.ts";
 import { type RunningServer, startHttpServer } from "../../src/runtime/node-serve.ts";
 import { createHttpFixture, HANDLER_TOKEN, type HttpFixture } from "../integration/http-admin-fixture.ts";
 import { makeCase, PLACES } from "../support/fakes.ts";
-import { launchChromium, openPage, runBrowserTests } from "./chromium.ts";
 import { expectAccessible } from "./axe.ts";
+import { launchChromium, openPage, runBrowserTests } from "./chromium.ts";
 import { SCREENSHOT_DIR } from "./screenshots.ts";
 
 /**

@@ -46,6 +46,7 @@ export async function launchChromium(): Promise<Browser> {
 export async function openPage(browser: Browser, options: BrowserContextOptions = {}): Promise<Page> {
   const context = await browser.newContext(options);
   const page = await context.newPage();
-  page.on("close", () => void context.close());
+  // The browser may be closing already (afterAll): nothing is left to close then.
+  page.on("close", () => void context.close().catch(() => {}));
   return page;
 }

@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Sandbox, startSandbox } from "../../src/sandbox/sandbox.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
 import { MAPPINGS_DIR } from "../support/deps.ts";
+import { expectAccessible } from "./axe.ts";
 import { launchChromium, openPage, runBrowserTests } from "./chromium.ts";
-import { saveScreenshot } from "./screenshots.ts";
 
 /**
  * The contractor API's reference page on the Node runtime, in a real browser: Scalar renders the
@@ -53,12 +53,13 @@ describe.runIf(runBrowserTests)("the contractor API reference", () => {
         await page.getByText(summary).first().waitFor({ timeout: 20_000 });
       }
       expect(await page.locator("body").innerText()).toMatch(/Bearer/i);
-      await saveScreenshot(page, "contractor-api-reference");
+      await expectAccessible(page, "contractor-api-reference");
       // Nothing came from anywhere but Silta.
       expect(requests.filter((url) => !url.startsWith(sandbox.silta.url) && !url.startsWith("data:"))).toEqual([]);
       expect(blocked).toEqual([]);
       await page.click('a[href="/api/contractor/v1/changelog"]');
       expect(await page.locator("h1").innerText()).toBe("Contractor API changelog");
+      await expectAccessible(page, "contractor-api-changelog");
     } finally {
       await page.close();
     }
