@@ -24,6 +24,7 @@ interface SandboxFlags {
   fromFile?: string;
   timeout: number;
   cancelPercent: number;
+  reworkPercent: number;
   mappings: string;
   push?: boolean;
   verbose?: boolean;
@@ -52,6 +53,12 @@ export function registerSandboxCommand(program: Command): void {
     )
     .option("--timeout <seconds>", "give up settling after this long", wholeNumber, 180)
     .option("--cancel-percent <n>", "share of routed cases the city withdraws (exercises cancellation)", wholeNumber, 3)
+    .option(
+      "--rework-percent <n>",
+      "share of finished cases the desk reopens as not fixed (exercises rework; helsinki profile)",
+      wholeNumber,
+      10,
+    )
     .option("--mappings <dir>", "the mappings folder", "mappings")
     .option(
       "--push",
@@ -109,6 +116,7 @@ export function registerSandboxCommand(program: Command): void {
         pollIntervalMs: 1000,
         fieldDelayMs: headless ? { min: 20, max: 300 } : { min: 1000, max: 8000 },
         cancelFraction: flags.cancelPercent / 100,
+        reworkFraction: flags.reworkPercent / 100,
         push: Boolean(flags.push),
         open311Profile: flags.open311Profile,
         runtime: flags.runtime,

@@ -18,15 +18,37 @@ export interface NewLink {
   caseId: string;
   target: string;
   externalRef: string;
+  /** The work cycle at this target: 1 at routing, one more per rework. */
+  round?: number;
 }
 
-/** Adds links (routing); returns them with their ids. */
-export async function insertLinks(tx: Tx, rows: readonly NewLink[]): Promise<(NewLink & { id: number })[]> {
+/**
+ * Adds links (routing, rework); returns the ones added with their ids. A (case, target, round)
+ * that exists already (another process opened the same cycle) is not added twice.
+ */
+export async function insertLinks(tx: Tx, rows: readonly NewLink[]): Promise<(NewLink & { id: number; round: number })[]> {
   if (rows.length === 0) return [];
   return tx
     .insert(links)
-    .values(rows.map(({ caseId, target, externalRef }) => ({ caseId, target, externalRef })))
-    .returning({ id: links.id, caseId: links.caseId, target: links.target, externalRef: links.externalRef });
+    .values(rows.map(({ caseId, target, externalRef, round }) => ({ caseId, target, externalRef, round: round ?? 1 })))
+    .onConflictDoNothing()
+    .returning({ id: links.id, caseId: links.caseId, target: links.target, externalRef: links.externalRef, round: links.round });
+}
+
+/**
+ * The case's finished work, one link per target: its latest round, delivered (forwarded), with a
+ * field outcome that ends the work (completed, no action, …). Rework opens the next round of
+ * these; work still under way needs none (the crew is on it).
+ */
+export async function latestFinishedLinks(tx: Tx, caseId: string): Promise<Link[]> {
+  // A case has a handful of links: all of them, locked, and the latest round per target picked here.
+  const all = await tx.select().from(links).where(eq(links.caseId, caseId)).orderBy(links.target, links.round).for("update");
+  const latest = new Map<string, Link>();
+  for (const link of all) if (link.state !== "rerouted") latest.set(link.target, link);
+  // A hand-back or a cancellation is no finished work: there is nothing to redo.
+  const redoable = (status: CanonicalStatus) =>
+    TERMINAL_STATUSES.has(status) && status !== "wrong_contractor" && status !== "cancelled";
+  return [...latest.values()].filter((link) => link.state === "forwarded" && redoable(link.fieldStatus));
 }
 
 /** The city withdrew the case: its open links are to be cancelled. Returns the links that changed. */

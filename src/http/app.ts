@@ -5,6 +5,7 @@ import { listContractorDeliveries } from "../domain/admin/delivery-log.ts";
 import { createContractorGateway } from "../domain/contractor-gateway.ts";
 import type { SiltaDeps } from "../domain/deps.ts";
 import { recordFieldEvents } from "../domain/field-status/apply-events.ts";
+import { requestRework } from "../domain/rework.ts";
 import { sha256Hex } from "../lib/hash.ts";
 import { createForwardedReader, type TrustedProxies } from "../lib/trusted-proxy.ts";
 import { headerMap } from "../lib/webhook-signature.ts";
@@ -13,7 +14,7 @@ import { ADMIN_API_BASE_PATH, createAdminApi } from "./admin-api/app.ts";
 import { registerStylesheet } from "./assets/stylesheet.ts";
 import { createSessionSigner } from "./auth/admin-session.ts";
 import { caseReaderAuth } from "./auth/case-reader.ts";
-import { createTokenSet } from "./auth/tokens.ts";
+import { bearerToken, createTokenSet } from "./auth/tokens.ts";
 import { caseFieldStatus } from "./case-status.ts";
 import { type Lang, parseLang } from "./cases/case-labels.ts";
 import { renderCasePage, renderCaseRefusal } from "./cases/case-page.ts";
@@ -24,7 +25,7 @@ import { CONTRACTOR_API_BASE_PATH, createContractorApi } from "./contractor-api/
 import { registerContractorReference } from "./contractor-api/reference-page.ts";
 import { createHttpApp } from "./create-http-app.ts";
 import { INBOUND_LIMITS, limitedBody, pathIdLimit } from "./limits/inbound-limits.ts";
-import { createRateLimiter, type RateLimitSettings } from "./limits/rate-limit.ts";
+import { createRateLimiter, credentialFingerprint, type RateLimitSettings } from "./limits/rate-limit.ts";
 import { registerOpen311PushRoute } from "./open311-push.ts";
 import { type OpsOptions, registerOpsRoutes } from "./ops-routes.ts";
 
@@ -196,7 +197,23 @@ export function createApp(deps: SiltaDeps, options: AppOptions = {}): OpenAPIHon
     // Embeddable by the case system's origins only; the token in the URL never leaves as a referrer.
     const frameAncestors = options.casePageFrameAncestors ?? DEFAULT_CASE_PAGE_FRAME_ANCESTORS;
     for (const [name, value] of Object.entries(casePageHeaders(nonce, frameAncestors))) c.header(name, value);
-    return c.html(renderCasePage(view, lang, { token: c.req.query("token") ?? null, nonce }));
+    const notice = c.req.query("rework");
+    return c.html(
+      renderCasePage(view, lang, {
+        token: c.req.query("token") ?? null,
+        nonce,
+        ...(notice === "opened" || notice === "nothing_finished" ? { notice } : {}),
+      }),
+    );
+  });
+  // "Not fixed": a handler asks for the finished work to be done again; the page shows the new cycle.
+  app.post("/cases/:id/rework", pathIdLimit("id"), casePageReader, async (c) => {
+    const token = bearerToken(c.req.header("authorization")) ?? c.req.query("token") ?? "";
+    const outcome = await requestRework(deps, `handler:${await credentialFingerprint(token)}`, c.req.param("id"));
+    if (outcome.result === "not_found") return caseRefusal(c, "not_found");
+    const lang = parseLang(c.req.query("lang"));
+    const back = `?lang=${lang}${c.req.query("token") ? `&token=${encodeURIComponent(c.req.query("token") ?? "")}` : ""}`;
+    return c.redirect(`/cases/${encodeURIComponent(c.req.param("id"))}${back}&rework=${outcome.result}`, 303);
   });
 
   registerContractorReference(app, CONTRACTOR_API_BASE_PATH, options.apiReferenceScript);

@@ -71,6 +71,7 @@ export interface Mappings {
   fieldWorkServiceCodes: ReadonlySet<string>;
   handedElsewhere: "exclude" | "route";
   cityCancelDeskStatuses: ReadonlySet<string>;
+  cityReworkDeskStatuses: ReadonlySet<string>;
   rules: readonly RoutingRule[];
   fallbackTarget: string;
   writeback: { locale: "fi" | "en"; statuses: Partial<Record<CanonicalStatus, WritebackStatus>> };
@@ -200,6 +201,7 @@ export function loadMappings(read: MappingFileReader): Mappings {
     fieldWorkServiceCodes: fieldWork,
     handedElsewhere: routingFile.handedElsewhere,
     cityCancelDeskStatuses: new Set(routingFile.cityCancelDeskStatuses),
+    cityReworkDeskStatuses: new Set(routingFile.cityReworkDeskStatuses),
     rules,
     fallbackTarget: routingFile.fallback.target,
     writeback: { locale: writebackFile.locale, statuses: writebackFile.statuses },

@@ -67,6 +67,8 @@ export const routingFileSchema = z.strictObject({
   fieldWorkServiceCodes: z.array(z.string().min(1)).min(1),
   handedElsewhere: z.enum(["exclude", "route"]),
   cityCancelDeskStatuses: z.array(z.string().min(1)),
+  /** Desk states that mean "not fixed": the finished work is done again in a new cycle. */
+  cityReworkDeskStatuses: z.array(z.string().min(1)).default([]),
   rules: z.array(
     z.strictObject({
       id: z.string().min(1),

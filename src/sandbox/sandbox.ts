@@ -44,6 +44,8 @@ export interface SandboxOptions {
   fieldDelayMs: { min: number; max: number };
   /** Share of cases the city withdraws after they were routed (exercises cancellation). */
   cancelFraction: number;
+  /** Share of finished cases the desk closes and then reopens as not fixed (exercises rework); Helsinki profile only. */
+  reworkFraction?: number;
   /** The Helsinki simulator also pushes its cases to Silta's push intake (the poll still runs). */
   push?: boolean;
   /**
@@ -300,6 +302,28 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     sim.sim.setSilta(silta.url, key);
   }
 
+  /**
+   * The desk closes some finished cases and, after Silta has seen them closed, reopens them: the
+   * fault is still there. Each finished first-round case is considered once. A plain server's
+   * `closed` means resolved (it would cancel), so only the Helsinki profile does this.
+   */
+  const consideredForRework = new Set<string>();
+  const reopenSome = async () => {
+    const fraction = options.reworkFraction ?? 0;
+    if (fraction <= 0 || open311Profile !== "helsinki") return;
+    const finished = await database.rows<{ id: string }>(
+      sql`select distinct case_id as id from links where round = 1 and state = 'forwarded' and field_status = 'completed' order by 1`,
+    );
+    const chosen = finished
+      .map((row) => row.id)
+      .filter((id) => !consideredForRework.has(id) && consideredForRework.add(id) && rng.chance(fraction));
+    const closed = chosen.filter((id) => helsinki.sim.closeCase(id, "Käsitelty."));
+    if (closed.length === 0) return;
+    await silta.pollNow();
+    for (const id of closed) helsinki.sim.reopenCase(id, "Avattu uudelleen: vika ei korjautunut.");
+    await silta.pollNow();
+  };
+
   const addCases = (n: number) => {
     if (n <= 0) return;
     const now = Date.now();
@@ -388,6 +412,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     async poll() {
       await silta.pollNow();
       if (performance.now() - lastReRead >= 15_000) await reRead();
+      await reopenSome();
       if (options.cancelFraction <= 0) return;
       const routed = await database.rows<{ id: string }>(sql`select id from cases where disposition = 'routed' order by id`);
       let cancelled = 0;

@@ -14,6 +14,8 @@ export interface SandboxSummary {
   workOrdersCreated: number;
   duplicateWorkOrders: number;
   fieldStatusesWrittenBack: number;
+  /** New work cycles (round 2 and later) opened because a finished case was reopened. */
+  reworkCycles: number;
   /** Which Open311 server the sandbox simulated (`--open311-profile`). */
   open311Profile: "helsinki" | "generic";
   /** Where Silta ran (`--runtime`): this Node process, or the Worker inside workerd. */
@@ -120,8 +122,15 @@ export async function summarizeSandbox(
 
   const balance = await checkLedgerBalance(database);
   const progress = await sandbox.progress();
-  const [counts] = await database.rows<{ routed: number; excluded: number; cancelled: number; parked: number }>(sql`
+  const [counts] = await database.rows<{
+    routed: number;
+    excluded: number;
+    cancelled: number;
+    parked: number;
+    rework: number;
+  }>(sql`
     select
+      (select count(*)::int from links where round > 1) as rework,
       (select count(*)::int from cases where disposition = 'routed') as routed,
       (select count(*)::int from cases where disposition = 'excluded') as excluded,
       (select count(*)::int from links where state = 'cancelled') as cancelled,
@@ -142,6 +151,7 @@ export async function summarizeSandbox(
     workOrdersCreated,
     duplicateWorkOrders,
     fieldStatusesWrittenBack: writtenBack.size,
+    reworkCycles: counts?.rework ?? 0,
     lost: notTakenIn + missingAtTarget + balance.violationCount,
     ledgerBalanced: balance.balanced,
     personalDataLeaks,

@@ -95,6 +95,29 @@ export function closeCaseAtDesk(stored: StoredCase, note: string | null, nowMs: 
 }
 
 /**
+ * The desk reopens a case it had closed (the citizen says the fault is still there): `status`
+ * open again, desk part back to `IN_PROCESS` (works part kept), a task recording it. On a plain
+ * server only `status` and the time move.
+ */
+export function reopenCaseAtDesk(stored: StoredCase, note: string | null, nowMs: number, plain: boolean): void {
+  const now = toHelsinkiIso(nowMs);
+  stored.record.status = "open";
+  if (note !== null) stored.record.status_notes = note;
+  stored.record.updated_datetime = now;
+  if (plain) return;
+  const extended = extendedOf(stored);
+  const { worksStatus } = splitDetailedStatus(extended.detailed_status ?? null);
+  extended.detailed_status = worksStatus !== null ? `IN_PROCESS,${worksStatus}` : "IN_PROCESS";
+  appendTask(stored, {
+    task_created: now,
+    task_modified: now,
+    owner_name: DESK_OWNER,
+    task_type: "reopened",
+    task_state: "open",
+  });
+}
+
+/**
  * The city withdraws the case (a duplicate, a mistake, someone else's land): `status` closed and
  * `detailed_status` exactly `REJECTED`, with no works part, so a bridge can tell "cancel the
  * field work" apart from "the desk is done". REJECTED is documented by Helsinki but was not seen

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { createRng } from "../../../src/lib/prng.ts";
 import { parseCaseRecord } from "../parse.ts";
-import { cancelCaseAtDesk, closeCaseAtDesk, closeCasePlain } from "./case-changes.ts";
+import { cancelCaseAtDesk, closeCaseAtDesk, closeCasePlain, reopenCaseAtDesk } from "./case-changes.ts";
 import { createCasePusher, type PushStats } from "./case-pusher.ts";
 import { type GenerateCasesOptions, type GeneratedCase, generateCases } from "./generate-cases.ts";
 import { mintHelsinkiId } from "./ids.ts";
@@ -176,6 +176,8 @@ export interface HelsinkiSimulator {
   closeCase(serviceRequestId: string, note?: string): boolean;
   /** The city withdraws a case (`closed`, `detailed_status` REJECTED). False when the id is unknown. */
   cancelCase(serviceRequestId: string, note?: string): boolean;
+  /** The desk reopens a closed case (`open` again). False when the id is unknown or the case is not closed. */
+  reopenCase(serviceRequestId: string, note?: string): boolean;
   state(): SimulatorState;
   /**
    * Push mode: every case added published, closed or withdrawn is also posted to `url` (Silta's
@@ -487,6 +489,9 @@ export function createHelsinkiSimulator(options: HelsinkiSimulatorOptions = {}):
       return generated;
     },
     closeCase: (id, note) => changeCase(id, (stored) => (plain ? closeCasePlain : closeCaseAtDesk)(stored, note ?? null, now())),
+    reopenCase: (id, note) =>
+      store.cases.get(id)?.record.status === "closed" &&
+      changeCase(id, (stored) => reopenCaseAtDesk(stored, note ?? null, now(), plain)),
     cancelCase: (id, note) =>
       changeCase(id, (stored) => (plain ? closeCasePlain : cancelCaseAtDesk)(stored, note ?? null, now())),
     state,

@@ -9,6 +9,7 @@ import { cancelJobFor, createJobFor } from "../jobs/keys.ts";
 import { enqueueJob, enqueueJobs } from "../jobs/store.ts";
 import { appendLedger, type LedgerEntryInput } from "../ledger.ts";
 import { insertLinks, requestCancellation } from "../links.ts";
+import { openReworkCycles } from "../rework.ts";
 import { routeCase } from "../routing.ts";
 import { externalRefFor } from "../work-order-payload.ts";
 import { quarantineSourceRecords, releaseQuarantined } from "./intake-quarantine.ts";
@@ -21,6 +22,8 @@ export interface IntakeSummary {
   routed: number;
   excluded: number;
   cancelled: number;
+  /** New work cycles opened: a finished case reopened at the source, or marked not fixed. */
+  reworked: number;
   /** Cases the database refused even alone: held in `source_quarantine` with the database's reason. */
   quarantined: number;
 }
@@ -104,6 +107,7 @@ export async function ingestCases(deps: SiltaDeps, records: readonly CaseRecord[
     routed: 0,
     excluded: 0,
     cancelled: 0,
+    reworked: 0,
     quarantined: 0,
   };
   // The same case twice in one batch (overlapping windows): the later copy wins.
@@ -116,7 +120,13 @@ export async function ingestCases(deps: SiltaDeps, records: readonly CaseRecord[
   for (let i = 0; i < hashed.length; i += 1000) {
     const ids = hashed.slice(i, i + 1000).map((h) => h.record.serviceRequestId);
     const rows = await deps.database.db
-      .select({ id: cases.id, hash: cases.snapshotHash, disposition: cases.disposition })
+      .select({
+        id: cases.id,
+        hash: cases.snapshotHash,
+        disposition: cases.disposition,
+        status: cases.status,
+        deskStatus: cases.deskStatus,
+      })
       .from(cases)
       .where(inArray(cases.id, ids));
     for (const row of rows) known.set(row.id, row);
@@ -241,10 +251,16 @@ async function ingestNewCases(deps: SiltaDeps, batch: Hashed[], summary: IntakeS
  */
 async function ingestChangedCases(deps: SiltaDeps, batch: Hashed[], summary: IntakeSummary): Promise<void> {
   // Counted only once the transaction commits: a batch the database refuses is written again case by case.
-  const counts = { unchanged: 0, updated: 0, cancelled: 0 };
+  const counts = { unchanged: 0, updated: 0, cancelled: 0, reworked: 0 };
   await deps.database.db.transaction(async (tx) => {
     const current = await tx
-      .select({ id: cases.id, hash: cases.snapshotHash, disposition: cases.disposition })
+      .select({
+        id: cases.id,
+        hash: cases.snapshotHash,
+        disposition: cases.disposition,
+        status: cases.status,
+        deskStatus: cases.deskStatus,
+      })
       .from(cases)
       .where(
         inArray(
@@ -298,12 +314,25 @@ async function ingestChangedCases(deps: SiltaDeps, batch: Hashed[], summary: Int
       const withdrawn = record.deskStatus !== null && deps.mappings.cityCancelDeskStatuses.has(record.deskStatus);
       // Where `closed` means resolved, the city closing a case withdraws what is still to be done.
       const resolved = closedMeansResolved && record.status === "closed";
-      if ((withdrawn || resolved) && stored.get(record.serviceRequestId)?.disposition === "routed")
+      const before = stored.get(record.serviceRequestId);
+      if ((withdrawn || resolved) && before?.disposition === "routed") {
         counts.cancelled += await queueCancellations(
           tx,
           record.serviceRequestId,
           withdrawn ? `city desk status ${record.deskStatus}` : "closed at the source (resolved)",
         );
+        continue;
+      }
+      // Finished work that did not fix it: reopened (closed -> open), or a desk state that says so.
+      const reopened = before?.status === "closed" && record.status === "open";
+      const notFixed =
+        record.deskStatus !== null &&
+        record.deskStatus !== before?.deskStatus &&
+        deps.mappings.cityReworkDeskStatuses.has(record.deskStatus);
+      if ((reopened || notFixed) && before?.disposition === "routed")
+        counts.reworked += (
+          await openReworkCycles(tx, deps.mappings, record.serviceRequestId, reopened ? "reopened" : "not_fixed")
+        ).length;
     }
   });
   for (const key of Object.keys(counts) as (keyof typeof counts)[]) summary[key] += counts[key];

@@ -4,6 +4,9 @@ import { accessibilityLink } from "../accessibility-statement.ts";
 import { STYLESHEET_LINK } from "../assets/stylesheet.ts";
 import { LANGS, LANGUAGE_NAMES, type Lang, LOCALES, labelsFor } from "./case-labels.ts";
 
+/** Field outcomes that end the work: the case can be sent back as not fixed. */
+const FINISHED_WORK: ReadonlySet<string> = new Set(["completed", "no_action", "scheduled_later", "interrupted"]);
+
 /** A short fingerprint of what the handler sees; the page reloads itself when the JSON twin's differs. */
 export function caseVersion(view: CaseView): string {
   return `${view.timeline.length}:${view.workOrders.map((w) => `${w.fieldStatus}/${w.delivery}/${w.writtenBack ?? ""}`).join(",")}`;
@@ -43,7 +46,11 @@ ${kind === "not_found" ? "" : html`<p>${l.t("tokenHelp")}</p>`}</main>${accessib
  * or English. It polls its JSON twin and reloads when the status changes, so an embedded page
  * stays current without the case system doing anything.
  */
-export function renderCasePage(view: CaseView, lang: Lang, options: { token: string | null; nonce: string }) {
+export function renderCasePage(
+  view: CaseView,
+  lang: Lang,
+  options: { token: string | null; nonce: string; notice?: "opened" | "nothing_finished" },
+) {
   const l = labelsFor(lang);
   const query = (next: Lang) => `?lang=${next}${options.token ? `&token=${encodeURIComponent(options.token)}` : ""}`;
   const jsonUrl = `/api/v1/cases/${encodeURIComponent(view.serviceRequestId)}${options.token ? `?token=${encodeURIComponent(options.token)}` : ""}`;
@@ -57,6 +64,11 @@ ${languageNav(query)}
 <p>${l.t("case")} <strong id="case-id">${view.serviceRequestId}</strong> · ${l.t("service")}: <span id="service">${view.serviceName ? `${view.serviceName} (${view.serviceCode})` : view.serviceCode}</span>
 ${view.disposition === "excluded" ? html` · ${l.t("excluded")}: <span id="exclusion">${l.exclusion(view.dispositionReason)}</span>` : ""}</p>
 <p>${l.t("lastSynced")}: <span id="last-synced">${time(view.lastSyncedAt, lang, l.t("never"))}</span></p>
+${
+  options.notice
+    ? html`<div class="hds-notification hds-notification--${options.notice === "opened" ? "success" : "alert"}" role="status" id="rework-notice"><div class="hds-notification__content"><div class="hds-notification__body">${options.notice === "opened" ? `✓ ${l.t("reworkOpened")}` : `ⓘ ${l.t("reworkNothing")}`}</div></div></div>`
+    : ""
+}
 ${
   view.workOrders.length === 0
     ? html`<p>${l.t("noWorkOrders")}</p>`
@@ -75,6 +87,12 @@ ${view.workOrders.map((w) => {
 <td>${l.status(w.writtenBack)}<br><small>${time(w.writtenBackAt, lang, "")}</small></td>
 <td class="next">${phase.next}</td></tr>`;
 })}</tbody></table></div>`
+}
+${
+  view.workOrders.some((w) => FINISHED_WORK.has(w.fieldStatus))
+    ? html`<form method="post" action="/cases/${encodeURIComponent(view.serviceRequestId)}/rework${query(lang)}" id="rework">
+<p><small>${l.t("reworkHelp")}</small></p><button type="submit" class="hds-button hds-button--secondary hds-button--small">${l.t("reworkButton")}</button></form>`
+    : ""
 }
 <h2 id="timeline-title">${l.t("timeline")}</h2>
 <div class="table-wrap" role="region" aria-labelledby="timeline-title" tabindex="0"><table id="timeline"><thead><tr><th>${l.t("at")}</th><th>${l.t("step")}</th><th>${l.t("direction")}</th><th>${l.t("contractor")}</th><th>${l.t("outcome")}</th></tr></thead><tbody>

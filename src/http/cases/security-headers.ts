@@ -13,7 +13,7 @@ export const DEFAULT_CASE_PAGE_FRAME_ANCESTORS: readonly string[] = ["'self'"];
 export function casePageHeaders(nonce: string, frameAncestors: readonly string[]): Record<string, string> {
   const ancestors = frameAncestors.length > 0 ? frameAncestors.join(" ") : "'none'";
   return {
-    "Content-Security-Policy": `default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; script-src 'nonce-${nonce}'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors ${ancestors}`,
+    "Content-Security-Policy": `default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; script-src 'nonce-${nonce}'; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors ${ancestors}`,
     // The token in the URL never leaves as a referrer.
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
