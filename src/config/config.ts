@@ -51,6 +51,10 @@ const envSchema = z.object({
   SILTA_PUBLIC_URL: z.url().optional(),
   SILTA_MAPPINGS_DIR: z.string().min(1).default("mappings"),
   SILTA_OPEN311_URL: z.url(),
+  /** Where late-answer alarms are posted as signed webhooks; unset: alarms show in the console, the case page and metrics only. */
+  SILTA_ALARM_WEBHOOK_URL: z.url().optional(),
+  /** Secrets the alarm webhook is signed with (whsec_…, comma-separated); required with the URL. */
+  SILTA_ALARM_WEBHOOK_SECRETS: secretList.optional(),
   SILTA_OPEN311_API_KEY: z.string().min(1).optional(),
   /** Secrets the city's system signs pushed cases with (POST /intake/open311); unset: push intake is off. */
   SILTA_OPEN311_PUSH_SECRETS: secretList.optional(),
@@ -217,6 +221,8 @@ export interface SiltaConfig {
   casePageFrameAncestors?: string[];
   /** Hosts whose media URLs work orders may carry (SILTA_MEDIA_HOSTS). */
   mediaHosts: string[];
+  /** Late-answer alarms' signed webhook (SILTA_ALARM_WEBHOOK_URL and _SECRETS); absent: none. */
+  alarmWebhook?: { url: string; secrets: string[] };
   /** Token buckets per client (SILTA_RATE_LIMIT_*). */
   rateLimits: RateLimitSettings;
   /** SILTA_TRUSTED_PROXY: whose forwarded headers are believed; `"any"` (true), or addresses and ranges; empty: nobody. */
@@ -296,6 +302,8 @@ export function parseConfig(
       allowPrivate,
     };
   }
+  if (parsed.success && Boolean(parsed.data.SILTA_ALARM_WEBHOOK_URL) !== Boolean(parsed.data.SILTA_ALARM_WEBHOOK_SECRETS))
+    problems.push("SILTA_ALARM_WEBHOOK_URL and SILTA_ALARM_WEBHOOK_SECRETS go together: set both (alarms are signed) or neither");
   if (parsed.success && parsed.data.SILTA_HTTP_TIMEOUT_MS * 2 > parsed.data.SILTA_LEASE_SECONDS * 1000) {
     // A call must end well inside the lease that fences it, or every create would wait for a longer lease.
     problems.push(
@@ -360,6 +368,9 @@ export function parseConfig(
     handlerTokens: e.SILTA_HANDLER_TOKENS ?? [],
     ...(e.SILTA_CASE_PAGE_FRAME_ANCESTORS ? { casePageFrameAncestors: e.SILTA_CASE_PAGE_FRAME_ANCESTORS } : {}),
     mediaHosts: e.SILTA_MEDIA_HOSTS ?? [...DEFAULT_MEDIA_HOSTS],
+    ...(e.SILTA_ALARM_WEBHOOK_URL && e.SILTA_ALARM_WEBHOOK_SECRETS
+      ? { alarmWebhook: { url: e.SILTA_ALARM_WEBHOOK_URL, secrets: e.SILTA_ALARM_WEBHOOK_SECRETS } }
+      : {}),
     rateLimits: {
       contractor: { perSecond: e.SILTA_RATE_LIMIT_CONTRACTOR_PER_SECOND, burst: e.SILTA_RATE_LIMIT_CONTRACTOR_BURST },
       admin: { perSecond: e.SILTA_RATE_LIMIT_ADMIN_PER_SECOND, burst: e.SILTA_RATE_LIMIT_ADMIN_BURST },

@@ -1,5 +1,6 @@
 import type { Database } from "../db/client.ts";
 import type { Mappings } from "../mappings/mappings.ts";
+import type { AlarmChannel } from "../ports/alarm-channel.ts";
 import type { CaseSystem } from "../ports/case-system.ts";
 import type { IntakeSource, SourceProfile } from "../ports/source-profile.ts";
 import type { WorkOrderSystem } from "../ports/work-order-system.ts";
@@ -122,4 +123,6 @@ export interface SiltaDeps {
   media?: MediaFilter;
   /** The case system's profile and write-back state (SourceState). */
   source?: SourceState;
+  /** Where late-answer alarms are sent (SILTA_ALARM_WEBHOOK_URL); absent: console, case page and metrics only. */
+  alarms?: AlarmChannel;
 }

@@ -40,7 +40,13 @@ export interface TargetMapping {
   name: string;
   allowlist: ReadonlySet<AllowlistField>;
   /** Acknowledge within minutes; complete within days (the city's promise or the contract's terms); progress within hours. */
-  sla: { acknowledgeMinutes: number; completeDays: number; progressHours?: number | undefined };
+  sla: {
+    acknowledgeMinutes: number;
+    completeDays: number;
+    progressHours?: number | undefined;
+    warnDays?: number | undefined;
+    services?: Record<string, { completeDays: number; warnDays?: number | undefined }> | undefined;
+  };
   /** Per-target policy from targets.yaml (defaults: keys not trusted, the engine's breaker). */
   policy: TargetPolicy;
   /** The target's raw status code → canonical status. */
@@ -124,6 +130,14 @@ export function loadMappings(read: MappingFileReader): Mappings {
     if (!table) {
       table = parseFile(read, target.statusTable, statusTableSchema, "yaml");
       tables.set(target.statusTable, table);
+    }
+    for (const [code, terms] of [["*", target.sla] as const, ...Object.entries(target.sla.services ?? {})]) {
+      if (terms.warnDays !== undefined && terms.warnDays >= terms.completeDays)
+        throw new MappingError(
+          "targets.yaml",
+          `targets[${index}].sla${code === "*" ? "" : `.services.${code}`}.warnDays`,
+          `the warning (${terms.warnDays} d) must come before the breach (completeDays ${terms.completeDays} d)`,
+        );
     }
     targets.set(target.id, {
       id: target.id,

@@ -40,6 +40,15 @@ export const targetsFileSchema = z.strictObject({
           completeDays: z.number().positive(),
           /** A work order whose status has not moved for this long is stale (default: half of completeDays). */
           progressHours: z.number().positive().optional(),
+          /** A late-answer warning this many days after the report, before the breach (default: completeDays - 2, at least 1). */
+          warnDays: z.number().positive().optional(),
+          /** Per service code, where a service's promise differs from the target's (e.g. snow: 1 day). */
+          services: z
+            .record(
+              z.string().min(1),
+              z.strictObject({ completeDays: z.number().positive(), warnDays: z.number().positive().optional() }),
+            )
+            .optional(),
         }),
         /** How Silta treats this target; every field optional, absent means the safe default. */
         policy: z

@@ -5,6 +5,8 @@
  * the database is opened, the logger, how outbound requests are guarded, the worker id) comes in
  * as arguments, so that this file imports no `node:` module and bundles for the Worker.
  */
+
+import { createAlarmWebhook } from "../../adapters/alarm-webhook/client.ts";
 import type { SiltaConfig } from "../config/config.ts";
 import type { Database } from "../db/client.ts";
 import {
@@ -19,12 +21,12 @@ import {
 import { breakerOverrides } from "../domain/jobs/call-gate.ts";
 import { createTargetGuards } from "../domain/jobs/target-guard.ts";
 import type { AppOptions } from "../http/app.ts";
-import { mediaPolicy } from "../lib/outbound-guard.ts";
+import { mediaPolicy, targetPolicy } from "../lib/outbound-guard.ts";
 import type { Mappings } from "../mappings/mappings.ts";
 import type { CaseSystem } from "../ports/case-system.ts";
 import type { WorkOrderSystem } from "../ports/work-order-system.ts";
 import { createCaseSystem } from "./case-system.ts";
-import { createTargetSystems, type OutboundFetchFactory } from "./targets.ts";
+import { createTargetSystems, type OutboundFetchFactory, urlCheckedFetchFactory } from "./targets.ts";
 
 /** What a runtime brings to the builder: the parts that are not in the configuration. */
 export interface DepsPlatform {
@@ -86,6 +88,15 @@ export function configuredSource(config: SiltaConfig): SourceState {
   };
 }
 
+/** The alarm webhook, reached like a target: only its own host, https to a public one. */
+function alarmChannel(webhook: { url: string; secrets: string[] }, timeoutMs: number, outbound = urlCheckedFetchFactory) {
+  return createAlarmWebhook({
+    ...webhook,
+    timeoutMs,
+    fetch: outbound("alarm-webhook", targetPolicy(webhook.url, false), timeoutMs),
+  });
+}
+
 /** Silta's dependencies from the configuration and the runtime's own parts. */
 export function buildDeps(config: SiltaConfig, platform: DepsPlatform): SiltaDeps {
   const { database, mappings, log } = platform;
@@ -105,6 +116,7 @@ export function buildDeps(config: SiltaConfig, platform: DepsPlatform): SiltaDep
     },
     ...(platform.crashPoint ? { crashPoint: platform.crashPoint } : {}),
     source: platform.source ?? configuredSource(config),
+    ...(config.alarmWebhook ? { alarms: alarmChannel(config.alarmWebhook, config.httpTimeoutMs, platform.outboundFetch) } : {}),
     // One breaker and budget per process (per invocation on the Worker), with the settings above.
     targetGuards: createTargetGuards(settings.breaker, settings.budget, breakerOverrides({ mappings })),
   };

@@ -49,6 +49,21 @@ export function registerDatabaseGauges(registry: Registry, database: Database | 
       },
     });
     new Gauge({
+      name: "silta_late_answer_alarms",
+      help: "Open late-answer alarms: work not finished warnDays (warning) or completeDays (breach) after the report.",
+      labelNames: ["level"] as const,
+      registers: [registry],
+      async collect() {
+        const rows = await database.rows<{ kind: string; n: number }>(
+          sql`select kind, count(*)::int as n from reconciliation_findings
+              where state <> 'resolved' and kind in ('sla_warning', 'sla_breach') group by kind`,
+        );
+        const count = (kind: string) => Number(rows.find((row) => row.kind === kind)?.n ?? 0);
+        this.set({ level: "warning" }, count("sla_warning"));
+        this.set({ level: "breach" }, count("sla_breach"));
+      },
+    });
+    new Gauge({
       name: "silta_intake_quarantined_records",
       help: "Records from the case system held in quarantine now.",
       registers: [registry],

@@ -73,6 +73,20 @@ describe("parseConfig", () => {
     );
   });
 
+  it("takes the late-answer alarm webhook only with its signing secrets", () => {
+    const url = "https://alerts.example.fi/silta";
+    expect(
+      parseConfig({ ...COMPLETE, SILTA_ALARM_WEBHOOK_URL: url, SILTA_ALARM_WEBHOOK_SECRETS: SECRET }, TARGETS).alarmWebhook,
+    ).toEqual({
+      url,
+      secrets: [SECRET],
+    });
+    expect(parseConfig(COMPLETE, TARGETS).alarmWebhook).toBeUndefined();
+    expect(problems({ ...COMPLETE, SILTA_ALARM_WEBHOOK_URL: url })).toMatch(
+      /SILTA_ALARM_WEBHOOK_URL and SILTA_ALARM_WEBHOOK_SECRETS go together/,
+    );
+  });
+
   it("lists every problem at once, including missing target connections", () => {
     const { SILTA_TARGET_STARA_TOKEN: _token, SILTA_TARGET_CONTRACTOR_EAST_URL: _url, ...incomplete } = COMPLETE;
     const message = problems({ ...incomplete, SILTA_PORT: "-1" });

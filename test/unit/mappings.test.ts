@@ -107,6 +107,28 @@ describe("mapping files", () => {
     expect(error.message).toContain(`${file}: ${field || "(file)"}`);
   });
 
+  it("refuses a late-answer warning that does not come before the breach, for a target or a service", () => {
+    const atTarget = refusal(
+      loadWith("targets.yaml", (t) =>
+        t.replace(
+          "sla: { acknowledgeMinutes: 60, completeDays: 7 }",
+          "sla: { acknowledgeMinutes: 60, completeDays: 7, warnDays: 7 }",
+        ),
+      ),
+    );
+    expect(atTarget).toMatchObject({ file: "targets.yaml", field: "targets[0].sla.warnDays" });
+    const atService = refusal(
+      loadWith("targets.yaml", (t) =>
+        t.replace(
+          "sla: { acknowledgeMinutes: 60, completeDays: 7 }",
+          'sla: { acknowledgeMinutes: 60, completeDays: 7, services: { "178": { completeDays: 1, warnDays: 2 } } }',
+        ),
+      ),
+    );
+    expect(atService).toMatchObject({ field: "targets[0].sla.services.178.warnDays" });
+    expect(atService.reason).toMatch(/must come before the breach/);
+  });
+
   it("refuses a missing status table", () => {
     const error = refusal(() => loadMappings((path) => (path === "status/stara.yaml" ? undefined : shipped(path))));
     expect(error).toMatchObject({ file: "status/stara.yaml", reason: "file not found" });

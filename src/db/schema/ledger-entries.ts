@@ -40,7 +40,9 @@ export type LedgerOutcome =
   | "stale"
   | "duplicate"
   | "finding"
-  | "breach";
+  | "breach"
+  /** A late-answer warning: the SLA's breach is near. */
+  | "warning";
 
 /**
  * Append-only record of every sync operation and its outcome. Ids, codes and hashes only:

@@ -9,6 +9,8 @@ export type FindingKind =
   | "stale"
   | "write_back_missing"
   | "sla_breach"
+  /** A late-answer warning: not finished `warnDays` after the report, the breach still ahead. */
+  | "sla_warning"
   /** A case at the source that Silta never saw (found by the anti-entropy re-read; repaired by ingesting it). */
   | "missing_in_silta"
   /** A window of the source's list that stayed cut however it was read: cases in it may be unseen. */

@@ -127,7 +127,7 @@ export async function caseView(database: Database, mappings: Mappings, caseId: s
       writtenBackAt: l.writtenBackAt?.toISOString() ?? null,
       parkedReason: l.parkedReason,
       lastSyncedAt: synced?.toISOString() ?? null,
-      sla: slaFor(target, l, row.snapshot.requestedAt, now),
+      sla: slaFor(target, l, row.snapshot.requestedAt, now, row.serviceCode),
     };
   });
   const lastSynced = latest(...workOrders.map((w) => (w.lastSyncedAt ? new Date(w.lastSyncedAt) : null)));

@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import { slaTerms } from "../admin/sla.ts";
 import type { SiltaDeps } from "../deps.ts";
 import { WRITE_BACK_KEY_PREFIX } from "../jobs/keys.ts";
 import { caseSideSubject, type Finding } from "./finding.ts";
@@ -6,13 +7,18 @@ import { caseSideSubject, type Finding } from "./finding.ts";
 /**
  * SLA clocks, from Silta's own tables (no calls): a link not delivered or not acknowledged within
  * the target's `acknowledgeMinutes`, or whose status has not moved within `progressHours`, is
- * stale; one not finished within `completeDays` of the citizen's report breaches the SLA.
+ * stale; one not finished `warnDays` after the citizen's report raises a late-answer warning,
+ * and one not finished within `completeDays` breaches the SLA (per service where it has terms).
  */
 export async function checkClocks(deps: SiltaDeps): Promise<Finding[]> {
-  const slas = [...deps.mappings.targets.values()].map((t) => {
-    const progressHours = t.sla.progressHours ?? (t.sla.completeDays * 24) / 2;
-    return sql`(${t.id}, ${t.sla.acknowledgeMinutes}::float8, ${progressHours}::float8, ${t.sla.completeDays}::float8)`;
-  });
+  // One row per target ('*') and per service with terms of its own; a link takes its service's row if there is one.
+  const slas = [...deps.mappings.targets.values()].flatMap((t) =>
+    [null, ...Object.keys(t.sla.services ?? {})].map((code) => {
+      const terms = slaTerms(t, code);
+      const progressHours = t.sla.progressHours ?? (terms.completeDays * 24) / 2;
+      return sql`(${t.id}, ${code ?? "*"}, ${t.sla.acknowledgeMinutes}::float8, ${progressHours}::float8, ${terms.completeDays}::float8, ${terms.warnDays}::float8)`;
+    }),
+  );
   if (slas.length === 0) return [];
   const rows = await deps.database.rows<{
     id: number | string;
@@ -28,10 +34,12 @@ export async function checkClocks(deps: SiltaDeps): Promise<Finding[]> {
     not_acknowledged: boolean;
     no_progress: boolean;
     breached: boolean;
+    warned: boolean;
+    warn_days: number;
     create_error: string | null;
     age_hours: number;
   }>(sql`
-    with sla(target, ack_minutes, progress_hours, complete_days) as (values ${sql.join(slas, sql`, `)}),
+    with sla(target, service_code, ack_minutes, progress_hours, complete_days, warn_days) as (values ${sql.join(slas, sql`, `)}),
     scoped as (
       select l.id, l.case_id, l.target, l.external_ref, l.state, l.field_status,
         -- Delivery time counts from the create job's first attempt: a re-sent create starts a fresh clock.
@@ -39,10 +47,11 @@ export async function checkClocks(deps: SiltaDeps): Promise<Finding[]> {
                   where o.link_id = l.id and o.kind = 'create_work_order' and o.state in ('pending', 'running')), l.created_at) as delivery_since,
         coalesce(l.field_status_at, l.updated_at) as status_at,
         coalesce(case when c.snapshot->>'requestedAt' ~ '^\\d{4}-\\d{2}-\\d{2}T' then (c.snapshot->>'requestedAt')::timestamptz end, l.created_at) as reported_at,
-        s.ack_minutes, s.progress_hours, s.complete_days
+        s.ack_minutes, s.progress_hours, s.complete_days, s.warn_days
       from links l
-      join sla s on s.target = l.target
       left join cases c on c.id = l.case_id
+      join lateral (select * from sla where sla.target = l.target and sla.service_code in (coalesce(c.service_code, ''), '*')
+        order by sla.service_code = '*' limit 1) s on true
       where l.state in ('pending', 'forwarded') and l.desired = 'open'
         and l.field_status not in ('completed', 'scheduled_later', 'no_action', 'interrupted', 'wrong_contractor', 'cancelled')
     ),
@@ -51,15 +60,16 @@ export async function checkClocks(deps: SiltaDeps): Promise<Finding[]> {
         state = 'pending' and delivery_since < now() - ack_minutes * interval '1 minute' as not_delivered,
         state = 'forwarded' and field_status = 'sent' and status_at < now() - ack_minutes * interval '1 minute' as not_acknowledged,
         state = 'forwarded' and field_status in ('received', 'in_progress') and status_at < now() - progress_hours * interval '1 hour' as no_progress,
-        reported_at < now() - complete_days * interval '1 day' as breached
+        reported_at < now() - complete_days * interval '1 day' as breached,
+        reported_at < now() - warn_days * interval '1 day' as warned
       from scoped
     )
     select j.id, j.case_id, j.target, j.external_ref, j.state, j.field_status, j.ack_minutes, j.progress_hours, j.complete_days,
-      j.not_delivered, j.not_acknowledged, j.no_progress, j.breached,
+      j.warn_days, j.not_delivered, j.not_acknowledged, j.no_progress, j.breached, j.warned,
       extract(epoch from now() - j.reported_at)::float8 / 3600 as age_hours,
       (select o.last_error_code from outbox_jobs o where o.link_id = j.id and o.kind = 'create_work_order' order by o.id desc limit 1) as create_error
     from judged j
-    where j.not_delivered or j.not_acknowledged or j.no_progress or j.breached
+    where j.not_delivered or j.not_acknowledged or j.no_progress or j.warned
   `);
   const findings: Finding[] = [];
   for (const r of rows) {
@@ -76,6 +86,20 @@ export async function checkClocks(deps: SiltaDeps): Promise<Finding[]> {
         kind: "stale",
         detail: { externalRef: r.external_ref, why, linkStatus: r.field_status, state: r.state, lastErrorCode: r.create_error },
         suggestedAction,
+      });
+    }
+    if (r.warned && !r.breached) {
+      findings.push({
+        ...base,
+        kind: "sla_warning",
+        detail: {
+          externalRef: r.external_ref,
+          linkStatus: r.field_status,
+          completeDays: Number(r.complete_days),
+          warnDays: Number(r.warn_days),
+          ageHours: Math.round(Number(r.age_hours)),
+        },
+        suggestedAction: `Still ${r.field_status} ${Math.round(Number(r.age_hours) / 24)} days after the report; the answer is due within ${r.complete_days} days: ask ${r.target} for a date and tell the case handler.`,
       });
     }
     if (r.breached) {

@@ -1,12 +1,13 @@
 import { sql } from "drizzle-orm";
 import type { FindingKind } from "../../db/schema/index.ts";
+import type { LateAnswerAlarm } from "../../ports/alarm-channel.ts";
 import type { SiltaDeps } from "../deps.ts";
 import { checkCaseSystem } from "./check-case-system.ts";
 import { checkClocks, checkUnsentWriteBacks } from "./check-clocks.ts";
 import { checkTargets } from "./check-targets.ts";
 import type { Finding } from "./finding.ts";
 import { countOpenLinks, LINKS_PER_PAGE, type OpenLink } from "./open-links.ts";
-import { recordFindings, resolveUnseen } from "./record-findings.ts";
+import { recordFindings, resolveUnseen, type StoredFinding } from "./record-findings.ts";
 import { repairFinding } from "./repair.ts";
 
 export interface ReconcileOptions {
@@ -43,12 +44,45 @@ export interface ReconcileReport {
   caseSystem: { lookedUp: number; unreadable: string | null };
   findings: { seen: number; opened: number; resolved: number; byKind: Record<FindingKind, number> };
   repairs: { queued: number; skipped: number };
+  /** Late-answer alarms this run raised (new warnings and breaches), and how many the alarm channel took. */
+  alarms: { raised: number; sent: number };
   /** Every finding this run saw, open or acknowledged. */
   current: ReconcileFindingView[];
   ms: number;
 }
 
 const DAY_MS = 86_400_000;
+
+/**
+ * Sends the late-answer alarms this run opened (each warning and each breach once: a finding is
+ * opened once) to the configured channel. A channel that fails is logged; the alarms stay in the
+ * console, on the case page and in the metrics, so nothing depends on the channel alone.
+ */
+async function sendLateAnswerAlarms(
+  deps: SiltaDeps,
+  stored: readonly StoredFinding[],
+): Promise<{ raised: number; sent: number }> {
+  const raised: LateAnswerAlarm[] = stored
+    .filter((f) => f.opened && (f.kind === "sla_warning" || f.kind === "sla_breach"))
+    .map((f) => ({
+      level: f.kind === "sla_breach" ? ("breach" as const) : ("warning" as const),
+      findingId: f.id,
+      caseId: f.caseId,
+      target: f.target,
+      externalRef: f.subject,
+    }));
+  if (raised.length === 0 || !deps.alarms) return { raised: raised.length, sent: 0 };
+  try {
+    await deps.alarms.send(raised);
+    return { raised: raised.length, sent: raised.length };
+  } catch (error) {
+    deps.log.error(
+      { alarms: raised.length, err: error instanceof Error ? error.message : String(error) },
+      "the alarm webhook did not take the late-answer alarms; they are in the console and the metrics",
+    );
+    return { raised: raised.length, sent: 0 };
+  }
+}
 
 /**
  * Reconciliation (ARCHITECTURE.md, flow 6): compares the open links with both systems through
@@ -85,6 +119,7 @@ export async function reconcileOpenLinks(deps: SiltaDeps, options: ReconcileOpti
   });
   progress(`${stored.length} findings recorded, ${resolved} resolved`);
 
+  const alarms = await sendLateAnswerAlarms(deps, stored);
   const repairs = { queued: 0, skipped: 0 };
   if (options.repair) {
     const plans = new Map(findings.map((f) => [`${f.kind}\u0000${f.subject}`, f.repair]));
@@ -104,6 +139,7 @@ export async function reconcileOpenLinks(deps: SiltaDeps, options: ReconcileOpti
     stale: 0,
     write_back_missing: 0,
     sla_breach: 0,
+    sla_warning: 0,
     missing_in_silta: 0,
     source_truncated: 0,
   };
@@ -119,6 +155,7 @@ export async function reconcileOpenLinks(deps: SiltaDeps, options: ReconcileOpti
     caseSystem: { lookedUp: caseSide.lookedUp, unreadable: caseSide.failed },
     findings: { seen: stored.length, opened: stored.filter((f) => f.opened).length, resolved, byKind },
     repairs,
+    alarms,
     current: stored.map((f) => ({
       id: f.id,
       kind: f.kind,

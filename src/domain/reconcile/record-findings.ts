@@ -18,6 +18,9 @@ export interface StoredFinding {
   opened: boolean;
 }
 
+/** Late-answer alarms: their ledger rows are SLA rows (`sla_breach` operation, outcome breach or warning). */
+const LATE_ANSWER: ReadonlySet<FindingKind> = new Set(["sla_breach", "sla_warning"]);
+
 /** Findings written per statement: keeps every statement's parameters well under PostgreSQL's limit. */
 const CHUNK = 500;
 
@@ -93,8 +96,13 @@ export async function recordFindings(
             linkId: finding.linkId,
             target: finding.target,
             direction: "internal" as const,
-            operation: finding.kind === "sla_breach" ? ("sla_breach" as const) : ("reconcile" as const),
-            outcome: finding.kind === "sla_breach" ? ("breach" as const) : ("finding" as const),
+            operation: LATE_ANSWER.has(finding.kind) ? ("sla_breach" as const) : ("reconcile" as const),
+            outcome:
+              finding.kind === "sla_breach"
+                ? ("breach" as const)
+                : finding.kind === "sla_warning"
+                  ? ("warning" as const)
+                  : ("finding" as const),
             detail: `${finding.kind} #${finding.id}`,
           });
         }

@@ -166,7 +166,7 @@ export const BulkReplayResultSchema = z
 
 const SlaSchema = z
   .object({
-    state: z.enum(["on_track", "overdue", "met", "missed", "not_applicable"]).openapi({ example: "on_track" }),
+    state: z.enum(["on_track", "due_soon", "overdue", "met", "missed", "not_applicable"]).openapi({ example: "on_track" }),
     dueAt: isoOrNull,
     completeDays: z.number().int().nullable().openapi({ example: 7 }),
   })

@@ -1,5 +1,6 @@
 import type { LedgerDirection, LedgerOperation, LedgerOutcome } from "../../db/schema/index.ts";
 import type { DeliveryPhase } from "../../domain/admin/case-view.ts";
+import type { SlaState } from "../../domain/admin/sla.ts";
 import type { ExclusionReason } from "../../domain/routing.ts";
 import type { ErrorCode } from "../../kernel/errors.ts";
 import type { CanonicalStatus } from "../../kernel/status.ts";
@@ -215,22 +216,31 @@ const PHASE: Record<Lang, Record<DeliveryPhase, { now: string; next: string }>> 
   },
 };
 
-const SLA: Record<Lang, Record<string, string>> = {
+const SLA: Record<Lang, Record<SlaState, string>> = {
   fi: {
     on_track: "Aikataulussa",
-    overdue: "Myöhässä",
+    due_soon: "⚠ Erääntyy pian",
+    overdue: "✕ Myöhässä",
     met: "Toteutui",
     missed: "Ei toteutunut",
     not_applicable: "Ei määräaikaa",
   },
   sv: {
     on_track: "Enligt tidsplan",
-    overdue: "Försenad",
+    due_soon: "⚠ Förfaller snart",
+    overdue: "✕ Försenad",
     met: "Uppfylld",
     missed: "Inte uppfylld",
     not_applicable: "Ingen tidsfrist",
   },
-  en: { on_track: "On track", overdue: "Overdue", met: "Met", missed: "Missed", not_applicable: "No deadline" },
+  en: {
+    on_track: "On track",
+    due_soon: "⚠ Due soon",
+    overdue: "✕ Overdue",
+    met: "Met",
+    missed: "Missed",
+    not_applicable: "No deadline",
+  },
 };
 
 const OPERATION: Record<Lang, Record<LedgerOperation, string>> = {
@@ -296,6 +306,7 @@ const OUTCOME: Record<Lang, Record<LedgerOutcome, string>> = {
     duplicate: "toisto, ohitettu",
     finding: "poikkeama havaittu",
     breach: "palvelutaso ylittyi",
+    warning: "vastauksen määräaika lähestyy",
     transient: "tilapäinen vika, yritetään uudelleen",
     rate_limited: "vastaanottaja pyysi odottamaan",
     indeterminate: "tulos epävarma, tarkistetaan ennen uutta yritystä",
@@ -317,6 +328,7 @@ const OUTCOME: Record<Lang, Record<LedgerOutcome, string>> = {
     duplicate: "upprepning, ignorerad",
     finding: "avvikelse upptäckt",
     breach: "servicenivån överskreds",
+    warning: "svarstiden går snart ut",
     transient: "tillfälligt fel, försöker igen",
     rate_limited: "mottagaren bad om att vänta",
     indeterminate: "osäkert resultat, kontrolleras före nytt försök",
@@ -338,6 +350,7 @@ const OUTCOME: Record<Lang, Record<LedgerOutcome, string>> = {
     duplicate: "repeat, ignored",
     finding: "drift found",
     breach: "SLA breached",
+    warning: "the answer is due soon",
     transient: "temporary failure, will retry",
     rate_limited: "the receiver asked to wait",
     indeterminate: "outcome unknown, checked before retrying",
@@ -479,7 +492,7 @@ export function labelsFor(lang: Lang) {
       now: PHASE[lang][phase].now,
       next: fill(PHASE[lang][phase].next, values),
     }),
-    sla: (state: string) => SLA[lang][state] ?? state,
+    sla: (state: string) => SLA[lang][state as SlaState] ?? state,
     operation: (op: string) => OPERATION[lang][op as LedgerOperation] ?? op,
     outcome: (outcome: string) => OUTCOME[lang][outcome as LedgerOutcome] ?? outcome,
     error: (code: string) => ERROR[lang][code as ErrorCode] ?? code,

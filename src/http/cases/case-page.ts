@@ -19,7 +19,7 @@ function time(iso: string | null, lang: Lang, never: string): string {
 
 /** Page-specific touches on the shared stylesheet (HDS): status colours always beside words. */
 const STYLE = `body{max-width:72rem}main{padding:var(--spacing-s)}.status{font-weight:700}
-.sla-overdue,.sla-missed,.phase-parked,.phase-retrying{color:var(--color-error)}.sla-met,.sla-on_track{color:var(--color-success)}
+.sla-overdue,.sla-missed,.sla-due_soon,.phase-parked,.phase-retrying{color:var(--color-error)}.sla-met,.sla-on_track{color:var(--color-success)}
 .next{max-width:28rem}`;
 
 function languageNav(languageLink: (next: Lang) => string) {
