@@ -12,6 +12,7 @@ import { openDatabase, parseDatabaseTarget } from "../db/open-node.ts";
 import { issueContractorKey } from "../domain/contractor-gateway.ts";
 import { type Logger, type SiltaDeps, silentLogger } from "../domain/deps.ts";
 import { reReadSource } from "../domain/intake/anti-entropy.ts";
+import { raiseLateAnswerAlarms } from "../domain/reconcile/reconcile.ts";
 import { createRng } from "../lib/prng.ts";
 import { generateWebhookSecret } from "../lib/webhook-signature.ts";
 import { loadMappingsFromDir } from "../mappings/load-node.ts";
@@ -411,6 +412,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     reRead,
     async poll() {
       await silta.pollNow();
+      // Cases reported days ago arrive late already: their alarms are raised while the work is under way.
+      await raiseLateAnswerAlarms(silta.deps);
       if (performance.now() - lastReRead >= 15_000) await reRead();
       await reopenSome();
       if (options.cancelFraction <= 0) return;

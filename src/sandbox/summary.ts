@@ -16,6 +16,8 @@ export interface SandboxSummary {
   fieldStatusesWrittenBack: number;
   /** New work cycles (round 2 and later) opened because a finished case was reopened. */
   reworkCycles: number;
+  /** Late-answer alarms raised (warnings and breaches of the answer promise), each once. */
+  alarmsRaised: number;
   /** Which Open311 server the sandbox simulated (`--open311-profile`). */
   open311Profile: "helsinki" | "generic";
   /** Where Silta ran (`--runtime`): this Node process, or the Worker inside workerd. */
@@ -128,9 +130,11 @@ export async function summarizeSandbox(
     cancelled: number;
     parked: number;
     rework: number;
+    alarms: number;
   }>(sql`
     select
       (select count(*)::int from links where round > 1) as rework,
+      (select count(*)::int from reconciliation_findings where kind in ('sla_warning', 'sla_breach')) as alarms,
       (select count(*)::int from cases where disposition = 'routed') as routed,
       (select count(*)::int from cases where disposition = 'excluded') as excluded,
       (select count(*)::int from links where state = 'cancelled') as cancelled,
@@ -152,6 +156,7 @@ export async function summarizeSandbox(
     duplicateWorkOrders,
     fieldStatusesWrittenBack: writtenBack.size,
     reworkCycles: counts?.rework ?? 0,
+    alarmsRaised: counts?.alarms ?? 0,
     lost: notTakenIn + missingAtTarget + balance.violationCount,
     ledgerBalanced: balance.balanced,
     personalDataLeaks,

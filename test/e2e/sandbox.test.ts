@@ -28,6 +28,7 @@ beforeAll(async () => {
     pollIntervalMs: 300,
     fieldDelayMs: { min: 10, max: 120 },
     cancelFraction: 0.05,
+    reworkFraction: 0.25,
   });
   settled = await runUntilSettled(sandbox, { timeoutMs: 60_000, pollIntervalMs: 300 });
 }, 90_000);
@@ -45,6 +46,9 @@ describe("sandbox round trip", () => {
     expect(summary.routed + summary.excluded).toBe(40);
     expect(summary.workOrdersCreated).toBeGreaterThanOrEqual(summary.routed - summary.cancelled);
     expect(summary.fieldStatusesWrittenBack).toBeGreaterThan(0);
+    // A case's whole life: reopened cases got a second cycle, and cases reported days ago raised alarms.
+    expect(summary.reworkCycles).toBeGreaterThan(0);
+    expect(summary.alarmsRaised).toBeGreaterThan(0);
   });
 
   it("every routed case reached every kind of target through its own protocol", async () => {

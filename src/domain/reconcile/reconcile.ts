@@ -54,6 +54,17 @@ export interface ReconcileReport {
 const DAY_MS = 86_400_000;
 
 /**
+ * The late-answer part of reconciliation on its own (clocks only, no calls): records the warnings
+ * and breaches due now and sends the new ones. Cheap (one query over the open links), for
+ * runners that want alarms sooner than the full run's schedule.
+ */
+export async function raiseLateAnswerAlarms(deps: SiltaDeps): Promise<{ raised: number; sent: number }> {
+  const late = (await checkClocks(deps)).filter((f) => f.kind === "sla_warning" || f.kind === "sla_breach");
+  if (late.length === 0) return { raised: 0, sent: 0 };
+  return sendLateAnswerAlarms(deps, await recordFindings(deps.database, late, 0));
+}
+
+/**
  * Sends the late-answer alarms this run opened (each warning and each breach once: a finding is
  * opened once) to the configured channel. A channel that fails is logged; the alarms stay in the
  * console, on the case page and in the metrics, so nothing depends on the channel alone.
