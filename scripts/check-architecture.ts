@@ -51,7 +51,11 @@ export const TABLE_OWNERS: Record<string, { sql: string; drizzle: string; owner:
   links: { sql: "links", drizzle: "links", owner: ["src/domain/links.ts"] },
   ledger_entries: { sql: "ledger_entries", drizzle: "ledgerEntries", owner: ["src/domain/ledger.ts"] },
   source_quarantine: { sql: "source_quarantine", drizzle: "sourceQuarantine", owner: ["src/domain/intake/intake-quarantine.ts"] },
-  cases: { sql: "cases", drizzle: "cases", owner: ["src/domain/intake/ingest.ts", "src/domain/retention.ts"] },
+  cases: {
+    sql: "cases",
+    drizzle: "cases",
+    owner: ["src/domain/intake/ingest.ts", "src/domain/retention.ts", "src/domain/duplicates.ts"],
+  },
   inbox_events: {
     sql: "inbox_events",
     drizzle: "inboxEvents",

@@ -165,6 +165,7 @@ const extendedAttributes = z.preprocess(
     tasks: taskList,
     service_object_id: optionalText,
     service_object_type: optionalText,
+    duplicate_of: optionalText,
   }),
 );
 
@@ -204,6 +205,7 @@ const wireRecord = z.object({
   service_name: optionalText,
   description: optionalText,
   agency_responsible: optionalText,
+  duplicate_of: optionalText,
   requested_datetime: optionalDatetime,
   updated_datetime: optionalDatetime,
   expected_datetime: optionalDatetime,
@@ -287,10 +289,16 @@ export function parseCaseRecord(raw: unknown): CaseParseResult {
     tasks: extended.tasks,
     serviceObjectId: extended.service_object_id,
     serviceObjectType: extended.service_object_type,
+    ...duplicateOf(extended.duplicate_of ?? wire.duplicate_of, wire.service_request_id),
     reporter: hasReporter ? { firstName: wire.first_name, lastName: wire.last_name, email: wire.email, phone: wire.phone } : null,
   };
   const { value: storable, cleaned } = storableDeep(record);
   return { ok: true, record: cleaned.length > 0 ? { ...storable, cleanedFields: cleaned } : storable };
+}
+
+/** `duplicateOf` when the server names another case (a case is never its own duplicate); nothing otherwise. */
+function duplicateOf(parent: string | null | undefined, self: string): { duplicateOf?: string } {
+  return parent && parent !== self ? { duplicateOf: parent } : {};
 }
 
 /**

@@ -25,6 +25,7 @@ interface SandboxFlags {
   timeout: number;
   cancelPercent: number;
   reworkPercent: number;
+  duplicatePercent: number;
   mappings: string;
   push?: boolean;
   verbose?: boolean;
@@ -58,6 +59,12 @@ export function registerSandboxCommand(program: Command): void {
       "share of finished cases the desk reopens as not fixed (exercises rework; helsinki profile)",
       wholeNumber,
       10,
+    )
+    .option(
+      "--duplicate-percent <n>",
+      "share of routed cases the desk marks as duplicates of an earlier one (they share its work order)",
+      wholeNumber,
+      5,
     )
     .option("--mappings <dir>", "the mappings folder", "mappings")
     .option(
@@ -117,6 +124,7 @@ export function registerSandboxCommand(program: Command): void {
         fieldDelayMs: headless ? { min: 20, max: 300 } : { min: 1000, max: 8000 },
         cancelFraction: flags.cancelPercent / 100,
         reworkFraction: flags.reworkPercent / 100,
+        duplicateFraction: flags.duplicatePercent / 100,
         push: Boolean(flags.push),
         open311Profile: flags.open311Profile,
         runtime: flags.runtime,

@@ -226,3 +226,24 @@ export async function scrubParkedReasons(database: Database, tx: Tx, caseIds: SQ
   );
   return rows.length;
 }
+
+/**
+ * A duplicate joined the case: its forwarded links forget what they wrote back, so that the next
+ * write-back sends the current status again (to the case, idempotently, and to every duplicate).
+ */
+export async function forgetWrittenBackOfCase(tx: Tx, caseId: string): Promise<{ id: number; caseId: string }[]> {
+  return tx
+    .update(links)
+    .set({ writtenBackStatus: null, writtenBackAt: null, updatedAt: new Date() })
+    .where(and(eq(links.caseId, caseId), eq(links.state, "forwarded")))
+    .returning({ id: links.id, caseId: links.caseId });
+}
+
+/** The next round number for a case at a target (1 when it has none): a re-routed duplicate starts a fresh cycle. */
+export async function nextRound(tx: Tx, caseId: string, target: string): Promise<number> {
+  const rows = await tx
+    .select({ round: links.round })
+    .from(links)
+    .where(and(eq(links.caseId, caseId), eq(links.target, target)));
+  return rows.reduce((max, row) => Math.max(max, row.round), 0) + 1;
+}

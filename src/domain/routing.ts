@@ -3,7 +3,14 @@ import type { Mappings, RoutingRule } from "../mappings/mappings.ts";
 import type { CaseRecord } from "../ports/case-system.ts";
 
 /** Why a case is not sent to field work. */
-export type ExclusionReason = "no_service_code" | "not_field_work" | "handed_elsewhere" | "city_cancelled" | "closed_at_source";
+export type ExclusionReason =
+  | "no_service_code"
+  | "not_field_work"
+  | "handed_elsewhere"
+  | "city_cancelled"
+  | "closed_at_source"
+  /** A duplicate of a case Silta has: it shares that case's work order (duplicates.ts). */
+  | "duplicate";
 
 export type RoutingDecision = { kind: "routed"; target: string; ruleId: string } | { kind: "excluded"; reason: ExclusionReason };
 

@@ -4,6 +4,7 @@ import { consoleSessionStore } from "../domain/admin/console-sessions.ts";
 import { listContractorDeliveries } from "../domain/admin/delivery-log.ts";
 import { createContractorGateway } from "../domain/contractor-gateway.ts";
 import type { SiltaDeps } from "../domain/deps.ts";
+import { handlerSetsDuplicate } from "../domain/duplicates.ts";
 import { recordFieldEvents } from "../domain/field-status/apply-events.ts";
 import { requestRework } from "../domain/rework.ts";
 import { sha256Hex } from "../lib/hash.ts";
@@ -17,7 +18,7 @@ import { caseReaderAuth } from "./auth/case-reader.ts";
 import { bearerToken, createTokenSet } from "./auth/tokens.ts";
 import { caseFieldStatus } from "./case-status.ts";
 import { type Lang, parseLang } from "./cases/case-labels.ts";
-import { renderCasePage, renderCaseRefusal } from "./cases/case-page.ts";
+import { CASE_PAGE_NOTICES, type CasePageNotice, renderCasePage, renderCaseRefusal } from "./cases/case-page.ts";
 import { casePageHeaders, DEFAULT_CASE_PAGE_FRAME_ANCESTORS, htmlSecurityHeaders } from "./cases/security-headers.ts";
 import { createConsoleApp } from "./console/console-app.ts";
 import { errorResponse } from "./contractor-api/api-errors.ts";
@@ -197,24 +198,52 @@ export function createApp(deps: SiltaDeps, options: AppOptions = {}): OpenAPIHon
     // Embeddable by the case system's origins only; the token in the URL never leaves as a referrer.
     const frameAncestors = options.casePageFrameAncestors ?? DEFAULT_CASE_PAGE_FRAME_ANCESTORS;
     for (const [name, value] of Object.entries(casePageHeaders(nonce, frameAncestors))) c.header(name, value);
-    const notice = c.req.query("rework");
+    const notice = c.req.query("notice") as CasePageNotice | undefined;
     return c.html(
       renderCasePage(view, lang, {
         token: c.req.query("token") ?? null,
         nonce,
-        ...(notice === "opened" || notice === "nothing_finished" ? { notice } : {}),
+        ...(notice && CASE_PAGE_NOTICES.has(notice) ? { notice } : {}),
       }),
     );
   });
+  /** Back to the case page after a handler's action, in the same language and with the same token. */
+  const backToCase = (c: Context, notice: CasePageNotice) => {
+    const token = c.req.query("token");
+    const back = `?lang=${parseLang(c.req.query("lang"))}${token ? `&token=${encodeURIComponent(token)}` : ""}&notice=${notice}`;
+    return c.redirect(`/cases/${encodeURIComponent(c.req.param("id") ?? "")}${back}`, 303);
+  };
+  const handlerActor = async (c: Context) =>
+    `handler:${await credentialFingerprint(bearerToken(c.req.header("authorization")) ?? c.req.query("token") ?? "")}`;
   // "Not fixed": a handler asks for the finished work to be done again; the page shows the new cycle.
   app.post("/cases/:id/rework", pathIdLimit("id"), casePageReader, async (c) => {
-    const token = bearerToken(c.req.header("authorization")) ?? c.req.query("token") ?? "";
-    const outcome = await requestRework(deps, `handler:${await credentialFingerprint(token)}`, c.req.param("id"));
+    const outcome = await requestRework(deps, await handlerActor(c), c.req.param("id"));
     if (outcome.result === "not_found") return caseRefusal(c, "not_found");
-    const lang = parseLang(c.req.query("lang"));
-    const back = `?lang=${lang}${c.req.query("token") ? `&token=${encodeURIComponent(c.req.query("token") ?? "")}` : ""}`;
-    return c.redirect(`/cases/${encodeURIComponent(c.req.param("id"))}${back}&rework=${outcome.result}`, 303);
+    return backToCase(c, outcome.result);
   });
+  // A duplicate of another case shares its work order; unlinking gives it its own again.
+  app.post(
+    "/cases/:id/duplicate",
+    pathIdLimit("id"),
+    casePageReader,
+    limitedBody({ maxBytes: 4096, readTimeoutMs }),
+    async (c) => {
+      const form = await c.req.parseBody();
+      const parent = typeof form.parent === "string" ? form.parent.trim().slice(0, INBOUND_LIMITS.pathIdChars) : "";
+      const unlink = form.unlink === "1";
+      if (!unlink && !parent) return errorResponse(c, "invalid_request", "name the original case (parent) or unlink=1");
+      const outcome = await handlerSetsDuplicate(deps, await handlerActor(c), c.req.param("id"), unlink ? null : parent);
+      if (outcome.result === "not_found") return caseRefusal(c, "not_found");
+      return backToCase(
+        c,
+        outcome.result === "linked" || outcome.result === "already"
+          ? "linked"
+          : outcome.result === "unlinked"
+            ? "unlinked"
+            : "refused",
+      );
+    },
+  );
 
   registerContractorReference(app, CONTRACTOR_API_BASE_PATH, options.apiReferenceScript);
 

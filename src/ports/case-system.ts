@@ -46,6 +46,11 @@ export interface CaseRecord {
   serviceObjectId: string | null;
   serviceObjectType: string | null;
   /**
+   * The case this one duplicates, where the case system says so (`extended_attributes.duplicate_of`,
+   * or a top-level `duplicate_of` as FixMyStreet-style servers have it); absent: not said.
+   */
+  duplicateOf?: string | null;
+  /**
    * Reporter contact details, when the source exposes them. Personal data: never logged, never
    * in the ledger, sent to a target only when its mapping allows the field.
    */

@@ -47,6 +47,8 @@ export interface SandboxOptions {
   cancelFraction: number;
   /** Share of finished cases the desk closes and then reopens as not fixed (exercises rework); Helsinki profile only. */
   reworkFraction?: number;
+  /** Share of routed cases the desk marks as duplicates of an earlier case of the same service and contractor. */
+  duplicateFraction?: number;
   /** The Helsinki simulator also pushes its cases to Silta's push intake (the poll still runs). */
   push?: boolean;
   /**
@@ -325,6 +327,34 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     await silta.pollNow();
   };
 
+  /**
+   * The desk marks some routed cases as duplicates of an earlier case of the same service at the
+   * same contractor (the same fault reported twice); each case is considered once.
+   */
+  const consideredAsDuplicate = new Set<string>();
+  const markSomeDuplicates = async () => {
+    const fraction = options.duplicateFraction ?? 0;
+    if (fraction <= 0) return;
+    const routed = await database.rows<{ id: string; key: string }>(
+      sql`select c.id, c.service_code || '/' || l.target as key from cases c join links l on l.case_id = c.id and l.round = 1
+          where c.disposition = 'routed' and c.duplicate_of is null and l.state = 'forwarded'
+            and l.field_status in ('sent', 'received', 'in_progress') order by c.id`,
+    );
+    const firstOf = new Map<string, string>();
+    let marked = 0;
+    for (const { id, key } of routed) {
+      const parent = firstOf.get(key);
+      if (!parent) {
+        firstOf.set(key, id);
+        continue;
+      }
+      if (consideredAsDuplicate.has(id)) continue;
+      consideredAsDuplicate.add(id);
+      if (rng.chance(fraction) && helsinki.sim.markDuplicate(id, parent)) marked++;
+    }
+    if (marked > 0) await silta.pollNow();
+  };
+
   const addCases = (n: number) => {
     if (n <= 0) return;
     const now = Date.now();
@@ -416,6 +446,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       await raiseLateAnswerAlarms(silta.deps);
       if (performance.now() - lastReRead >= 15_000) await reRead();
       await reopenSome();
+      await markSomeDuplicates();
       if (options.cancelFraction <= 0) return;
       const routed = await database.rows<{ id: string }>(sql`select id from cases where disposition = 'routed' order by id`);
       let cancelled = 0;

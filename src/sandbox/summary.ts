@@ -16,6 +16,8 @@ export interface SandboxSummary {
   fieldStatusesWrittenBack: number;
   /** New work cycles (round 2 and later) opened because a finished case was reopened. */
   reworkCycles: number;
+  /** Cases marked as duplicates that share another case's work order instead of their own. */
+  duplicatesMerged: number;
   /** Late-answer alarms raised (warnings and breaches of the answer promise), each once. */
   alarmsRaised: number;
   /** Which Open311 server the sandbox simulated (`--open311-profile`). */
@@ -131,9 +133,11 @@ export async function summarizeSandbox(
     parked: number;
     rework: number;
     alarms: number;
+    merged: number;
   }>(sql`
     select
       (select count(*)::int from links where round > 1) as rework,
+      (select count(*)::int from cases where duplicate_of is not null) as merged,
       (select count(*)::int from reconciliation_findings where kind in ('sla_warning', 'sla_breach')) as alarms,
       (select count(*)::int from cases where disposition = 'routed') as routed,
       (select count(*)::int from cases where disposition = 'excluded') as excluded,
@@ -157,6 +161,7 @@ export async function summarizeSandbox(
     fieldStatusesWrittenBack: writtenBack.size,
     reworkCycles: counts?.rework ?? 0,
     alarmsRaised: counts?.alarms ?? 0,
+    duplicatesMerged: counts?.merged ?? 0,
     lost: notTakenIn + missingAtTarget + balance.violationCount,
     ledgerBalanced: balance.balanced,
     personalDataLeaks,

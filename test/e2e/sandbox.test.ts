@@ -28,7 +28,7 @@ beforeAll(async () => {
     pollIntervalMs: 300,
     fieldDelayMs: { min: 10, max: 120 },
     cancelFraction: 0.05,
-    reworkFraction: 0.25,
+    reworkFraction: 0.5,
   });
   settled = await runUntilSettled(sandbox, { timeoutMs: 60_000, pollIntervalMs: 300 });
 }, 90_000);

@@ -99,14 +99,14 @@ describe("rework", () => {
 
     const first = await f.request(action, { method: "POST", token: null });
     expect(first.status).toBe(303);
-    expect(first.headers.get("location")).toMatch(/rework=opened$/);
+    expect(first.headers.get("location")).toMatch(/notice=opened$/);
     await f.settle();
     const after = await (await f.request(first.headers.get("location") ?? "", { token: null })).text();
     expect(after).toContain("A new work cycle was opened");
     expect(await linksOf(record.serviceRequestId)).toHaveLength(2);
 
     const again = await f.request(action, { method: "POST", token: null });
-    expect(again.headers.get("location")).toMatch(/rework=nothing_finished$/);
+    expect(again.headers.get("location")).toMatch(/notice=nothing_finished$/);
     expect(await linksOf(record.serviceRequestId)).toHaveLength(2);
     const audit = await f.database.db.select().from(auditEvents).where(eq(auditEvents.action, "case.rework"));
     expect(audit.map((row) => row.result)).toEqual(["opened", "nothing_finished"]);

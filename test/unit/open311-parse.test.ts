@@ -234,6 +234,14 @@ describe("parseCaseRecord quirks", () => {
     expect(record.long).toBe(expectedLong);
   });
 
+  it("reads the duplicate mark from extended attributes or the top level; a case is never its own duplicate", () => {
+    expect(mustParse({ ...BASE, extended_attributes: { duplicate_of: "2026-001" } }).duplicateOf).toBe("2026-001");
+    expect(mustParse({ ...BASE, duplicate_of: "2026-002" }).duplicateOf).toBe("2026-002");
+    expect(mustParse({ ...BASE, duplicate_of: BASE.service_request_id }).duplicateOf).toBeUndefined();
+    expect(mustParse({ ...BASE, duplicate_of: "" }).duplicateOf).toBeUndefined();
+    expect(mustParse(BASE)).not.toHaveProperty("duplicateOf");
+  });
+
   it("reads zip_code and zipcode, preferring zipcode", () => {
     expect(mustParse({ ...BASE, zip_code: "00970" }).zipcode).toBe("00970");
     expect(mustParse({ ...BASE, zipcode: "00100" }).zipcode).toBe("00100");

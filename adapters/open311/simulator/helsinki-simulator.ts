@@ -4,6 +4,7 @@ import { parseCaseRecord } from "../parse.ts";
 import { cancelCaseAtDesk, closeCaseAtDesk, closeCasePlain, reopenCaseAtDesk } from "./case-changes.ts";
 import { createCasePusher, type PushStats } from "./case-pusher.ts";
 import { type GenerateCasesOptions, type GeneratedCase, generateCases } from "./generate-cases.ts";
+import { toHelsinkiIso } from "./helsinki-time.ts";
 import { mintHelsinkiId } from "./ids.ts";
 import { DEFAULT_KNOBS, knobPatchSchema, type SimKnobPatch, type SimKnobs } from "./knobs.ts";
 import type { PlantedPersonalData } from "./personal-data.ts";
@@ -176,6 +177,8 @@ export interface HelsinkiSimulator {
   closeCase(serviceRequestId: string, note?: string): boolean;
   /** The city withdraws a case (`closed`, `detailed_status` REJECTED). False when the id is unknown. */
   cancelCase(serviceRequestId: string, note?: string): boolean;
+  /** The desk marks a case as a duplicate of another (`extended_attributes.duplicate_of`). False when either id is unknown. */
+  markDuplicate(serviceRequestId: string, parentId: string): boolean;
   /** The desk reopens a closed case (`open` again). False when the id is unknown or the case is not closed. */
   reopenCase(serviceRequestId: string, note?: string): boolean;
   state(): SimulatorState;
@@ -489,6 +492,12 @@ export function createHelsinkiSimulator(options: HelsinkiSimulatorOptions = {}):
       return generated;
     },
     closeCase: (id, note) => changeCase(id, (stored) => (plain ? closeCasePlain : closeCaseAtDesk)(stored, note ?? null, now())),
+    markDuplicate: (id, parentId) =>
+      store.cases.has(parentId) &&
+      changeCase(id, (stored) => {
+        stored.record.extended_attributes = { ...(stored.record.extended_attributes ?? {}), duplicate_of: parentId };
+        stored.record.updated_datetime = toHelsinkiIso(now());
+      }),
     reopenCase: (id, note) =>
       store.cases.get(id)?.record.status === "closed" &&
       changeCase(id, (stored) => reopenCaseAtDesk(stored, note ?? null, now(), plain)),

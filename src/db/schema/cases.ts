@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { index, jsonb, pgTable, text } from "drizzle-orm/pg-core";
 import type { CaseRecord } from "../../ports/case-system.ts";
 import { at, createdAt, updatedAt } from "./columns.ts";
@@ -21,10 +22,18 @@ export const cases = pgTable(
     /** `routed` (has links) or `excluded` (with `dispositionReason`). */
     disposition: text("disposition").$type<"routed" | "excluded">().notNull(),
     dispositionReason: text("disposition_reason"),
+    /**
+     * The case this one duplicates (the case system said so, or a handler linked them): it shares
+     * the parent's work order instead of getting its own, and gets the parent's field status.
+     */
+    duplicateOf: text("duplicate_of"),
     /** When retention (`src/domain/retention.ts`) emptied the snapshot of personal data and free text. */
     purgedAt: at("purged_at"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [index("cases_disposition_idx").on(t.disposition)],
+  (t) => [
+    index("cases_disposition_idx").on(t.disposition),
+    index("cases_duplicate_of_idx").on(t.duplicateOf).where(sql`duplicate_of is not null`),
+  ],
 );

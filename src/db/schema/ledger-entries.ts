@@ -13,6 +13,8 @@ export type LedgerOperation =
   | "write_back"
   | "park"
   | "reroute"
+  /** The case was linked as a duplicate of another (shares its work order) or unlinked from it. */
+  | "merge"
   /** A new work cycle at the same target: the case was reopened, marked not fixed, or a handler asked for rework. */
   | "rework"
   /** Reconciliation opened a finding about the case. */

@@ -63,6 +63,8 @@ export interface CaseView {
   caseStatus: string;
   disposition: string;
   dispositionReason: string | null;
+  /** The case whose work order this one shares (a duplicate); its work orders are the ones shown. */
+  duplicateOf: string | null;
   workOrders: CaseWorkOrderView[];
   timeline: CaseTimelineEntry[];
   lastSyncedAt: string | null;
@@ -83,7 +85,9 @@ export async function caseView(database: Database, mappings: Mappings, caseId: s
   const { db } = database;
   const [row] = await db.select().from(cases).where(eq(cases.id, caseId));
   if (!row) return null;
-  const caseLinks = await db.select().from(links).where(eq(links.caseId, caseId)).orderBy(asc(links.id));
+  // A duplicate shares its parent's work orders: those are what its handler needs to see.
+  const orderCase = row.duplicateOf ?? caseId;
+  const caseLinks = await db.select().from(links).where(eq(links.caseId, orderCase)).orderBy(asc(links.id));
   const entries = await db
     .select()
     .from(ledgerEntries)
@@ -92,7 +96,7 @@ export async function caseView(database: Database, mappings: Mappings, caseId: s
   const creates = await db
     .select({ linkId: outboxJobs.linkId, state: outboxJobs.state, code: outboxJobs.lastErrorCode, runAt: outboxJobs.runAt })
     .from(outboxJobs)
-    .where(and(eq(outboxJobs.caseId, caseId), eq(outboxJobs.kind, "create_work_order")));
+    .where(and(eq(outboxJobs.caseId, orderCase), eq(outboxJobs.kind, "create_work_order")));
   const createOf = new Map(creates.map((job) => [job.linkId, job]));
   const nameOf = (id: string | null) => (id ? (mappings.targets.get(id)?.name ?? id) : null);
   const okByLink = new Map<number, Date>();
@@ -138,6 +142,7 @@ export async function caseView(database: Database, mappings: Mappings, caseId: s
     caseStatus: row.status,
     disposition: row.disposition,
     dispositionReason: row.dispositionReason,
+    duplicateOf: row.duplicateOf,
     workOrders,
     timeline: entries.map((e) => ({
       at: e.at.toISOString(),

@@ -5,6 +5,7 @@ import { cases } from "../../db/schema/index.ts";
 import { canonicalJson, sha256Hex } from "../../lib/hash.ts";
 import type { CaseRecord } from "../../ports/case-system.ts";
 import type { SiltaDeps } from "../deps.ts";
+import { linkDuplicate, unlinkDuplicate } from "../duplicates.ts";
 import { cancelJobFor, createJobFor } from "../jobs/keys.ts";
 import { enqueueJob, enqueueJobs } from "../jobs/store.ts";
 import { appendLedger, type LedgerEntryInput } from "../ledger.ts";
@@ -24,6 +25,8 @@ export interface IntakeSummary {
   cancelled: number;
   /** New work cycles opened: a finished case reopened at the source, or marked not fixed. */
   reworked: number;
+  /** Known cases the source marked as duplicates of another (they now share its work order). */
+  merged: number;
   /** Cases the database refused even alone: held in `source_quarantine` with the database's reason. */
   quarantined: number;
 }
@@ -108,6 +111,7 @@ export async function ingestCases(deps: SiltaDeps, records: readonly CaseRecord[
     excluded: 0,
     cancelled: 0,
     reworked: 0,
+    merged: 0,
     quarantined: 0,
   };
   // The same case twice in one batch (overlapping windows): the later copy wins.
@@ -126,6 +130,9 @@ export async function ingestCases(deps: SiltaDeps, records: readonly CaseRecord[
         disposition: cases.disposition,
         status: cases.status,
         deskStatus: cases.deskStatus,
+        duplicateOf: cases.duplicateOf,
+        // What the source said last time: only its own mark is taken back when it drops it (a handler's link stays).
+        sourceDuplicateOf: sql<string | null>`${cases.snapshot}->>'duplicateOf'`,
       })
       .from(cases)
       .where(inArray(cases.id, ids));
@@ -171,6 +178,9 @@ async function ingestNewCases(deps: SiltaDeps, batch: Hashed[], summary: IntakeS
   // Counted only once the transaction commits: a batch the database refuses is written again case by case.
   const counts = { new: 0, unchanged: 0, routed: 0, excluded: 0 };
   await deps.database.db.transaction(async (tx) => {
+    // A case the source marks as a duplicate of one Silta has shares that case's work order.
+    const roots = await duplicateRoots(tx, batch);
+    for (const [id] of roots) decisions.set(id, { kind: "excluded", reason: "duplicate" });
     const inserted = await tx
       .insert(cases)
       .values(
@@ -181,6 +191,7 @@ async function ingestNewCases(deps: SiltaDeps, batch: Hashed[], summary: IntakeS
             ...caseColumns(item),
             disposition: decision?.kind ?? "excluded",
             dispositionReason: decision?.kind === "excluded" ? decision.reason : null,
+            duplicateOf: roots.get(item.record.serviceRequestId) ?? null,
           };
         }),
       )
@@ -202,6 +213,15 @@ async function ingestNewCases(deps: SiltaDeps, batch: Hashed[], summary: IntakeS
       });
       if (decision.kind === "excluded") {
         ledger.push({ caseId: id, direction: "internal", operation: "exclude", outcome: "excluded", detail: decision.reason });
+        const root = roots.get(id);
+        if (root)
+          ledger.push({
+            caseId: id,
+            direction: "internal",
+            operation: "merge",
+            outcome: "ok",
+            detail: `duplicate of ${root}: the case system marked it`,
+          });
         counts.excluded++;
       } else {
         newLinks.push({
@@ -243,6 +263,27 @@ async function ingestNewCases(deps: SiltaDeps, batch: Hashed[], summary: IntakeS
 }
 
 /**
+ * The root each new case of the batch duplicates, where the source names a parent Silta has
+ * (stored, or earlier in this batch): the parent itself, or the case that parent duplicates.
+ */
+async function duplicateRoots(tx: Tx, batch: readonly Hashed[]): Promise<Map<string, string>> {
+  const named = batch.filter((item) => item.record.duplicateOf);
+  if (named.length === 0) return new Map();
+  const parents = [...new Set(named.map((item) => item.record.duplicateOf as string))];
+  const stored = await tx.select({ id: cases.id, duplicateOf: cases.duplicateOf }).from(cases).where(inArray(cases.id, parents));
+  const known = new Map(stored.map((row) => [row.id, row.duplicateOf ?? row.id]));
+  for (const item of batch)
+    if (!known.has(item.record.serviceRequestId) && !item.record.duplicateOf)
+      known.set(item.record.serviceRequestId, item.record.serviceRequestId);
+  const roots = new Map<string, string>();
+  for (const item of named) {
+    const root = known.get(item.record.duplicateOf as string);
+    if (root && root !== item.record.serviceRequestId) roots.set(item.record.serviceRequestId, root);
+  }
+  return roots;
+}
+
+/**
  * Known cases whose content changed, in one transaction: new snapshots, their ledger entries, and
  * cancellations where the city withdrew the case. Rows are locked in id order (the caller sorts),
  * and a case whose stored content already matches (another process applied it meanwhile) is left
@@ -251,7 +292,7 @@ async function ingestNewCases(deps: SiltaDeps, batch: Hashed[], summary: IntakeS
  */
 async function ingestChangedCases(deps: SiltaDeps, batch: Hashed[], summary: IntakeSummary): Promise<void> {
   // Counted only once the transaction commits: a batch the database refuses is written again case by case.
-  const counts = { unchanged: 0, updated: 0, cancelled: 0, reworked: 0 };
+  const counts = { unchanged: 0, updated: 0, cancelled: 0, reworked: 0, merged: 0 };
   await deps.database.db.transaction(async (tx) => {
     const current = await tx
       .select({
@@ -260,6 +301,9 @@ async function ingestChangedCases(deps: SiltaDeps, batch: Hashed[], summary: Int
         disposition: cases.disposition,
         status: cases.status,
         deskStatus: cases.deskStatus,
+        duplicateOf: cases.duplicateOf,
+        // What the source said last time: only its own mark is taken back when it drops it (a handler's link stays).
+        sourceDuplicateOf: sql<string | null>`${cases.snapshot}->>'duplicateOf'`,
       })
       .from(cases)
       .where(
@@ -315,6 +359,16 @@ async function ingestChangedCases(deps: SiltaDeps, batch: Hashed[], summary: Int
       // Where `closed` means resolved, the city closing a case withdraws what is still to be done.
       const resolved = closedMeansResolved && record.status === "closed";
       const before = stored.get(record.serviceRequestId);
+      const saidDuplicate = record.duplicateOf ?? null;
+      if (saidDuplicate && saidDuplicate !== before?.sourceDuplicateOf) {
+        if ((await linkDuplicate(tx, record.serviceRequestId, saidDuplicate, "the case system marked it")) === "linked")
+          counts.merged++;
+        continue;
+      }
+      if (!saidDuplicate && before?.sourceDuplicateOf && before.duplicateOf) {
+        await unlinkDuplicate(tx, deps, record.serviceRequestId, "the case system no longer marks it");
+        continue;
+      }
       if ((withdrawn || resolved) && before?.disposition === "routed") {
         counts.cancelled += await queueCancellations(
           tx,
@@ -339,7 +393,7 @@ async function ingestChangedCases(deps: SiltaDeps, batch: Hashed[], summary: Int
 }
 
 /** Marks the case's open links as to be cancelled and queues one cancel job each. */
-async function queueCancellations(tx: Tx, caseId: string, why: string): Promise<number> {
+export async function queueCancellations(tx: Tx, caseId: string, why: string): Promise<number> {
   const open = await requestCancellation(tx, caseId);
   for (const link of open) {
     await enqueueJob(tx, cancelJobFor(link));

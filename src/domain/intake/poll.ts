@@ -24,7 +24,18 @@ export interface PollSummary extends IntakeSummary {
 }
 
 export function emptyIntakeSummary(): IntakeSummary {
-  return { seen: 0, new: 0, updated: 0, unchanged: 0, routed: 0, excluded: 0, cancelled: 0, reworked: 0, quarantined: 0 };
+  return {
+    seen: 0,
+    new: 0,
+    updated: 0,
+    unchanged: 0,
+    routed: 0,
+    excluded: 0,
+    cancelled: 0,
+    reworked: 0,
+    merged: 0,
+    quarantined: 0,
+  };
 }
 
 /** Adds one intake round's counts to a running total. */

@@ -1,5 +1,6 @@
 import { eq, sql } from "drizzle-orm";
 import { links } from "../../db/schema/index.ts";
+import { duplicatesOf } from "../duplicates.ts";
 import { appendLedger, appendLedgerFromSql } from "../ledger.ts";
 import { lockForWriteBackSql, recordWrittenBackSql } from "../links.ts";
 import { finishOrThrow, type JobRun } from "./handler.ts";
@@ -65,19 +66,41 @@ export async function writeBack(run: JobRun): Promise<void> {
     return;
   }
   const updateId = writeBackUpdateId(link.id, status);
+  const update = (serviceRequestId: string, id: string) => ({
+    serviceRequestId,
+    updateId: id,
+    updatedAt: (link.fieldStatusAt ?? deps.now()).toISOString(),
+    status: mapped.open311,
+    description: mapped.note[deps.mappings.writeback.locale],
+    externalStatusCode: mapped.works,
+  });
   gate.enter();
-  await withQuickRetry(() =>
-    deps.caseSystem.postStatusUpdate({
-      serviceRequestId: link.caseId,
-      updateId,
-      updatedAt: (link.fieldStatusAt ?? deps.now()).toISOString(),
-      status: mapped.open311,
-      description: mapped.note[deps.mappings.writeback.locale],
-      externalStatusCode: mapped.works,
-    }),
-  );
+  await withQuickRetry(() => deps.caseSystem.postStatusUpdate(update(link.caseId, updateId)));
+  // Duplicates share this work order: each gets the same status under an update id of its own,
+  // so a retried job repeats none of them at the case system.
+  const duplicates = await duplicatesOf(deps, link.caseId);
+  for (const duplicate of duplicates)
+    await withQuickRetry(() => deps.caseSystem.postStatusUpdate(update(duplicate, duplicateUpdateId(updateId, duplicate))));
   deps.crashPoint?.("before_write_back_commit");
   await commitWrittenBack(run, { status, updateId, works: mapped.works, started });
+  if (duplicates.length > 0)
+    await appendLedger(
+      deps.database.db,
+      duplicates.map((duplicate) => ({
+        caseId: duplicate,
+        target: link.target,
+        direction: "source_out" as const,
+        operation: "write_back" as const,
+        outcome: "ok",
+        idempotencyKey: duplicateUpdateId(updateId, duplicate),
+        detail: `${status} as ${mapped.works}, shared from ${link.caseId}`,
+      })),
+    );
+}
+
+/** The update id of a status written to a duplicate: the parent's, plus the duplicate's id. */
+export function duplicateUpdateId(updateId: string, duplicate: string): string {
+  return `${updateId}-for-${duplicate}`;
 }
 
 /**

@@ -179,6 +179,10 @@ export const CaseViewSchema = z
     caseStatus: z.string().openapi({ example: "open" }),
     disposition: z.string().openapi({ example: "routed" }),
     dispositionReason: z.string().nullable(),
+    duplicateOf: z
+      .string()
+      .nullable()
+      .openapi({ description: "The case whose work order this duplicate shares; its work orders are shown." }),
     lastSyncedAt: isoOrNull,
     workOrders: z.array(
       z.object({

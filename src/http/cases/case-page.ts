@@ -4,6 +4,24 @@ import { accessibilityLink } from "../accessibility-statement.ts";
 import { STYLESHEET_LINK } from "../assets/stylesheet.ts";
 import { LANGS, LANGUAGE_NAMES, type Lang, LOCALES, labelsFor } from "./case-labels.ts";
 
+/** What the page says after a handler's action (`?notice=`). */
+export type CasePageNotice = "opened" | "nothing_finished" | "linked" | "unlinked" | "refused";
+
+export const CASE_PAGE_NOTICES: ReadonlySet<string> = new Set(["opened", "nothing_finished", "linked", "unlinked", "refused"]);
+
+const NOTICE_TEXT = {
+  opened: ["success", "✓", "reworkOpened"],
+  nothing_finished: ["alert", "ⓘ", "reworkNothing"],
+  linked: ["success", "✓", "duplicateLinked"],
+  unlinked: ["success", "✓", "duplicateUnlinked"],
+  refused: ["error", "✕", "duplicateRefused"],
+} as const;
+
+function noticeBox(notice: CasePageNotice, l: ReturnType<typeof labelsFor>) {
+  const [kind, icon, key] = NOTICE_TEXT[notice];
+  return html`<div class="hds-notification hds-notification--${kind}" role="status" id="notice"><div class="hds-notification__content"><div class="hds-notification__body">${icon} ${l.t(key)}</div></div></div>`;
+}
+
 /** Field outcomes that end the work: the case can be sent back as not fixed. */
 const FINISHED_WORK: ReadonlySet<string> = new Set(["completed", "no_action", "scheduled_later", "interrupted"]);
 
@@ -49,7 +67,7 @@ ${kind === "not_found" ? "" : html`<p>${l.t("tokenHelp")}</p>`}</main>${accessib
 export function renderCasePage(
   view: CaseView,
   lang: Lang,
-  options: { token: string | null; nonce: string; notice?: "opened" | "nothing_finished" },
+  options: { token: string | null; nonce: string; notice?: CasePageNotice },
 ) {
   const l = labelsFor(lang);
   const query = (next: Lang) => `?lang=${next}${options.token ? `&token=${encodeURIComponent(options.token)}` : ""}`;
@@ -64,9 +82,13 @@ ${languageNav(query)}
 <p>${l.t("case")} <strong id="case-id">${view.serviceRequestId}</strong> · ${l.t("service")}: <span id="service">${view.serviceName ? `${view.serviceName} (${view.serviceCode})` : view.serviceCode}</span>
 ${view.disposition === "excluded" ? html` · ${l.t("excluded")}: <span id="exclusion">${l.exclusion(view.dispositionReason)}</span>` : ""}</p>
 <p>${l.t("lastSynced")}: <span id="last-synced">${time(view.lastSyncedAt, lang, l.t("never"))}</span></p>
+${options.notice ? noticeBox(options.notice, l) : ""}
 ${
-  options.notice
-    ? html`<div class="hds-notification hds-notification--${options.notice === "opened" ? "success" : "alert"}" role="status" id="rework-notice"><div class="hds-notification__content"><div class="hds-notification__body">${options.notice === "opened" ? `✓ ${l.t("reworkOpened")}` : `ⓘ ${l.t("reworkNothing")}`}</div></div></div>`
+  view.duplicateOf
+    ? html`<div class="hds-notification hds-notification--info" id="duplicate-of"><div class="hds-notification__content"><div class="hds-notification__body">
+ⓘ ${l.t("duplicateOf")} <a href="/cases/${encodeURIComponent(view.duplicateOf)}${query(lang)}">${view.duplicateOf}</a>. ${l.t("duplicateShares")}
+<form method="post" action="/cases/${encodeURIComponent(view.serviceRequestId)}/duplicate${query(lang)}"><input type="hidden" name="unlink" value="1"><button type="submit" class="hds-button hds-button--secondary hds-button--small">${l.t("duplicateUnlink")}</button></form>
+</div></div></div>`
     : ""
 }
 ${
@@ -93,6 +115,13 @@ ${
     ? html`<form method="post" action="/cases/${encodeURIComponent(view.serviceRequestId)}/rework${query(lang)}" id="rework">
 <p><small>${l.t("reworkHelp")}</small></p><button type="submit" class="hds-button hds-button--secondary hds-button--small">${l.t("reworkButton")}</button></form>`
     : ""
+}
+${
+  view.duplicateOf
+    ? ""
+    : html`<form method="post" action="/cases/${encodeURIComponent(view.serviceRequestId)}/duplicate${query(lang)}" id="link-duplicate">
+<label for="duplicate-parent">${l.t("duplicateParent")}</label> <input id="duplicate-parent" name="parent" required maxlength="200">
+<button type="submit" class="hds-button hds-button--secondary hds-button--small">${l.t("duplicateLink")}</button></form>`
 }
 <h2 id="timeline-title">${l.t("timeline")}</h2>
 <div class="table-wrap" role="region" aria-labelledby="timeline-title" tabindex="0"><table id="timeline"><thead><tr><th>${l.t("at")}</th><th>${l.t("step")}</th><th>${l.t("direction")}</th><th>${l.t("contractor")}</th><th>${l.t("outcome")}</th></tr></thead><tbody>
