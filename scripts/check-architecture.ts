@@ -72,6 +72,8 @@ export const TABLE_OWNERS: Record<string, { sql: string; drizzle: string; owner:
     owner: ["src/domain/reconcile/", "src/domain/intake/anti-entropy.ts"],
   },
   poll_cursors: { sql: "poll_cursors", drizzle: "pollCursors", owner: ["src/domain/intake/"] },
+  photos: { sql: "photos", drizzle: "photos", owner: ["src/domain/photos/"] },
+  photo_blobs: { sql: "photo_blobs", drizzle: "photoBlobs", owner: ["src/domain/photos/"] },
   target_pauses: { sql: "target_pauses", drizzle: "targetPauses", owner: ["src/domain/target-pauses.ts"] },
   contractor_keys: {
     sql: "contractor_keys",

@@ -398,6 +398,7 @@ export function createOpen311CaseSystem(options: Open311CaseSystemOptions): Case
             status: update.status,
             description: update.description,
             ...(update.externalStatusCode !== null ? { external_status_code: update.externalStatusCode } : {}),
+            ...(update.mediaUrl ? { media_url: update.mediaUrl } : {}),
           },
           headers: { "Content-Type": "application/x-www-form-urlencoded" },
           bodySerializer: (body) => new URLSearchParams(body as Record<string, string>).toString(),

@@ -51,6 +51,19 @@ const envSchema = z.object({
   SILTA_PUBLIC_URL: z.url().optional(),
   SILTA_MAPPINGS_DIR: z.string().min(1).default("mappings"),
   SILTA_OPEN311_URL: z.url(),
+  /** Largest photo the field may send, in bytes (default 10 MiB). */
+  SILTA_PHOTO_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(100 * 1024 * 1024)
+    .default(10 * 1024 * 1024),
+  /** An S3-compatible bucket (AWS S3, Cloudflare R2) for photos; unset: photos rest in the database. */
+  SILTA_PHOTO_S3_ENDPOINT: z.url().optional(),
+  SILTA_PHOTO_S3_BUCKET: z.string().min(1).optional(),
+  SILTA_PHOTO_S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  SILTA_PHOTO_S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  SILTA_PHOTO_S3_REGION: z.string().min(1).default("auto"),
   /** Where late-answer alarms are posted as signed webhooks; unset: alarms show in the console, the case page and metrics only. */
   SILTA_ALARM_WEBHOOK_URL: z.url().optional(),
   /** Secrets the alarm webhook is signed with (whsec_…, comma-separated); required with the URL. */
@@ -221,6 +234,11 @@ export interface SiltaConfig {
   casePageFrameAncestors?: string[];
   /** Hosts whose media URLs work orders may carry (SILTA_MEDIA_HOSTS). */
   mediaHosts: string[];
+  /** Photos from the field: size limit, and the S3-compatible bucket when not the database. */
+  photos: {
+    maxBytes: number;
+    s3?: { endpoint: string; bucket: string; accessKeyId: string; secretAccessKey: string; region: string };
+  };
   /** Late-answer alarms' signed webhook (SILTA_ALARM_WEBHOOK_URL and _SECRETS); absent: none. */
   alarmWebhook?: { url: string; secrets: string[] };
   /** Token buckets per client (SILTA_RATE_LIMIT_*). */
@@ -302,6 +320,18 @@ export function parseConfig(
       allowPrivate,
     };
   }
+  if (parsed.success) {
+    const s3 = [
+      parsed.data.SILTA_PHOTO_S3_ENDPOINT,
+      parsed.data.SILTA_PHOTO_S3_BUCKET,
+      parsed.data.SILTA_PHOTO_S3_ACCESS_KEY_ID,
+      parsed.data.SILTA_PHOTO_S3_SECRET_ACCESS_KEY,
+    ];
+    if (s3.some(Boolean) && !s3.every(Boolean))
+      problems.push(
+        "SILTA_PHOTO_S3_ENDPOINT, _BUCKET, _ACCESS_KEY_ID and _SECRET_ACCESS_KEY go together: set all four (photos in the bucket) or none (photos in the database)",
+      );
+  }
   if (parsed.success && Boolean(parsed.data.SILTA_ALARM_WEBHOOK_URL) !== Boolean(parsed.data.SILTA_ALARM_WEBHOOK_SECRETS))
     problems.push("SILTA_ALARM_WEBHOOK_URL and SILTA_ALARM_WEBHOOK_SECRETS go together: set both (alarms are signed) or neither");
   if (parsed.success && parsed.data.SILTA_HTTP_TIMEOUT_MS * 2 > parsed.data.SILTA_LEASE_SECONDS * 1000) {
@@ -368,6 +398,23 @@ export function parseConfig(
     handlerTokens: e.SILTA_HANDLER_TOKENS ?? [],
     ...(e.SILTA_CASE_PAGE_FRAME_ANCESTORS ? { casePageFrameAncestors: e.SILTA_CASE_PAGE_FRAME_ANCESTORS } : {}),
     mediaHosts: e.SILTA_MEDIA_HOSTS ?? [...DEFAULT_MEDIA_HOSTS],
+    photos: {
+      maxBytes: e.SILTA_PHOTO_MAX_BYTES,
+      ...(e.SILTA_PHOTO_S3_ENDPOINT &&
+      e.SILTA_PHOTO_S3_BUCKET &&
+      e.SILTA_PHOTO_S3_ACCESS_KEY_ID &&
+      e.SILTA_PHOTO_S3_SECRET_ACCESS_KEY
+        ? {
+            s3: {
+              endpoint: e.SILTA_PHOTO_S3_ENDPOINT,
+              bucket: e.SILTA_PHOTO_S3_BUCKET,
+              accessKeyId: e.SILTA_PHOTO_S3_ACCESS_KEY_ID,
+              secretAccessKey: e.SILTA_PHOTO_S3_SECRET_ACCESS_KEY,
+              region: e.SILTA_PHOTO_S3_REGION,
+            },
+          }
+        : {}),
+    },
     ...(e.SILTA_ALARM_WEBHOOK_URL && e.SILTA_ALARM_WEBHOOK_SECRETS
       ? { alarmWebhook: { url: e.SILTA_ALARM_WEBHOOK_URL, secrets: e.SILTA_ALARM_WEBHOOK_SECRETS } }
       : {}),

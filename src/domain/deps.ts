@@ -2,6 +2,7 @@ import type { Database } from "../db/client.ts";
 import type { Mappings } from "../mappings/mappings.ts";
 import type { AlarmChannel } from "../ports/alarm-channel.ts";
 import type { CaseSystem } from "../ports/case-system.ts";
+import type { PhotoSanitizer, PhotoStore } from "../ports/photos.ts";
 import type { IntakeSource, SourceProfile } from "../ports/source-profile.ts";
 import type { WorkOrderSystem } from "../ports/work-order-system.ts";
 import type { CrashPointLabel } from "./jobs/crash-points.ts";
@@ -123,6 +124,12 @@ export interface SiltaDeps {
   media?: MediaFilter;
   /** The case system's profile and write-back state (SourceState). */
   source?: SourceState;
+  /**
+   * Photos from the field: where their bytes rest, the check that cleans them (Node only; absent
+   * on the Worker, which then refuses uploads), the size limit and the base of approved photos'
+   * public URLs. Absent: Silta takes no photos.
+   */
+  photos?: { store: PhotoStore; sanitizer?: PhotoSanitizer; maxBytes: number; publicBaseUrl: string };
   /** Where late-answer alarms are sent (SILTA_ALARM_WEBHOOK_URL); absent: console, case page and metrics only. */
   alarms?: AlarmChannel;
 }

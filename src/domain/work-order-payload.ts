@@ -25,6 +25,12 @@ export interface MediaFilter {
   policy: OutboundPolicy;
   /** Told how many media URLs one payload dropped (a metric: a count per target, never the URLs). */
   onDropped?: (targetId: string, count: number) => void;
+  /**
+   * Silta's own published photos (`<public URL>/photos/`): a photo the field sent and a handler
+   * published to the case comes back in the case's media; it is never sent to a contractor as if
+   * the citizen had sent it (no echo).
+   */
+  ownPhotoBase?: string;
 }
 
 export const DEFAULT_MEDIA_FILTER: MediaFilter = { policy: mediaPolicy() };
@@ -58,7 +64,9 @@ export function buildWorkOrderPayload(
     payload.long = record.long;
   }
   if (allow.has("mediaUrls")) {
-    const { kept, dropped } = filterMediaUrls(record.mediaUrls, media.policy);
+    const own = media.ownPhotoBase;
+    const citizens = own ? record.mediaUrls.filter((url) => !url.startsWith(own)) : record.mediaUrls;
+    const { kept, dropped } = filterMediaUrls(citizens, media.policy);
     payload.mediaUrls = kept;
     if (dropped > 0) media.onDropped?.(target.id, dropped);
   }

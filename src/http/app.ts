@@ -1,11 +1,14 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import type { PhotoKind } from "../db/schema/index.ts";
 import { consoleSessionStore } from "../domain/admin/console-sessions.ts";
 import { listContractorDeliveries } from "../domain/admin/delivery-log.ts";
 import { createContractorGateway } from "../domain/contractor-gateway.ts";
 import type { SiltaDeps } from "../domain/deps.ts";
 import { handlerSetsDuplicate } from "../domain/duplicates.ts";
 import { recordFieldEvents } from "../domain/field-status/apply-events.ts";
+import { receivePhoto } from "../domain/photos/receive-photo.ts";
+import { listCasePhotos, readPhoto, reviewPhoto } from "../domain/photos/review-photo.ts";
 import { requestRework } from "../domain/rework.ts";
 import { sha256Hex } from "../lib/hash.ts";
 import { createForwardedReader, type TrustedProxies } from "../lib/trusted-proxy.ts";
@@ -64,6 +67,18 @@ export interface AppOptions extends OpsOptions {
   bodyReadTimeoutMs?: number;
   /** Origins that may frame the handler's case page (config.casePageFrameAncestors); default Silta's own. */
   casePageFrameAncestors?: readonly string[];
+}
+
+/** A photo's bytes, never sniffed or framed elsewhere. */
+function photoResponse(photo: { bytes: Uint8Array; contentType: string }, cacheControl: string): Response {
+  return new Response(new Uint8Array(photo.bytes), {
+    headers: {
+      "Content-Type": photo.contentType,
+      "Cache-Control": cacheControl,
+      "X-Content-Type-Options": "nosniff",
+      "Content-Security-Policy": "default-src 'none'; sandbox",
+    },
+  });
 }
 
 /**
@@ -151,6 +166,13 @@ export function createApp(deps: SiltaDeps, options: AppOptions = {}): OpenAPIHon
       bodyReadTimeoutMs: readTimeoutMs,
       log: deps.log,
       ...(limiters ? { rateLimiter: limiters.contractor } : {}),
+      ...(deps.photos?.sanitizer
+        ? {
+            photoMaxBytes: deps.photos.maxBytes,
+            receivePhoto: (targetId: string, workOrderId: string, kind: PhotoKind, bytes: Uint8Array) =>
+              receivePhoto(deps, { externalRef: workOrderId, source: "contractor", kind, bytes, target: targetId }),
+          }
+        : {}),
     }),
   );
 
@@ -204,6 +226,7 @@ export function createApp(deps: SiltaDeps, options: AppOptions = {}): OpenAPIHon
         token: c.req.query("token") ?? null,
         nonce,
         ...(notice && CASE_PAGE_NOTICES.has(notice) ? { notice } : {}),
+        photos: await listCasePhotos(deps.database, c.req.param("id")),
       }),
     );
   });
@@ -216,11 +239,50 @@ export function createApp(deps: SiltaDeps, options: AppOptions = {}): OpenAPIHon
   const handlerActor = async (c: Context) =>
     `handler:${await credentialFingerprint(bearerToken(c.req.header("authorization")) ?? c.req.query("token") ?? "")}`;
   // "Not fixed": a handler asks for the finished work to be done again; the page shows the new cycle.
-  app.post("/cases/:id/rework", pathIdLimit("id"), casePageReader, async (c) => {
+  // The handlers' forms carry nothing but the URL; a body is still read, so bad bytes answer 400.
+  const handlerForm = limitedBody({ maxBytes: 4096, readTimeoutMs });
+  app.post("/cases/:id/rework", pathIdLimit("id"), casePageReader, handlerForm, async (c) => {
     const outcome = await requestRework(deps, await handlerActor(c), c.req.param("id"));
     if (outcome.result === "not_found") return caseRefusal(c, "not_found");
     return backToCase(c, outcome.result);
   });
+  // The case's photos, for its handler (any state), and the review that decides whether one is published.
+  /** A photo id from the path; null when it is beyond any id (the caller answers 400). */
+  const photoIdOf = (c: Context) => {
+    const id = Number(c.req.param("photoId"));
+    return Number.isSafeInteger(id) && id >= 1 && id <= 2_147_483_647 ? id : null;
+  };
+  app.get("/cases/:id/photos/:photoId{[0-9]+}", pathIdLimit("id"), casePageReader, async (c) => {
+    const photoId = photoIdOf(c);
+    if (photoId === null) return errorResponse(c, "invalid_request", "a photo id is a number from 1 to 2147483647");
+    const photo = await readPhoto(deps, { caseId: c.req.param("id"), photoId });
+    if (!photo) return errorResponse(c, "not_found", "no such photo");
+    return photoResponse(photo, "private, no-store");
+  });
+  app.post(
+    "/cases/:id/photos/:photoId{[0-9]+}/:decision{approve|reject}",
+    pathIdLimit("id"),
+    casePageReader,
+    handlerForm,
+    async (c) => {
+      const decision = c.req.param("decision") === "approve" ? "approve" : "reject";
+      const photoId = photoIdOf(c);
+      if (photoId === null) return errorResponse(c, "invalid_request", "a photo id is a number from 1 to 2147483647");
+      const outcome = await reviewPhoto(deps, await handlerActor(c), c.req.param("id"), photoId, decision);
+      if (outcome.result === "not_found") return errorResponse(c, "not_found", "no such photo on this case");
+      return backToCase(
+        c,
+        outcome.result === "approved" ? "photo_approved" : outcome.result === "rejected" ? "photo_rejected" : "photo_unchanged",
+      );
+    },
+  );
+  // An approved photo's public address: what the case system links to. Unguessable; approved only.
+  app.get("/photos/:publicId{[A-Za-z0-9_-]{16,64}}", async (c) => {
+    const photo = await readPhoto(deps, { publicId: c.req.param("publicId") });
+    if (!photo) return errorResponse(c, "not_found", "no such photo");
+    return photoResponse(photo, "public, max-age=86400");
+  });
+
   // A duplicate of another case shares its work order; unlinking gives it its own again.
   app.post(
     "/cases/:id/duplicate",

@@ -18,6 +18,8 @@ export const INTERNAL_ERROR_MESSAGE = "Silta could not handle the request; it ha
 const CALLER_ERRORS: Partial<Record<ErrorCode, ApiErrorCode>> = {
   webhook_signature_invalid: "unauthorized",
   webhook_malformed: "invalid_request",
+  photo_unsupported: "unsupported_media_type",
+  photo_too_large: "payload_too_large",
 };
 
 /**

@@ -32,6 +32,8 @@ export const ERROR_CODES = {
   outbound_refused: "permanent", // S5: the destination is not allowed (scheme, host, private address, redirect target)
   mapping_invalid: "permanent",
   skipped_by_admin: "permanent", // an admin decided the job will not be sent: its link is parked with this code
+  photo_unsupported: "permanent", // not a JPEG, PNG or WebP by its content (whatever it claims to be)
+  photo_too_large: "permanent", // over the configured photo size limit
   internal: "transient",
 } as const satisfies Record<string, ErrorClass>;
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -11,6 +11,11 @@ export function sha256Hex(text: string): string {
   return bytesToHex(sha256(utf8ToBytes(text)));
 }
 
+/** Hex SHA-256 of bytes (photos). */
+export function sha256BytesHex(bytes: Uint8Array): string {
+  return bytesToHex(sha256(bytes));
+}
+
 /**
  * JSON with object keys sorted, so that equal values hash equally whatever their key order.
  * Deterministic, not RFC 8785 (integer-like keys come out in numeric order; NaN becomes null):

@@ -88,6 +88,8 @@ export interface CaseStatusUpdate {
   description: string;
   /** The raw external code carried along, e.g. `PUBLIC_WORKS_IN_PROGRESS`. */
   externalStatusCode: string | null;
+  /** A photo a handler approved for publication (GeoReport v2 update `media_url`); absent: none. */
+  mediaUrl?: string;
 }
 
 /** A listed row that could not be read as a case. Never the row itself: it may hold personal data. */

@@ -7,6 +7,7 @@
  */
 
 import { createAlarmWebhook } from "../../adapters/alarm-webhook/client.ts";
+import { createS3PhotoStore } from "../../adapters/photos/s3-store.ts";
 import type { SiltaConfig } from "../config/config.ts";
 import type { Database } from "../db/client.ts";
 import {
@@ -20,10 +21,12 @@ import {
 } from "../domain/deps.ts";
 import { breakerOverrides } from "../domain/jobs/call-gate.ts";
 import { createTargetGuards } from "../domain/jobs/target-guard.ts";
+import { createDatabasePhotoStore } from "../domain/photos/database-store.ts";
 import type { AppOptions } from "../http/app.ts";
 import { mediaPolicy, targetPolicy } from "../lib/outbound-guard.ts";
 import type { Mappings } from "../mappings/mappings.ts";
 import type { CaseSystem } from "../ports/case-system.ts";
+import type { PhotoSanitizer } from "../ports/photos.ts";
 import type { WorkOrderSystem } from "../ports/work-order-system.ts";
 import { createCaseSystem } from "./case-system.ts";
 import { createTargetSystems, type OutboundFetchFactory, urlCheckedFetchFactory } from "./targets.ts";
@@ -42,6 +45,8 @@ export interface DepsPlatform {
    * absent: URL-level checks only (urlCheckedFetchFactory; the Worker cannot resolve names).
    */
   outboundFetch?: OutboundFetchFactory;
+  /** The photo check (sharp, Node only); absent: photo uploads are refused with a clear error. */
+  photoSanitizer?: PhotoSanitizer;
   /** Absent: no metrics (noopMetrics). */
   metrics?: Metrics;
   /** The case system's state; absent: as configured (configuredSource), without asking the server. */
@@ -113,9 +118,16 @@ export function buildDeps(config: SiltaConfig, platform: DepsPlatform): SiltaDep
     media: {
       policy: mediaPolicy(config.mediaHosts),
       onDropped: (target, count) => deps.metrics.mediaUrlsDropped?.({ target, count }),
+      ownPhotoBase: `${config.publicUrl.replace(/\/+$/, "")}/photos/`,
     },
     ...(platform.crashPoint ? { crashPoint: platform.crashPoint } : {}),
     source: platform.source ?? configuredSource(config),
+    photos: {
+      store: config.photos.s3 ? createS3PhotoStore(config.photos.s3) : createDatabasePhotoStore(database),
+      ...(platform.photoSanitizer ? { sanitizer: platform.photoSanitizer } : {}),
+      maxBytes: config.photos.maxBytes,
+      publicBaseUrl: config.publicUrl,
+    },
     ...(config.alarmWebhook ? { alarms: alarmChannel(config.alarmWebhook, config.httpTimeoutMs, platform.outboundFetch) } : {}),
     // One breaker and budget per process (per invocation on the Worker), with the settings above.
     targetGuards: createTargetGuards(settings.breaker, settings.budget, breakerOverrides({ mappings })),

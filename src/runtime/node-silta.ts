@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import cron from "node-cron";
+import { createSharpSanitizer } from "../../adapters/photos/sharp-sanitizer.ts";
 import { ConfigError, type SiltaConfig } from "../config/config.ts";
 import type { Database } from "../db/client.ts";
 import { describeFailure } from "../db/describe-database-error.ts";
@@ -119,6 +120,8 @@ export async function startSiltaNode(config: SiltaConfig, overrides: StartOverri
     workerId: `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 6)}`,
     // Outbound calls resolve, check and pin addresses (S5, outbound-fetch-node.ts).
     outboundFetch: guardedFetchFactory(),
+    // Photos are decoded and cleaned here (sharp); the Worker has no sanitizer and refuses uploads.
+    photoSanitizer: createSharpSanitizer(),
     caseSystem,
     source,
     ...(overrides.targets ? { targets: overrides.targets } : {}),

@@ -107,7 +107,8 @@ describe("/metrics", () => {
     expect(text).toMatch(/silta_jobs\{state="dead",target="contractor-east",kind="create_work_order"\} 1/);
     for (const record of [ok, dead]) expect(text).not.toContain(record.serviceRequestId);
     const labelNames = new Set([...text.matchAll(/[{,]([a-z_]+)="/g)].map((m) => m[1]));
-    expect([...labelNames].sort()).toEqual(["kind", "le", "outcome", "state", "target"]);
+    expect([...labelNames].sort()).toEqual(["kind", "le", "level", "outcome", "state", "target"]);
+    expect(text).toMatch(/silta_late_answer_alarms\{level="warning"\} \d/);
   });
 });
 

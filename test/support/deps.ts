@@ -1,4 +1,5 @@
 import { fileURLToPath } from "node:url";
+import { createSharpSanitizer } from "../../adapters/photos/sharp-sanitizer.ts";
 import type { Database } from "../../src/db/client.ts";
 import {
   DEFAULT_ENGINE_SETTINGS,
@@ -7,6 +8,7 @@ import {
   type SiltaDeps,
   silentLogger,
 } from "../../src/domain/deps.ts";
+import { createDatabasePhotoStore } from "../../src/domain/photos/database-store.ts";
 import { loadMappingsFromDir } from "../../src/mappings/load-node.ts";
 import type { CaseSystem } from "../../src/ports/case-system.ts";
 import type { WorkOrderSystem } from "../../src/ports/work-order-system.ts";
@@ -35,6 +37,13 @@ export function makeDeps(
     log: silentLogger,
     metrics: noopMetrics,
     now: () => new Date(),
+    // Photos as the Node runtime takes them: sharp's check, the database store.
+    photos: {
+      store: createDatabasePhotoStore(database),
+      sanitizer: createSharpSanitizer(),
+      maxBytes: 10 * 1024 * 1024,
+      publicBaseUrl: "http://silta.test",
+    },
   };
 }
 

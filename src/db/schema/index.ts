@@ -6,6 +6,7 @@ export * from "./inbox-events.ts";
 export * from "./ledger-entries.ts";
 export * from "./links.ts";
 export * from "./outbox-jobs.ts";
+export * from "./photos.ts";
 export * from "./poll-cursors.ts";
 export * from "./reconciliation-findings.ts";
 export * from "./source-quarantine.ts";

@@ -11,8 +11,12 @@ export type LedgerOperation =
   | "cancel_work_order"
   | "field_status"
   | "write_back"
+  /** An approved photo written to the case (its outbox job's kind, like the three above). */
+  | "publish_photo"
   | "park"
   | "reroute"
+  /** A photo from the field: received (checked, cleaned, stored), reviewed by a handler, or published to the case. */
+  | "photo"
   /** The case was linked as a duplicate of another (shares its work order) or unlinked from it. */
   | "merge"
   /** A new work cycle at the same target: the case was reopened, marked not fixed, or a handler asked for rework. */

@@ -3,7 +3,7 @@ import { bigint, bigserial, index, integer, jsonb, pgTable, text, uniqueIndex } 
 import type { ErrorCode } from "../../kernel/errors.ts";
 import { at, createdAt, updatedAt } from "./columns.ts";
 
-export type OutboxJobKind = "create_work_order" | "cancel_work_order" | "write_back";
+export type OutboxJobKind = "create_work_order" | "cancel_work_order" | "write_back" | "publish_photo";
 /** `dead`: parked after a permanent failure or the retry horizon; `skipped`: an admin decided not to send it. */
 export type OutboxJobState = "pending" | "running" | "done" | "dead" | "skipped";
 

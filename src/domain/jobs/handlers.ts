@@ -2,6 +2,7 @@ import type { OutboxJobKind } from "../../db/schema/index.ts";
 import { cancelWorkOrder } from "./cancel-work-order.ts";
 import { createWorkOrder } from "./create-work-order.ts";
 import type { JobHandler } from "./handler.ts";
+import { publishPhoto } from "./publish-photo.ts";
 import { writeBack } from "./write-back.ts";
 
 /** One handler per job kind: adding a kind without its handler does not compile. */
@@ -9,4 +10,5 @@ export const JOB_HANDLERS: Readonly<Record<OutboxJobKind, JobHandler>> = {
   create_work_order: createWorkOrder,
   cancel_work_order: cancelWorkOrder,
   write_back: writeBack,
+  publish_photo: publishPhoto,
 };

@@ -6,7 +6,9 @@ const iso = z.string().openapi({ example: "2026-11-20T08:16:02.120Z" });
 const isoOrNull = iso.nullable();
 /** Database ids are 32-bit: a larger number is not an id (and must not reach SQL as one). */
 const MAX_ID = 2_147_483_647;
-const jobKind = z.enum(["create_work_order", "cancel_work_order", "write_back"]).openapi({ example: "create_work_order" });
+const jobKind = z
+  .enum(["create_work_order", "cancel_work_order", "write_back", "publish_photo"])
+  .openapi({ example: "create_work_order" });
 
 export const ActionResultSchema = z
   .object({

@@ -1,4 +1,4 @@
-import type { LedgerDirection, LedgerOperation, LedgerOutcome } from "../../db/schema/index.ts";
+import type { LedgerDirection, LedgerOperation, LedgerOutcome, PhotoKind, PhotoState } from "../../db/schema/index.ts";
 import type { DeliveryPhase } from "../../domain/admin/case-view.ts";
 import type { SlaState } from "../../domain/admin/sla.ts";
 import type { ExclusionReason } from "../../domain/routing.ts";
@@ -47,6 +47,15 @@ const LABELS = {
       "Jos valmiiksi ilmoitettu työ ei korjannut vikaa, Silta lähettää samalle urakoitsijalle uuden työtilauksen, joka viittaa edelliseen.",
     reworkOpened: "Uusi työkierros avattiin: uusi työtilaus on matkalla urakoitsijalle.",
     reworkNothing: "Valmista työtä ei ole, joten uutta kierrosta ei avattu: työ on vielä kesken.",
+    photos: "Valokuvat kentältä",
+    photoApprove: "Hyväksy julkaistavaksi",
+    photoReject: "Älä julkaise",
+    photoPublished: "kirjattu palautteeseen",
+    photoHelp:
+      "Kuva voi näyttää kasvoja tai rekisterikilpiä: se julkaistaan palautteeseen vain, jos hyväksyt sen. Sijainti- ja kameratiedot on poistettu.",
+    photoApproved: "Kuva hyväksyttiin: linkki siihen kirjataan palautteeseen.",
+    photoRejected: "Kuvaa ei julkaista: se jää vain Siltaan.",
+    photoUnchanged: "Kuvasta on jo päätetty.",
     duplicateOf: "Tämä palaute on kaksoiskappale palautteesta",
     duplicateShares: "Se jakaa sen työtilauksen: toista työryhmää ei lähetetä, ja sen tila kirjataan myös tähän palautteeseen.",
     duplicateUnlink: "Erota omaksi työkseen",
@@ -90,6 +99,15 @@ const LABELS = {
       "Om det arbete som anmälts som klart inte åtgärdade felet skickar Silta en ny arbetsorder till samma entreprenör, med hänvisning till den förra.",
     reworkOpened: "En ny arbetsomgång öppnades: en ny arbetsorder är på väg till entreprenören.",
     reworkNothing: "Inget arbete är klart, så ingen ny omgång öppnades: arbetet pågår ännu.",
+    photos: "Fotografier från fältet",
+    photoApprove: "Godkänn för publicering",
+    photoReject: "Publicera inte",
+    photoPublished: "registrerat i responsen",
+    photoHelp:
+      "Ett foto kan visa ansikten eller registreringsskyltar: det publiceras i responsen bara om du godkänner det. Plats- och kamerauppgifter har tagits bort.",
+    photoApproved: "Fotot godkändes: en länk till det registreras i responsen.",
+    photoRejected: "Fotot publiceras inte: det stannar i Silta.",
+    photoUnchanged: "Om fotot har redan beslutats.",
     duplicateOf: "Denna respons är en dubblett av responsen",
     duplicateShares:
       "Den delar dess arbetsorder: ingen andra arbetsgrupp skickas, och dess status registreras också i denna respons.",
@@ -136,6 +154,15 @@ const LABELS = {
       "If work reported as done did not fix the fault, Silta sends the same contractor a new work order that refers to the previous one.",
     reworkOpened: "A new work cycle was opened: a new work order is on its way to the contractor.",
     reworkNothing: "No work is finished, so no new cycle was opened: the work is still under way.",
+    photos: "Photos from the field",
+    photoApprove: "Approve for publication",
+    photoReject: "Do not publish",
+    photoPublished: "written to the case",
+    photoHelp:
+      "A photo may show faces or number plates: it is published to the case only if you approve it. Location and camera data have been removed.",
+    photoApproved: "The photo was approved: a link to it is written to the case.",
+    photoRejected: "The photo will not be published: it stays in Silta.",
+    photoUnchanged: "The photo has already been decided.",
     duplicateOf: "This case is a duplicate of case",
     duplicateShares: "It shares that case's work order: no second crew is sent, and its status is written to this case too.",
     duplicateUnlink: "Give it its own work order",
@@ -243,6 +270,18 @@ const PHASE: Record<Lang, Record<DeliveryPhase, { now: string; next: string }>> 
   },
 };
 
+const PHOTO_KIND: Record<Lang, Record<PhotoKind, string>> = {
+  fi: { before: "Ennen työtä", after: "Työn jälkeen", completion: "Valmis työ" },
+  sv: { before: "Före arbetet", after: "Efter arbetet", completion: "Färdigt arbete" },
+  en: { before: "Before the work", after: "After the work", completion: "Completed work" },
+};
+
+const PHOTO_STATE: Record<Lang, Record<PhotoState, string>> = {
+  fi: { pending: "odottaa tarkistusta", approved: "hyväksytty julkaistavaksi", rejected: "ei julkaista" },
+  sv: { pending: "väntar på granskning", approved: "godkänt för publicering", rejected: "publiceras inte" },
+  en: { pending: "waiting for review", approved: "approved for publication", rejected: "not published" },
+};
+
 const SLA: Record<Lang, Record<SlaState, string>> = {
   fi: {
     on_track: "Aikataulussa",
@@ -283,6 +322,8 @@ const OPERATION: Record<Lang, Record<LedgerOperation, string>> = {
     reroute: "Uudelleenreititys",
     rework: "Uusi työkierros",
     merge: "Yhdistäminen kaksoiskappaleena",
+    photo: "Valokuva kentältä",
+    publish_photo: "Kuvan julkaisu palautteeseen",
     quarantine: "Eristys tarkistettavaksi",
     reconcile: "Täsmäytys",
     sla_breach: "Palvelutason seuranta",
@@ -299,6 +340,8 @@ const OPERATION: Record<Lang, Record<LedgerOperation, string>> = {
     reroute: "Ny dirigering",
     rework: "Ny arbetsomgång",
     merge: "Sammanslagning som dubblett",
+    photo: "Fotografi från fältet",
+    publish_photo: "Publicering av fotot i responsen",
     quarantine: "Karantän för granskning",
     reconcile: "Avstämning",
     sla_breach: "Uppföljning av servicenivå",
@@ -315,6 +358,8 @@ const OPERATION: Record<Lang, Record<LedgerOperation, string>> = {
     reroute: "Re-routing",
     rework: "New work cycle",
     merge: "Linked as a duplicate",
+    photo: "Photo from the field",
+    publish_photo: "Photo published to the case",
     quarantine: "Held for review",
     reconcile: "Reconciliation",
     sla_breach: "SLA watch",
@@ -411,6 +456,8 @@ const ERROR: Record<Lang, Record<ErrorCode, string>> = {
     outbound_refused: "osoite ei ole sallittu",
     mapping_invalid: "virhe vastaavuustaulussa",
     skipped_by_admin: "ylläpito päätti jättää lähettämättä",
+    photo_unsupported: "kuva ei ollut JPEG, PNG tai WebP",
+    photo_too_large: "kuva oli liian suuri",
     internal: "Sillan sisäinen virhe",
   },
   sv: {
@@ -433,6 +480,8 @@ const ERROR: Record<Lang, Record<ErrorCode, string>> = {
     outbound_refused: "adressen är inte tillåten",
     mapping_invalid: "ett fel i mappningen",
     skipped_by_admin: "en administratör beslöt att inte skicka",
+    photo_unsupported: "fotot var inte JPEG, PNG eller WebP",
+    photo_too_large: "fotot var för stort",
     internal: "ett internt fel i Silta",
   },
   en: {
@@ -455,6 +504,8 @@ const ERROR: Record<Lang, Record<ErrorCode, string>> = {
     outbound_refused: "the address is not allowed",
     mapping_invalid: "an error in the mappings",
     skipped_by_admin: "an admin decided not to send it",
+    photo_unsupported: "the photo was not a JPEG, PNG or WebP",
+    photo_too_large: "the photo was too large",
     internal: "an internal error in Silta",
   },
 };
@@ -526,6 +577,9 @@ export function labelsFor(lang: Lang) {
       next: fill(PHASE[lang][phase].next, values),
     }),
     sla: (state: string) => SLA[lang][state as SlaState] ?? state,
+    photoKind: (kind: PhotoKind) => PHOTO_KIND[lang][kind],
+    photoState: (state: PhotoState) => PHOTO_STATE[lang][state],
+    photoAlt: (kind: PhotoKind, caseId: string) => `${PHOTO_KIND[lang][kind]}: ${caseId}`,
     operation: (op: string) => OPERATION[lang][op as LedgerOperation] ?? op,
     outcome: (outcome: string) => OUTCOME[lang][outcome as LedgerOutcome] ?? outcome,
     error: (code: string) => ERROR[lang][code as ErrorCode] ?? code,

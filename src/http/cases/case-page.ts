@@ -1,13 +1,31 @@
 import { html, raw } from "hono/html";
 import type { CaseView } from "../../domain/admin/case-view.ts";
+import type { PhotoView } from "../../domain/photos/review-photo.ts";
 import { accessibilityLink } from "../accessibility-statement.ts";
 import { STYLESHEET_LINK } from "../assets/stylesheet.ts";
 import { LANGS, LANGUAGE_NAMES, type Lang, LOCALES, labelsFor } from "./case-labels.ts";
 
 /** What the page says after a handler's action (`?notice=`). */
-export type CasePageNotice = "opened" | "nothing_finished" | "linked" | "unlinked" | "refused";
+export type CasePageNotice =
+  | "opened"
+  | "nothing_finished"
+  | "linked"
+  | "unlinked"
+  | "refused"
+  | "photo_approved"
+  | "photo_rejected"
+  | "photo_unchanged";
 
-export const CASE_PAGE_NOTICES: ReadonlySet<string> = new Set(["opened", "nothing_finished", "linked", "unlinked", "refused"]);
+export const CASE_PAGE_NOTICES: ReadonlySet<string> = new Set([
+  "opened",
+  "nothing_finished",
+  "linked",
+  "unlinked",
+  "refused",
+  "photo_approved",
+  "photo_rejected",
+  "photo_unchanged",
+]);
 
 const NOTICE_TEXT = {
   opened: ["success", "✓", "reworkOpened"],
@@ -15,11 +33,35 @@ const NOTICE_TEXT = {
   linked: ["success", "✓", "duplicateLinked"],
   unlinked: ["success", "✓", "duplicateUnlinked"],
   refused: ["error", "✕", "duplicateRefused"],
+  photo_approved: ["success", "✓", "photoApproved"],
+  photo_rejected: ["success", "✓", "photoRejected"],
+  photo_unchanged: ["alert", "ⓘ", "photoUnchanged"],
 } as const;
 
 function noticeBox(notice: CasePageNotice, l: ReturnType<typeof labelsFor>) {
   const [kind, icon, key] = NOTICE_TEXT[notice];
   return html`<div class="hds-notification hds-notification--${kind}" role="status" id="notice"><div class="hds-notification__content"><div class="hds-notification__body">${icon} ${l.t(key)}</div></div></div>`;
+}
+
+/**
+ * The field's photos: each shown to the handler with what it is and where it stands, and for a
+ * photo waiting for review the two decisions. Only an approved photo is published to the case.
+ */
+function photoSection(view: CaseView, photos: readonly PhotoView[], lang: Lang, query: (next: Lang) => string) {
+  const l = labelsFor(lang);
+  const base = `/cases/${encodeURIComponent(view.serviceRequestId)}/photos`;
+  return html`<h2 id="photos-title">${l.t("photos")}</h2>
+<ul class="photos" aria-labelledby="photos-title">${photos.map(
+    (p) => html`<li data-photo="${p.id}" data-state="${p.state}"><figure>
+<img src="${base}/${p.id}${query(lang)}" alt="${l.photoAlt(p.kind, view.serviceRequestId)}" width="240" loading="lazy">
+<figcaption>${l.photoKind(p.kind)} · ${time(p.receivedAt, lang, "")} · <strong>${l.photoState(p.state)}</strong>${p.writtenBackAt ? html` · ${l.t("photoPublished")}` : ""}</figcaption></figure>
+${
+  p.state === "pending"
+    ? html`<form method="post" action="${base}/${p.id}/approve${query(lang)}" class="inline"><button type="submit" class="hds-button hds-button--primary hds-button--small">${l.t("photoApprove")}</button></form>
+<form method="post" action="${base}/${p.id}/reject${query(lang)}" class="inline"><button type="submit" class="hds-button hds-button--secondary hds-button--small">${l.t("photoReject")}</button></form>`
+    : ""
+}</li>`,
+  )}</ul><p><small>${l.t("photoHelp")}</small></p>`;
 }
 
 /** Field outcomes that end the work: the case can be sent back as not fixed. */
@@ -38,7 +80,8 @@ function time(iso: string | null, lang: Lang, never: string): string {
 /** Page-specific touches on the shared stylesheet (HDS): status colours always beside words. */
 const STYLE = `body{max-width:72rem}main{padding:var(--spacing-s)}.status{font-weight:700}
 .sla-overdue,.sla-missed,.sla-due_soon,.phase-parked,.phase-retrying{color:var(--color-error)}.sla-met,.sla-on_track{color:var(--color-success)}
-.next{max-width:28rem}`;
+.next{max-width:28rem}.photos{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:var(--spacing-s)}
+.photos img{max-width:100%;height:auto;border:1px solid var(--color-black-20)}.photos figure{margin:0 0 var(--spacing-2-xs)}`;
 
 function languageNav(languageLink: (next: Lang) => string) {
   return html`<nav class="lang-nav" aria-label="Kieli · Språk · Language">${LANGS.map((next, i) => html`${i > 0 ? " · " : ""}<a href="${languageLink(next)}" lang="${next}">${LANGUAGE_NAMES[next]}</a>`)}</nav>`;
@@ -67,7 +110,7 @@ ${kind === "not_found" ? "" : html`<p>${l.t("tokenHelp")}</p>`}</main>${accessib
 export function renderCasePage(
   view: CaseView,
   lang: Lang,
-  options: { token: string | null; nonce: string; notice?: CasePageNotice },
+  options: { token: string | null; nonce: string; notice?: CasePageNotice; photos?: readonly PhotoView[] },
 ) {
   const l = labelsFor(lang);
   const query = (next: Lang) => `?lang=${next}${options.token ? `&token=${encodeURIComponent(options.token)}` : ""}`;
@@ -123,6 +166,7 @@ ${
 <label for="duplicate-parent">${l.t("duplicateParent")}</label> <input id="duplicate-parent" name="parent" required maxlength="200">
 <button type="submit" class="hds-button hds-button--secondary hds-button--small">${l.t("duplicateLink")}</button></form>`
 }
+${options.photos && options.photos.length > 0 ? photoSection(view, options.photos, lang, query) : ""}
 <h2 id="timeline-title">${l.t("timeline")}</h2>
 <div class="table-wrap" role="region" aria-labelledby="timeline-title" tabindex="0"><table id="timeline"><thead><tr><th>${l.t("at")}</th><th>${l.t("step")}</th><th>${l.t("direction")}</th><th>${l.t("contractor")}</th><th>${l.t("outcome")}</th></tr></thead><tbody>
 ${view.timeline.map(

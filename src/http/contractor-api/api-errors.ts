@@ -18,6 +18,7 @@ export const API_ERRORS = {
   rate_limited: 429,
   header_too_large: 431,
   internal_error: 500,
+  unavailable: 503,
 } as const;
 export type ApiErrorCode = keyof typeof API_ERRORS;
 

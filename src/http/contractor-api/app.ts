@@ -1,6 +1,9 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
+import type { PhotoKind } from "../../db/schema/index.ts";
 import type { DeliveryLogEntry, DeliveryLogState } from "../../domain/admin/delivery-log.ts";
 import type { Logger } from "../../domain/deps.ts";
+import type { ReceivedPhoto } from "../../domain/photos/receive-photo.ts";
 import { canonicalJson, sha256Hex } from "../../lib/hash.ts";
 import type { ContractorGateway } from "../../ports/contractor-gateway.ts";
 import type { FieldEvent } from "../../ports/work-order-system.ts";
@@ -12,7 +15,13 @@ import { serveOpenApiDocument } from "../openapi-document.ts";
 import { errorBody } from "./api-errors.ts";
 import { bearerAuth } from "./bearer-auth.ts";
 import type { ContractorApiEnv } from "./env.ts";
-import { getWorkOrderRoute, listDeliveriesRoute, listWorkOrderFeedRoute, recordWorkOrderEventRoute } from "./routes.ts";
+import {
+  getWorkOrderRoute,
+  listDeliveriesRoute,
+  listWorkOrderFeedRoute,
+  recordWorkOrderEventRoute,
+  uploadWorkOrderPhotoRoute,
+} from "./routes.ts";
 import { toFeedItem, toWorkOrderState } from "./work-order-view.ts";
 
 /** S4: bodies above this answer 413 before they are parsed. */
@@ -30,6 +39,10 @@ export interface ContractorApiOptions {
   bodyReadTimeoutMs?: number;
   /** Where unexpected errors are logged with the request id; absent: not logged. */
   log?: Pick<Logger, "error">;
+  /** Takes a photo for one of the contractor's work orders (domain/photos); absent: uploads answer 503. */
+  receivePhoto?: (targetId: string, workOrderId: string, kind: PhotoKind, bytes: Uint8Array) => Promise<ReceivedPhoto>;
+  /** The largest photo accepted, in bytes (the body limit of the photo route). */
+  photoMaxBytes?: number;
 }
 
 /**
@@ -61,10 +74,19 @@ export function createContractorApi(
     maxJsonDepth: INBOUND_LIMITS.jsonMaxDepth,
     ...(options.bodyReadTimeoutMs ? { readTimeoutMs: options.bodyReadTimeoutMs } : {}),
   });
+  // A photo is binary and larger: its own limit, and NUL bytes are part of any image.
+  const photoBody = limitedBody({
+    maxBytes: options.photoMaxBytes ?? 10 * 1024 * 1024,
+    allowNul: true,
+    ...(options.bodyReadTimeoutMs ? { readTimeoutMs: options.bodyReadTimeoutMs } : {}),
+  });
+  // Only an image body skips the text checks: anything else sent to the photo route is read as text (NUL: 400).
+  const bodyFor: MiddlewareHandler = (c, next) =>
+    c.req.path.endsWith("/photos") && /^image\//i.test(c.req.header("content-type") ?? "") ? photoBody(c, next) : body(c, next);
   // "/work-orders/*" matches "/work-orders" too: listing both would run every middleware twice on the feed.
   for (const path of ["/work-orders/*", "/deliveries"]) {
     if (limitPerKey) app.use(path, limitPerKey);
-    app.use(path, bearerAuth(gateway), body);
+    app.use(path, bearerAuth(gateway), bodyFor);
   }
 
   app.openapi(listWorkOrderFeedRoute, async (c) => {
@@ -105,6 +127,18 @@ export function createContractorApi(
       case "not_found":
         return c.json(errorBody(c, "not_found", "no such work order"), 404);
     }
+  });
+
+  app.openapi(uploadWorkOrderPhotoRoute, async (c) => {
+    if (!options.receivePhoto) return c.json(errorBody(c, "unavailable", "this Silta instance takes no photos"), 503);
+    const { workOrderId } = c.req.valid("param");
+    const { kind } = c.req.valid("query");
+    const bytes = new Uint8Array(await c.req.arrayBuffer());
+    // The gateway's rule: another contractor's order is not found (404), never forbidden.
+    if (!(await gateway.getWorkOrder(c.get("targetId"), workOrderId)))
+      return c.json(errorBody(c, "not_found", "no such work order"), 404);
+    const received = await options.receivePhoto(c.get("targetId"), workOrderId, kind, bytes);
+    return c.json(received, 201);
   });
 
   app.openapi(listDeliveriesRoute, async (c) => {

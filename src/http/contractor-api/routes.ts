@@ -1,5 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
-import { bodyErrorResponses, notFoundResponse, sharedErrorResponses } from "./api-errors.ts";
+import { bodyErrorResponses, errorContent, notFoundResponse, sharedErrorResponses } from "./api-errors.ts";
 import {
   DeliveryLogSchema,
   DeliveryQuerySchema,
@@ -8,6 +8,8 @@ import {
   FeedQuerySchema,
   FieldEventBodySchema,
   IdempotencyHeadersSchema,
+  PhotoAcceptedSchema,
+  PhotoQuerySchema,
   WorkOrderParamsSchema,
   WorkOrderStateSchema,
 } from "./schemas.ts";
@@ -94,5 +96,32 @@ export const listDeliveriesRoute = createRoute({
   responses: {
     200: { description: "Newest change first.", content: { "application/json": { schema: DeliveryLogSchema } } },
     ...sharedErrorResponses,
+  },
+});
+
+const binary = { schema: { type: "string" as const, format: "binary" } };
+
+export const uploadWorkOrderPhotoRoute = createRoute({
+  method: "post",
+  path: "/work-orders/{workOrderId}/photos",
+  operationId: "uploadWorkOrderPhoto",
+  tags,
+  summary: "Attach a photo (before, after, completion) to a work order",
+  description:
+    "The body is the photo itself. Silta checks its type by its content (JPEG, PNG or WebP), its size (10 MiB unless configured otherwise), removes its metadata (location, camera, time) and keeps it for the city's case handler, who decides whether it is published to the case. Sending the same photo again stores nothing new.",
+  security: bearer,
+  request: {
+    params: WorkOrderParamsSchema,
+    query: PhotoQuerySchema,
+    body: { required: true, content: { "image/jpeg": binary, "image/png": binary, "image/webp": binary } },
+  },
+  responses: {
+    201: { description: "Received (or already received).", content: { "application/json": { schema: PhotoAcceptedSchema } } },
+    ...sharedErrorResponses,
+    ...notFoundResponse,
+    400: errorContent("The request is invalid (parameters)."),
+    413: errorContent("The photo is larger than the limit."),
+    415: errorContent("The body is not a JPEG, PNG or WebP photo (by its content)."),
+    503: errorContent("This Silta instance takes no photos (they are checked on its Node service)."),
   },
 });

@@ -141,3 +141,31 @@ export const DeliveryLogSchema = z
     ),
   })
   .openapi("DeliveryLog", { description: "Ids, codes and times only: no payloads." });
+
+export const PhotoQuerySchema = z.object({
+  kind: z
+    .enum(["before", "after", "completion"])
+    .default("completion")
+    .openapi({
+      param: { name: "kind", in: "query" },
+      example: "after",
+      description: "What the photo shows: before the work, after it, or the completed work.",
+    }),
+});
+
+export const PhotoAcceptedSchema = z
+  .object({
+    photoId: z.number().int().openapi({ example: 17 }),
+    kind: z.enum(["before", "after", "completion"]),
+    state: z.string().openapi({
+      example: "pending",
+      description: "`pending` until a case handler reviews it; it is published to the case only if approved.",
+    }),
+    duplicate: z.boolean().openapi({ description: "The same photo was already on this case: nothing new was stored." }),
+    contentType: z.string().openapi({ example: "image/jpeg" }),
+    sizeBytes: z
+      .number()
+      .int()
+      .openapi({ example: 183204, description: "After Silta removed the photo's metadata (location, camera)." }),
+  })
+  .openapi("PhotoAccepted");
