@@ -17,7 +17,16 @@ export function toFieldEvent(event: StaraEventWire): FieldEvent {
     statusCode: event.tila.normalize("NFC"),
     occurredAt: event.aikaleima,
     note: event.huomautus ?? null,
+    ...(event.liitteet?.length
+      ? { photos: event.liitteet.map((liite) => ({ kind: PHOTO_KINDS[liite.laji], bytes: fromBase64(liite.sisalto) })) }
+      : {}),
   };
+}
+
+const PHOTO_KINDS = { ennen: "before", jalkeen: "after", valmis: "completion" } as const;
+
+function fromBase64(text: string): Uint8Array {
+  return Uint8Array.from(atob(text), (char) => char.charCodeAt(0));
 }
 
 /**

@@ -254,6 +254,19 @@ export interface components {
              */
             aikaleima: string;
             huomautus: string | null;
+            /** @description Photos the crew took with this change (before, after, completed work), inline; a message stays within the webhook's 256 KiB. */
+            liitteet?: components["schemas"]["Liite"][];
+        };
+        Liite: {
+            /**
+             * @description What the photo shows: before the work, after it, the completed work.
+             * @enum {string}
+             */
+            laji: "ennen" | "jalkeen" | "valmis";
+            /** @description The MIME type Stara claims (Silta decides by the content). */
+            tyyppi?: string;
+            /** @description The photo, base64. */
+            sisalto: string;
         };
         TilamuutosViesti: {
             tapahtumat: components["schemas"]["Tapahtuma"][];

@@ -38,6 +38,16 @@ export const staraEventSchema = z.object({
   tila: nonEmpty.pipe(clipped(STARA_STATUS_CHARS)),
   aikaleima: z.iso.datetime({ offset: true }),
   huomautus: clipped(STARA_NOTE_CHARS).nullish(),
+  liitteet: z
+    .array(
+      z.object({
+        laji: z.enum(["ennen", "jalkeen", "valmis"]),
+        tyyppi: z.string().max(100).optional(),
+        sisalto: z.base64(),
+      }),
+    )
+    .max(5)
+    .optional(),
 });
 export type StaraEventWire = z.output<typeof staraEventSchema>;
 

@@ -26,6 +26,7 @@ interface SandboxFlags {
   cancelPercent: number;
   reworkPercent: number;
   duplicatePercent: number;
+  photoPercent: number;
   mappings: string;
   push?: boolean;
   verbose?: boolean;
@@ -65,6 +66,12 @@ export function registerSandboxCommand(program: Command): void {
       "share of routed cases the desk marks as duplicates of an earlier one (they share its work order)",
       wholeNumber,
       5,
+    )
+    .option(
+      "--photo-percent <n>",
+      "share of completed work orders whose crew sends a photo; a stand-in handler approves about half",
+      wholeNumber,
+      30,
     )
     .option("--mappings <dir>", "the mappings folder", "mappings")
     .option(
@@ -125,6 +132,7 @@ export function registerSandboxCommand(program: Command): void {
         cancelFraction: flags.cancelPercent / 100,
         reworkFraction: flags.reworkPercent / 100,
         duplicateFraction: flags.duplicatePercent / 100,
+        photoFraction: flags.photoPercent / 100,
         push: Boolean(flags.push),
         open311Profile: flags.open311Profile,
         runtime: flags.runtime,

@@ -10,9 +10,11 @@ import { recordFieldEvents } from "../domain/field-status/apply-events.ts";
 import { receivePhoto } from "../domain/photos/receive-photo.ts";
 import { listCasePhotos, readPhoto, reviewPhoto } from "../domain/photos/review-photo.ts";
 import { requestRework } from "../domain/rework.ts";
+import { isSiltaError } from "../kernel/errors.ts";
 import { sha256Hex } from "../lib/hash.ts";
 import { createForwardedReader, type TrustedProxies } from "../lib/trusted-proxy.ts";
 import { headerMap } from "../lib/webhook-signature.ts";
+import type { FieldEvent } from "../ports/work-order-system.ts";
 import { registerAccessibilityStatement } from "./accessibility-statement.ts";
 import { ADMIN_API_BASE_PATH, createAdminApi } from "./admin-api/app.ts";
 import { registerStylesheet } from "./assets/stylesheet.ts";
@@ -67,6 +69,36 @@ export interface AppOptions extends OpsOptions {
   bodyReadTimeoutMs?: number;
   /** Origins that may frame the handler's case page (config.casePageFrameAncestors); default Silta's own. */
   casePageFrameAncestors?: readonly string[];
+}
+
+/**
+ * The photos a target sent inline with its status changes (Stara's attachments). A photo that
+ * fails its check is logged and counted; it never fails the events it came with.
+ */
+async function takeEventPhotos(deps: SiltaDeps, targetId: string, events: readonly FieldEvent[]) {
+  const counts = { received: 0, refused: 0 };
+  if (!deps.photos?.sanitizer) return counts;
+  for (const event of events)
+    for (const photo of event.photos ?? []) {
+      try {
+        await receivePhoto(deps, {
+          externalRef: event.externalRef,
+          source: "stara",
+          kind: photo.kind,
+          bytes: photo.bytes,
+          target: targetId,
+        });
+        counts.received++;
+      } catch (error) {
+        if (!isSiltaError(error)) throw error;
+        counts.refused++;
+        deps.log.warn(
+          { target: targetId, externalRef: event.externalRef, code: error.code },
+          "a photo from the field was refused",
+        );
+      }
+    }
+  return counts;
 }
 
 /** A photo's bytes, never sniffed or framed elsewhere. */
@@ -149,7 +181,8 @@ export function createApp(deps: SiltaDeps, options: AppOptions = {}): OpenAPIHon
       const result = await recordFieldEvents(deps.database, targetId, events, sha256Hex(body));
       deps.crashPoint?.("after_inbox_insert");
       if (result.accepted > 0) options.onInboxChanged?.();
-      return c.json(result, 200);
+      const photos = await takeEventPhotos(deps, targetId, events);
+      return c.json(photos.received + photos.refused > 0 ? { ...result, photos } : result, 200);
     },
   );
 

@@ -49,6 +49,8 @@ export interface FieldEvent {
   occurredAt: string;
   /** Free text from the field crew; scrubbed before it is stored or written back. */
   note: string | null;
+  /** Photos sent with the change (Stara's inline attachments), before any check: domain/photos takes them. */
+  photos?: { kind: "before" | "after" | "completion"; bytes: Uint8Array }[];
 }
 
 /** Headers as a plain lower-cased map, so that adapters need no framework types. */

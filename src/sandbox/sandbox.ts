@@ -12,6 +12,7 @@ import { openDatabase, parseDatabaseTarget } from "../db/open-node.ts";
 import { issueContractorKey } from "../domain/contractor-gateway.ts";
 import { type Logger, type SiltaDeps, silentLogger } from "../domain/deps.ts";
 import { reReadSource } from "../domain/intake/anti-entropy.ts";
+import { reviewPhoto } from "../domain/photos/review-photo.ts";
 import { raiseLateAnswerAlarms } from "../domain/reconcile/reconcile.ts";
 import { createRng } from "../lib/prng.ts";
 import { generateWebhookSecret } from "../lib/webhook-signature.ts";
@@ -49,6 +50,8 @@ export interface SandboxOptions {
   reworkFraction?: number;
   /** Share of routed cases the desk marks as duplicates of an earlier case of the same service and contractor. */
   duplicateFraction?: number;
+  /** Share of completed work orders whose crew sends a photo (Stara inline, contractors by upload); half are approved by a stand-in handler. */
+  photoFraction?: number;
   /** The Helsinki simulator also pushes its cases to Silta's push intake (the poll still runs). */
   push?: boolean;
   /**
@@ -184,6 +187,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     ...(options.fromFile ? {} : { latePublishedShare: 0.1, moderationDelayMs: 20_000, knobs: { publishKeepsUpdatedTime: true } }),
   });
   const stara = await startStaraSimulator({ seed: options.seed + 1, progress });
+  stara.sim.setKnobs({ photoRate: options.photoFraction ?? 0 });
   const contractors = new Map<string, RunningContractorSimulator>();
   const env: Record<string, string> = {
     SILTA_OPEN311_URL: helsinki.url,
@@ -226,6 +230,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     } else {
       const secret = generateWebhookSecret();
       const sim = await startContractorSimulator({ seed: options.seed + offset++, webhookSecrets: [secret], progress });
+      sim.sim.knobs.photoRate = options.photoFraction ?? 0;
       contractors.set(target.id, sim);
       env[`${prefix}URL`] = sim.endpointUrl;
       env[`${prefix}WEBHOOK_SECRETS`] = secret;
@@ -337,8 +342,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     if (fraction <= 0) return;
     const routed = await database.rows<{ id: string; key: string }>(
       sql`select c.id, c.service_code || '/' || l.target as key from cases c join links l on l.case_id = c.id and l.round = 1
-          where c.disposition = 'routed' and c.duplicate_of is null and l.state = 'forwarded'
-            and l.field_status in ('sent', 'received', 'in_progress') order by c.id`,
+          where c.disposition = 'routed' and c.duplicate_of is null and l.state in ('pending', 'forwarded')
+            and l.field_status in ('pending', 'sent', 'received', 'in_progress') order by c.id`,
     );
     const firstOf = new Map<string, string>();
     let marked = 0;
@@ -353,6 +358,24 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       if (rng.chance(fraction) && helsinki.sim.markDuplicate(id, parent)) marked++;
     }
     if (marked > 0) await silta.pollNow();
+  };
+
+  /**
+   * A stand-in for the case handlers: each photo waiting for review is looked at once, and about
+   * half are approved for publication (the rest show faces or plates, say, and stay in Silta).
+   */
+  const reviewedPhotos = new Set<number>();
+  const reviewSomePhotos = async () => {
+    if ((options.photoFraction ?? 0) <= 0) return;
+    const waiting = await database.rows<{ id: number; case_id: string }>(
+      sql`select id, case_id from photos where state = 'pending' order by id`,
+    );
+    for (const photo of waiting) {
+      const id = Number(photo.id);
+      if (reviewedPhotos.has(id)) continue;
+      reviewedPhotos.add(id);
+      await reviewPhoto(silta.deps, "handler:sandbox", photo.case_id, id, rng.chance(0.5) ? "approve" : "reject");
+    }
   };
 
   const addCases = (n: number) => {
@@ -447,6 +470,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       if (performance.now() - lastReRead >= 15_000) await reRead();
       await reopenSome();
       await markSomeDuplicates();
+      await reviewSomePhotos();
       if (options.cancelFraction <= 0) return;
       const routed = await database.rows<{ id: string }>(sql`select id from cases where disposition = 'routed' order by id`);
       let cancelled = 0;

@@ -18,6 +18,8 @@ export interface SandboxSummary {
   reworkCycles: number;
   /** Cases marked as duplicates that share another case's work order instead of their own. */
   duplicatesMerged: number;
+  /** Photos from the field: received (checked and cleaned), approved by a handler, written back to the case. */
+  photos: { received: number; approved: number; writtenBack: number };
   /** Late-answer alarms raised (warnings and breaches of the answer promise), each once. */
   alarmsRaised: number;
   /** Which Open311 server the sandbox simulated (`--open311-profile`). */
@@ -134,9 +136,15 @@ export async function summarizeSandbox(
     rework: number;
     alarms: number;
     merged: number;
+    photos_received: number;
+    photos_approved: number;
+    photos_written_back: number;
   }>(sql`
     select
       (select count(*)::int from links where round > 1) as rework,
+      (select count(*)::int from photos) as photos_received,
+      (select count(*)::int from photos where state = 'approved') as photos_approved,
+      (select count(*)::int from photos where written_back_at is not null) as photos_written_back,
       (select count(*)::int from cases where duplicate_of is not null) as merged,
       (select count(*)::int from reconciliation_findings where kind in ('sla_warning', 'sla_breach')) as alarms,
       (select count(*)::int from cases where disposition = 'routed') as routed,
@@ -162,6 +170,11 @@ export async function summarizeSandbox(
     reworkCycles: counts?.rework ?? 0,
     alarmsRaised: counts?.alarms ?? 0,
     duplicatesMerged: counts?.merged ?? 0,
+    photos: {
+      received: counts?.photos_received ?? 0,
+      approved: counts?.photos_approved ?? 0,
+      writtenBack: counts?.photos_written_back ?? 0,
+    },
     lost: notTakenIn + missingAtTarget + balance.violationCount,
     ledgerBalanced: balance.balanced,
     personalDataLeaks,

@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { createRng } from "../../../src/lib/prng.ts";
 import { generateWebhookSecret, headerMap, verifyWebhookSignature } from "../../../src/lib/webhook-signature.ts";
+import { samplePhotos } from "../../photos/sample-photos.ts";
 import { HOSTILE_MARKUP, hostileExtraFields, hostileNote } from "../../stara/simulator/hostile.ts";
 import { createWireFaults, type WireFaults } from "../../stara/simulator/wire-faults.ts";
 import type { ProtocolWorkOrder } from "../protocol.ts";
@@ -165,7 +166,15 @@ export function createContractorSimulator(options: ContractorSimulatorOptions = 
         // A silent change or a cancellation in the meantime ends the automatic run.
         if (!isActive(order) || !knobs.autoProgress || order.status !== from) return;
         setStatus(order, next, false);
-        void report(order).then(() => scheduleProgress(order));
+        void report(order).then(async () => {
+          // The crew's photo of the finished work goes after the status that says so.
+          if (next === "COMPLETED" && knobs.photoRate > 0 && rng.chance(knobs.photoRate)) {
+            const photos = await samplePhotos();
+            const photo = photos[[...order.workOrderId].reduce((sum, char) => sum + char.charCodeAt(0), 0) % photos.length];
+            if (photo) await link.postPhoto(order.workOrderId, photo, "completion");
+          }
+          scheduleProgress(order);
+        });
       },
       order.contractorReference,
     );

@@ -28,6 +28,8 @@ export interface SimulatorKnobs {
   autoProgress: boolean;
   /** Share of status events posted a second time with the same Idempotency-Key. */
   duplicateEventRate: number;
+  /** Share of completed orders the crew sends a photo of (POST …/photos, a JPEG with GPS and camera EXIF). */
+  photoRate: number;
   /** Honour `webhook-id` (store a re-sent message once); off simulates a contractor without de-duplication. */
   dedupeWebhooks: boolean;
   /** Delay between two status steps, drawn uniformly. */
@@ -55,6 +57,7 @@ export function defaultKnobs(progress?: { minDelayMs: number; maxDelayMs: number
     outage: false,
     autoProgress: true,
     duplicateEventRate: 0,
+    photoRate: 0,
     dedupeWebhooks: true,
     progress: progress ?? { minDelayMs: 500, maxDelayMs: 3_000 },
     terminalWeights: { ...TERMINAL_WEIGHTS },
@@ -77,6 +80,7 @@ export const knobsUpdateSchema = z
     outage: z.boolean(),
     autoProgress: z.boolean(),
     duplicateEventRate: rate,
+    photoRate: rate,
     dedupeWebhooks: z.boolean(),
     progress: z
       .object({ minDelayMs: z.number().int().min(0), maxDelayMs: z.number().int().min(0) })

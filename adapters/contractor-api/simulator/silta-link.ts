@@ -123,6 +123,31 @@ export function createSiltaLink(deps: {
       return false;
     },
 
+    /** Sends a photo of a work order (the crew's phone picture); retries 5xx and network errors three times. */
+    async postPhoto(workOrderId: string, bytes: Uint8Array, kind: "before" | "after" | "completion"): Promise<boolean> {
+      for (let attempt = 1; attempt <= 3 && target && !deps.signal.aborted; attempt++) {
+        try {
+          const response = await fetch(
+            `${target.baseUrl}${SILTA_CONTRACTOR_API_PATH}/work-orders/${encodeURIComponent(workOrderId)}/photos?kind=${kind}`,
+            {
+              method: "POST",
+              headers: { authorization: `Bearer ${target.apiKey}`, "content-type": "image/jpeg" },
+              body: new Uint8Array(bytes),
+              signal: requestSignal(),
+              redirect: "manual",
+            },
+          );
+          await response.body?.cancel();
+          if (response.ok) return true;
+          if (response.status < 500) return false;
+        } catch {
+          // A network error: try again.
+        }
+        await deps.timers.sleep(BACKOFF_BASE_MS * attempt);
+      }
+      return false;
+    },
+
     /** One page of Silta's pull feed after `cursor`, unvalidated; null when Silta is not configured or did not answer. */
     async fetchFeed(cursor: string | null, limit: number): Promise<unknown> {
       if (!target) return null;

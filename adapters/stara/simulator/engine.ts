@@ -1,6 +1,7 @@
 import type { Rng } from "../../../src/lib/prng.ts";
 import { createRng } from "../../../src/lib/prng.ts";
 import { generateWebhookSecret } from "../../../src/lib/webhook-signature.ts";
+import { samplePhotos } from "../../photos/sample-photos.ts";
 import type { StaraStatus } from "../statuses.ts";
 import { isStaraTerminal } from "../statuses.ts";
 import { hostileExtraFields, hostileNote, OVERLONG_LENGTH } from "./hostile.ts";
@@ -153,9 +154,24 @@ export function createStaraEngine(options: StaraSimulatorOptions = {}): StaraEng
     return stored;
   };
 
+  // Crew photos (with GPS and camera data in their EXIF), made once when photos are first asked for.
+  let photoPool: Uint8Array[] = [];
+  const photoFor = (sequence: number): string | null => {
+    if (knobs.photoRate <= 0) return null;
+    if (photoPool.length === 0) {
+      void samplePhotos().then((pool) => {
+        photoPool = pool;
+      });
+      return null;
+    }
+    const photo = photoPool[sequence % photoPool.length];
+    return photo ? btoa(String.fromCharCode(...photo)) : null;
+  };
+
   /** Appends a change and sends it; in hostile mode the event carries unknown fields. */
   const emit = (stored: StoredWorkOrder, tila: string, note: string | null, at: string): void => {
     const sequence = store.changeCount() + 1;
+    const photo = knobs.photoRate > 0 && tila === "VALMIS" && progressRng.chance(knobs.photoRate) ? photoFor(sequence) : null;
     const event = {
       tapahtuma_id: `${instanceId}-${sequence}`,
       tunnus: stored.order.tunnus,
@@ -163,6 +179,7 @@ export function createStaraEngine(options: StaraSimulatorOptions = {}): StaraEng
       tila,
       aikaleima: at,
       huomautus: note,
+      ...(photo ? { liitteet: [{ laji: "valmis", tyyppi: "image/jpeg", sisalto: photo }] } : {}),
       ...(knobs.hostile ? hostileExtraFields(sequence) : {}),
     } as StaraEvent;
     store.appendChange(event);

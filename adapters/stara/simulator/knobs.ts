@@ -57,6 +57,8 @@ export interface StaraSimKnobs {
    * an ERP refuses work outside its contract (a permanent refusal, for dead-letter tests).
    */
   refusedServiceCodes: string[];
+  /** Share of completions (VALMIS) that carry a photo of the finished work (`liitteet`). */
+  photoRate: number;
 }
 
 export const DEFAULT_PROGRESS = { minDelayMs: 1_000, maxDelayMs: 5_000 } as const;
@@ -91,6 +93,7 @@ export function defaultKnobs(progress: { minDelayMs: number; maxDelayMs: number 
     hostile: false,
     malformedNext: 0,
     refusedServiceCodes: [],
+    photoRate: 0,
   };
 }
 
@@ -123,6 +126,7 @@ export const knobsPatchSchema = z.strictObject({
     })
     .optional(),
   webhookDuplicateRate: rate.optional(),
+  photoRate: rate.optional(),
   webhookShuffleRate: rate.optional(),
   webhookShuffleDelayMs: millis.optional(),
   webhookBatchWindowMs: millis.optional(),
