@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { eq } from "drizzle-orm";
 import type { Browser } from "playwright-core";
+import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { links } from "../../src/db/schema/index.ts";
 import type { DeliveryPhase } from "../../src/domain/admin/case-view.ts";
@@ -136,6 +137,47 @@ describe.runIf(runBrowserTests)("the handler's case page in the browser", () => 
         expect(outline, "focus is visible").not.toBe("none");
         await expectAccessible(page, `case-page-${lang}-narrow-200pct`);
       }
+    } finally {
+      await page.close();
+    }
+  });
+
+  it("shows the field's photos with their review, and a second work cycle, in a page that passes axe", async () => {
+    // A case whose crew finished, sent a photo of the work, and then the handler asked for rework.
+    const record = makeCase({ ...PLACES.east });
+    await f.deliver(record);
+    const caseId = record.serviceRequestId;
+    const link = await linkOf(caseId);
+    await contractorEvent(link.externalRef, "COMPLETED", f.keys.east, "e-photo-1");
+    await f.settle();
+    const photo = await sharp({ create: { width: 120, height: 80, channels: 3, background: { r: 40, g: 120, b: 60 } } })
+      .jpeg()
+      .toBuffer();
+    const uploaded = await f.request(`/api/contractor/v1/work-orders/${encodeURIComponent(link.externalRef)}/photos?kind=after`, {
+      method: "POST",
+      token: f.keys.east,
+      headers: { "content-type": "image/jpeg" },
+      body: new Uint8Array(photo),
+    });
+    expect(uploaded.status).toBe(201);
+    const reopen = await f.request(`/cases/${caseId}/rework?lang=fi&token=${HANDLER_TOKEN}`, { method: "POST", token: null });
+    expect(reopen.status).toBe(303);
+    await f.settle();
+
+    const page = await openPage(browser, { viewport: { width: 1280, height: 900 } });
+    try {
+      await page.goto(`${server.url}/cases/${caseId}?lang=fi&token=${HANDLER_TOKEN}`);
+      const item = page.locator("ul.photos li").first();
+      expect(await item.getAttribute("data-state")).toBe("pending");
+      expect(await item.locator("img").evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(120);
+      expect(await page.locator("#work-orders").innerText()).toContain("Uusintakierros 2");
+      await expectAccessible(page, "case-page-fi-photo-and-rework");
+      // The handler approves it with the keyboard.
+      await item.locator("button", { hasText: "Hyväksy julkaistavaksi" }).focus();
+      await page.keyboard.press("Enter");
+      await page.waitForURL(/notice=photo_approved/);
+      expect(await page.locator("ul.photos li").first().getAttribute("data-state")).toBe("approved");
+      await expectAccessible(page, "case-page-fi-photo-approved");
     } finally {
       await page.close();
     }
