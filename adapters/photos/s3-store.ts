@@ -12,7 +12,7 @@ export function createS3PhotoStore(options: {
   accessKeyId: string;
   secretAccessKey: string;
   region?: string;
-  fetch?: typeof fetch;
+  fetch?: (request: Request) => Promise<Response>;
 }): PhotoStore {
   const client = new AwsClient({
     accessKeyId: options.accessKeyId,
@@ -21,7 +21,8 @@ export function createS3PhotoStore(options: {
     region: options.region ?? "auto",
     retries: 3,
   });
-  const send = options.fetch ?? fetch;
+  // Looked up per call, so that a fetch installed later (msw in tests) is the one used.
+  const send = options.fetch ?? ((request: Request) => fetch(request));
   const url = (key: string) =>
     `${options.endpoint.replace(/\/+$/, "")}/${options.bucket}/${key.split("/").map(encodeURIComponent).join("/")}`;
   return {

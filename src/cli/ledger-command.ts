@@ -45,6 +45,9 @@ export function registerLedgerCommand(program: Command, settings: CommandSetting
               .map(([k, v]) => `${k} ${v}`)
               .join(", ")}`,
           );
+          console.log(
+            `${balance.reworkCycles} rework cycle(s); ${balance.duplicates} duplicate(s) sharing another case's work order`,
+          );
           console.log(balance.balanced ? "ledger balanced" : `ledger NOT balanced: ${balance.violationCount} case(s):`);
           for (const v of balance.violations) console.log(`  ${v.caseId}: ${v.problem}`);
           const c = health.coverage;

@@ -100,6 +100,10 @@ export interface LedgerBalance {
   violations: BalanceViolation[];
   /** How many cases break it, also when the list was cut at `maxViolations`. */
   violationCount: number;
+  /** Work cycles after the first (rework: round 2 and later), each its own work order, counted in the accounts above. */
+  reworkCycles: number;
+  /** Cases that share another case's work order (duplicates; counted as excluded with reason `duplicate`, or by their own links). */
+  duplicates: number;
 }
 
 /**
@@ -188,5 +192,16 @@ export async function checkLedgerBalance(database: Database, options: { maxViola
       cases += Number(row.n);
     }
   }
-  return { balanced: violationCount === 0, cases, accounts, violations, violationCount };
+  const [extra] = await database.rows<{ rework: number; duplicates: number }>(sql`
+    select (select count(*)::int from links where round > 1) as rework,
+      (select count(*)::int from cases where duplicate_of is not null) as duplicates`);
+  return {
+    balanced: violationCount === 0,
+    cases,
+    accounts,
+    violations,
+    violationCount,
+    reworkCycles: Number(extra?.rework ?? 0),
+    duplicates: Number(extra?.duplicates ?? 0),
+  };
 }
