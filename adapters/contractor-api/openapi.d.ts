@@ -107,6 +107,8 @@ export interface components {
              * @description When the city expects the work done.
              */
             dueAt?: string | null;
+            /** @description Rework. Silta's reference of the earlier work order on the same case whose work did not fix it; absent on a first work order. */
+            previousWorkOrderId?: string;
             reporterName?: string | null;
             reporterEmail?: string | null;
             reporterPhone?: string | null;

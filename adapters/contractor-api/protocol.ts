@@ -66,5 +66,7 @@ export function toProtocolWorkOrder(payload: WorkOrderPayload): ProtocolWorkOrde
     const value = payload[field];
     if (value !== undefined) target[field] = Array.isArray(value) ? [...value] : value;
   }
+  // Rework: the earlier cycle's work order, by Silta's reference (the contractor knows it by that id).
+  if (payload.previousExternalRef) wire.previousWorkOrderId = payload.previousExternalRef;
   return wire;
 }

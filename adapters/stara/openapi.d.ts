@@ -199,6 +199,8 @@ export interface components {
              * @description When the city expects the work done.
              */
             maaraaika?: string;
+            /** @description Rework: the ulkoinen_viite of the earlier work order on the same case, whose work did not fix it. */
+            edellinen_viite?: string;
             ilmoittaja?: components["schemas"]["Ilmoittaja"];
         };
         Tyotilaus: {
@@ -220,6 +222,7 @@ export interface components {
             ilmoitettu?: string;
             /** Format: date-time */
             maaraaika?: string;
+            edellinen_viite?: string;
             ilmoittaja?: components["schemas"]["Ilmoittaja"];
             tila: components["schemas"]["Tila"];
             /** @description The latest note from the field crew or the cancellation reason. */

@@ -51,6 +51,7 @@ export function toStaraCreateBody(order: WorkOrderPayload): StaraCreateBody {
   }
   if (hasValue(order.requestedAt)) body.ilmoitettu = order.requestedAt;
   if (hasValue(order.dueAt)) body.maaraaika = order.dueAt;
+  if (order.previousExternalRef) body.edellinen_viite = order.previousExternalRef;
   const reporter = toStaraReporter(order);
   if (reporter) body.ilmoittaja = reporter;
   return body;

@@ -35,6 +35,14 @@ export interface MediaFilter {
 
 export const DEFAULT_MEDIA_FILTER: MediaFilter = { policy: mediaPolicy() };
 
+/** A rework's link to the cycle before it: `…:r3` follows `…:r2`, and `…:r2` the first order (no suffix). */
+function previousCycle(externalRef: string): { previousExternalRef?: string } {
+  const match = /^(.*):r(\d+)$/.exec(externalRef);
+  if (!match?.[1] || !match[2]) return {};
+  const round = Number(match[2]);
+  return { previousExternalRef: round <= 2 ? match[1] : `${match[1]}:r${round - 1}` };
+}
+
 /**
  * Builds the work order a target receives, from its allowlist only: a field absent from the
  * allowlist is absent from the payload, and free text is scrubbed of e-mails, phone numbers and
@@ -53,6 +61,7 @@ export function buildWorkOrderPayload(
     externalRef,
     serviceRequestId: record.serviceRequestId,
     serviceCode: record.serviceCode,
+    ...previousCycle(externalRef),
   };
   if (allow.has("serviceName")) payload.serviceName = record.serviceName;
   if (allow.has("title")) payload.title = scrubOptional(record.title, knownNames);

@@ -24,6 +24,8 @@ export interface WorkOrderPayload {
   requestedAt?: string | null;
   /** When the city expects the work done (the case's SLA), ISO 8601. */
   dueAt?: string | null;
+  /** Rework: the reference of the earlier cycle's work order on the same case (Silta's own id, never personal data). */
+  previousExternalRef?: string;
   reporterName?: string | null;
   reporterEmail?: string | null;
   reporterPhone?: string | null;

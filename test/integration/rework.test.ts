@@ -64,6 +64,8 @@ describe("rework", () => {
     expect(second?.externalRef).toBe(`${first?.externalRef}:r2`);
     expect(f.targets.east.orders.get(second?.externalRef ?? "")?.creates).toBe(1);
     expect(second?.workOrderId).not.toBe(first?.workOrderId);
+    // The new work order names the one whose work did not fix it.
+    expect(f.targets.east.orders.get(second?.externalRef ?? "")?.payload.previousExternalRef).toBe(first?.externalRef);
     const rework = await f.database.db
       .select()
       .from(ledgerEntries)

@@ -1,6 +1,7 @@
 import openapiTS from "openapi-typescript";
 import { beforeEach, describe, expect, it } from "vitest";
 import { createContractorApi } from "../../src/http/contractor-api/app.ts";
+import { CONTRACTOR_API_CHANGELOG } from "../../src/http/contractor-api/reference-page.ts";
 import type {
   ContractorFeedItem,
   ContractorGateway,
@@ -344,6 +345,21 @@ describe("contractor API routes", () => {
   });
 
   describe("GET /openapi.json", () => {
+    it("is versioned by semver from its changelog, newest first, each version above the one before", async () => {
+      const doc = await readJson<{ info: { version: string } }>(await app.request("/openapi.json"));
+      const versions = CONTRACTOR_API_CHANGELOG.map((entry) => entry.version);
+      expect(doc.info.version).toBe(versions[0]);
+      const parts = versions.map((v) => {
+        expect(v).toMatch(/^\d+\.\d+\.\d+$/);
+        return v.split(".").map(Number);
+      });
+      for (let i = 1; i < parts.length; i++) {
+        const [a, b] = [parts[i - 1] ?? [], parts[i] ?? []];
+        const newer = (a[0] ?? 0) - (b[0] ?? 0) || (a[1] ?? 0) - (b[1] ?? 0) || (a[2] ?? 0) - (b[2] ?? 0);
+        expect(newer, `${versions[i - 1]} after ${versions[i]}`).toBeGreaterThan(0);
+      }
+    });
+
     it("serves a valid OpenAPI 3.1 document listing every route, without a key", async () => {
       const response = await app.request("/openapi.json");
       expect(response.status).toBe(200);
@@ -359,6 +375,7 @@ describe("contractor API routes", () => {
         "GET /work-orders listWorkOrderFeed",
         "GET /work-orders/{workOrderId} getWorkOrder",
         "POST /work-orders/{workOrderId}/events recordWorkOrderEvent",
+        "POST /work-orders/{workOrderId}/photos uploadWorkOrderPhoto",
       ]);
       for (const { op } of operations) expect(op.security).toEqual([{ Bearer: [] }]);
       const events = doc.paths["/work-orders/{workOrderId}/events"]?.post;

@@ -25,6 +25,7 @@ export const createRequestSchema = z.strictObject({
     .optional(),
   ilmoitettu: offsetDateTime.optional(),
   maaraaika: offsetDateTime.optional(),
+  edellinen_viite: z.string().min(1).max(200).optional(),
   ilmoittaja: z
     .strictObject({
       nimi: z.string().max(200).optional(),

@@ -46,6 +46,9 @@ export function errorResponse(c: Context, code: ApiErrorCode, message: string): 
 
 /** The error codes a status maps to when the error came from Hono or a middleware. */
 export function codeForStatus(status: number): ApiErrorCode {
+  // A server-side failure never names itself by status (its message is withheld as internal);
+  // `unavailable` is only ever chosen on purpose (a feature this instance does not offer).
+  if (status >= 500) return "internal_error";
   const found = (Object.entries(API_ERRORS) as [ApiErrorCode, number][]).find(([, value]) => value === status);
   if (found) return found[0];
   return status >= 500 ? "internal_error" : "invalid_request";

@@ -15,6 +15,7 @@ import { serveOpenApiDocument } from "../openapi-document.ts";
 import { errorBody } from "./api-errors.ts";
 import { bearerAuth } from "./bearer-auth.ts";
 import type { ContractorApiEnv } from "./env.ts";
+import { CONTRACTOR_API_CHANGELOG } from "./reference-page.ts";
 import {
   getWorkOrderRoute,
   listDeliveriesRoute,
@@ -156,7 +157,8 @@ export function createContractorApi(
     openapi: "3.1.0" as const,
     info: {
       title: "Silta contractor API",
-      version: "1.0.0",
+      // Semantic version: the newest changelog entry's (reference-page.ts).
+      version: CONTRACTOR_API_CHANGELOG[0]?.version ?? "1.0.0",
       description:
         "Pull feed of work orders, work-order reads and status events for contractors. Status codes: RECEIVED, IN_PROGRESS, COMPLETED, SCHEDULED_LATER, NO_ACTION, INTERRUPTED, WRONG_CONTRACTOR.",
     },

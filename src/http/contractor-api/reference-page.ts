@@ -11,9 +11,22 @@ import { STYLESHEET_LINK } from "../assets/stylesheet.ts";
  * bundle small), the reference sends people to the plain docs page.
  */
 
-/** What changed in the contractor API, newest first. */
-export const CONTRACTOR_API_CHANGELOG: readonly { date: string; changes: readonly string[] }[] = [
+/**
+ * What changed in the contractor API, newest first, each a semantic version: an addition a
+ * client may ignore is a minor version, a fix a patch; a change a client must follow would be a
+ * new major version (and a new base path). The OpenAPI document's `info.version` is the newest.
+ */
+export const CONTRACTOR_API_CHANGELOG: readonly { version: string; date: string; changes: readonly string[] }[] = [
   {
+    version: "1.1.0",
+    date: "2026-12-06",
+    changes: [
+      "POST /work-orders/{workOrderId}/photos: attach a before, after or completion photo (JPEG, PNG or WebP, 10 MiB). Silta removes its location and camera data; the city's handler decides whether it is published.",
+      "Work orders may carry previousWorkOrderId: a rework of an earlier work order on the same case whose work did not fix it. It is a new work order with its own workOrderId.",
+    ],
+  },
+  {
+    version: "1.0.1",
     date: "2026-12-06",
     changes: [
       "This reference page (schemas, examples, authentication) and this changelog.",
@@ -22,6 +35,7 @@ export const CONTRACTOR_API_CHANGELOG: readonly { date: string; changes: readonl
     ],
   },
   {
+    version: "1.0.0",
     date: "2026-11",
     changes: [
       "Version 1: the work-order feed, a work order, status events with Idempotency-Key, your delivery log; bearer API keys.",
@@ -77,7 +91,8 @@ export function registerContractorReference(
 ${raw(STYLESHEET_LINK)}<style>main{max-width:50rem}</style></head>
 <body><main><h1>Contractor API changelog</h1><p><a href="${basePath}/reference">Reference</a></p>
 ${CONTRACTOR_API_CHANGELOG.map(
-  (entry) => html`<h2>${entry.date}</h2><ul>${entry.changes.map((change) => html`<li>${change}</li>`)}</ul>`,
+  (entry) =>
+    html`<h2 id="v${entry.version}">${entry.version} <small>${entry.date}</small></h2><ul>${entry.changes.map((change) => html`<li>${change}</li>`)}</ul>`,
 )}</main>${accessibilityLink("en")}</body></html>`),
   );
 }

@@ -19,6 +19,9 @@ export const WorkOrderStateSchema = z
     mediaUrls: z.array(z.string()).optional(),
     requestedAt: nullableText.openapi({ example: "2026-11-20T08:15:00+02:00" }),
     dueAt: nullableText.openapi({ example: "2026-11-27T08:15:00+02:00" }),
+    previousWorkOrderId: z.string().optional().openapi({
+      description: "Rework: Silta's reference of the earlier work order on the same case whose work did not fix it.",
+    }),
     reporterName: nullableText,
     reporterEmail: nullableText,
     reporterPhone: nullableText,
