@@ -4,6 +4,7 @@ import type { PhotoKind } from "../db/schema/index.ts";
 import { consoleSessionStore } from "../domain/admin/console-sessions.ts";
 import { listContractorDeliveries } from "../domain/admin/delivery-log.ts";
 import { createContractorGateway } from "../domain/contractor-gateway.ts";
+import { runContractorSelfTest } from "../domain/contractor-self-test.ts";
 import type { SiltaDeps } from "../domain/deps.ts";
 import { handlerSetsDuplicate } from "../domain/duplicates.ts";
 import { recordFieldEvents } from "../domain/field-status/apply-events.ts";
@@ -199,6 +200,7 @@ export function createApp(deps: SiltaDeps, options: AppOptions = {}): OpenAPIHon
       bodyReadTimeoutMs: readTimeoutMs,
       log: deps.log,
       ...(limiters ? { rateLimiter: limiters.contractor } : {}),
+      selfTest: (targetId: string) => runContractorSelfTest(deps, targetId),
       ...(deps.photos?.sanitizer
         ? {
             photoMaxBytes: deps.photos.maxBytes,

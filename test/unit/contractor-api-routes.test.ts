@@ -372,8 +372,10 @@ describe("contractor API routes", () => {
       ).flatMap(([path, item]) => Object.entries(item).map(([method, op]) => ({ route: `${method.toUpperCase()} ${path}`, op })));
       expect(operations.map(({ route, op }) => `${route} ${op.operationId}`).sort()).toEqual([
         "GET /deliveries listDeliveries",
+        "GET /ping ping",
         "GET /work-orders listWorkOrderFeed",
         "GET /work-orders/{workOrderId} getWorkOrder",
+        "POST /self-test selfTest",
         "POST /work-orders/{workOrderId}/events recordWorkOrderEvent",
         "POST /work-orders/{workOrderId}/photos uploadWorkOrderPhoto",
       ]);

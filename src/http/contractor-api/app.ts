@@ -2,6 +2,7 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import type { PhotoKind } from "../../db/schema/index.ts";
 import type { DeliveryLogEntry, DeliveryLogState } from "../../domain/admin/delivery-log.ts";
+import type { SelfTestResult } from "../../domain/contractor-self-test.ts";
 import type { Logger } from "../../domain/deps.ts";
 import type { ReceivedPhoto } from "../../domain/photos/receive-photo.ts";
 import { canonicalJson, sha256Hex } from "../../lib/hash.ts";
@@ -16,11 +17,17 @@ import { errorBody } from "./api-errors.ts";
 import { bearerAuth } from "./bearer-auth.ts";
 import type { ContractorApiEnv } from "./env.ts";
 import { CONTRACTOR_API_CHANGELOG } from "./reference-page.ts";
+
+/** The API's semantic version: the newest changelog entry's. */
+const CONTRACTOR_API_VERSION = CONTRACTOR_API_CHANGELOG[0]?.version ?? "1.0.0";
+
 import {
   getWorkOrderRoute,
   listDeliveriesRoute,
   listWorkOrderFeedRoute,
+  pingRoute,
   recordWorkOrderEventRoute,
+  selfTestRoute,
   uploadWorkOrderPhotoRoute,
 } from "./routes.ts";
 import { toFeedItem, toWorkOrderState } from "./work-order-view.ts";
@@ -44,6 +51,8 @@ export interface ContractorApiOptions {
   receivePhoto?: (targetId: string, workOrderId: string, kind: PhotoKind, bytes: Uint8Array) => Promise<ReceivedPhoto>;
   /** The largest photo accepted, in bytes (the body limit of the photo route). */
   photoMaxBytes?: number;
+  /** Sends the contractor's endpoint a synthetic work order (domain/contractor-self-test); absent: 503. */
+  selfTest?: (targetId: string) => Promise<SelfTestResult | null>;
 }
 
 /**
@@ -85,7 +94,7 @@ export function createContractorApi(
   const bodyFor: MiddlewareHandler = (c, next) =>
     c.req.path.endsWith("/photos") && /^image\//i.test(c.req.header("content-type") ?? "") ? photoBody(c, next) : body(c, next);
   // "/work-orders/*" matches "/work-orders" too: listing both would run every middleware twice on the feed.
-  for (const path of ["/work-orders/*", "/deliveries"]) {
+  for (const path of ["/work-orders/*", "/deliveries", "/ping", "/self-test"]) {
     if (limitPerKey) app.use(path, limitPerKey);
     app.use(path, bearerAuth(gateway), bodyFor);
   }
@@ -142,6 +151,19 @@ export function createContractorApi(
     return c.json(received, 201);
   });
 
+  app.openapi(pingRoute, (c) =>
+    c.json(
+      { ok: true as const, contractor: c.get("targetId"), apiVersion: CONTRACTOR_API_VERSION, time: new Date().toISOString() },
+      200,
+    ),
+  );
+
+  app.openapi(selfTestRoute, async (c) => {
+    const result = options.selfTest ? await options.selfTest(c.get("targetId")) : null;
+    if (!result) return c.json(errorBody(c, "unavailable", "Silta has no endpoint configured for you to test"), 503);
+    return c.json(result, 200);
+  });
+
   app.openapi(listDeliveriesRoute, async (c) => {
     const { state, limit } = c.req.valid("query");
     const items = options.deliveryLog ? await options.deliveryLog(c.get("targetId"), state, limit) : [];
@@ -158,7 +180,7 @@ export function createContractorApi(
     info: {
       title: "Silta contractor API",
       // Semantic version: the newest changelog entry's (reference-page.ts).
-      version: CONTRACTOR_API_CHANGELOG[0]?.version ?? "1.0.0",
+      version: CONTRACTOR_API_VERSION,
       description:
         "Pull feed of work orders, work-order reads and status events for contractors. Status codes: RECEIVED, IN_PROGRESS, COMPLETED, SCHEDULED_LATER, NO_ACTION, INTERRUPTED, WRONG_CONTRACTOR.",
     },
@@ -166,6 +188,7 @@ export function createContractorApi(
     tags: [
       { name: "work-orders", description: "The calling contractor's work orders." },
       { name: "deliveries", description: "What Silta could not deliver to the calling contractor yet." },
+      { name: "self-test", description: "Check your key and your endpoint before going live." },
     ],
   };
   // Built once, at the first request for it, then served from memory.

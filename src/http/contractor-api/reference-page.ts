@@ -23,6 +23,7 @@ export const CONTRACTOR_API_CHANGELOG: readonly { version: string; date: string;
     changes: [
       "POST /work-orders/{workOrderId}/photos: attach a before, after or completion photo (JPEG, PNG or WebP, 10 MiB). Silta removes its location and camera data; the city's handler decides whether it is published.",
       "Work orders may carry previousWorkOrderId: a rework of an earlier work order on the same case whose work did not fix it. It is a new work order with its own workOrderId.",
+      "GET /ping checks your key; POST /self-test has Silta send your endpoint a synthetic work order (reference selftest:…, service code TEST) and shows what came back.",
     ],
   },
   {

@@ -10,6 +10,8 @@ import {
   IdempotencyHeadersSchema,
   PhotoAcceptedSchema,
   PhotoQuerySchema,
+  PingSchema,
+  SelfTestSchema,
   WorkOrderParamsSchema,
   WorkOrderStateSchema,
 } from "./schemas.ts";
@@ -123,5 +125,34 @@ export const uploadWorkOrderPhotoRoute = createRoute({
     413: errorContent("The photo is larger than the limit."),
     415: errorContent("The body is not a JPEG, PNG or WebP photo (by its content)."),
     503: errorContent("This Silta instance takes no photos (they are checked on its Node service)."),
+  },
+});
+
+export const pingRoute = createRoute({
+  method: "get",
+  path: "/ping",
+  operationId: "ping",
+  tags: ["self-test"],
+  summary: "Check the API key and the connection: answers who you are and the API version",
+  security: bearer,
+  responses: {
+    200: { description: "The key works.", content: { "application/json": { schema: PingSchema } } },
+    ...sharedErrorResponses,
+  },
+});
+
+export const selfTestRoute = createRoute({
+  method: "post",
+  path: "/self-test",
+  operationId: "selfTest",
+  tags: ["self-test"],
+  summary: "Have Silta send a synthetic work order to your endpoint, and see what came back",
+  description:
+    "Before going live: Silta sends your configured endpoint a work order whose reference starts with `selftest:` and whose service code is `TEST`, signed and timed like a real one, and answers with what your endpoint returned. Nothing is recorded as a delivery.",
+  security: bearer,
+  responses: {
+    200: { description: "The test ran (see `answer.ok`).", content: { "application/json": { schema: SelfTestSchema } } },
+    ...sharedErrorResponses,
+    503: errorContent("This instance has no push endpoint configured for you (a pull-only contractor)."),
   },
 });

@@ -172,3 +172,28 @@ export const PhotoAcceptedSchema = z
       .openapi({ example: 183204, description: "After Silta removed the photo's metadata (location, camera)." }),
   })
   .openapi("PhotoAccepted");
+
+export const PingSchema = z
+  .object({
+    ok: z.literal(true),
+    contractor: z.string().openapi({ example: "contractor-east" }),
+    apiVersion: z.string().openapi({ example: "1.1.0" }),
+    time: z.string().openapi({ example: "2026-12-06T21:00:00.000Z" }),
+  })
+  .openapi("Ping");
+
+export const SelfTestSchema = z
+  .object({
+    sent: z.object({ externalRef: z.string(), serviceRequestId: z.string(), serviceCode: z.string(), title: z.string() }),
+    answer: z.union([
+      z.object({ ok: z.literal(true), workOrderId: z.string(), statusCode: z.string(), ms: z.number() }),
+      z.object({
+        ok: z.literal(false),
+        errorCode: z.string(),
+        httpStatus: z.number().nullable(),
+        message: z.string(),
+        ms: z.number(),
+      }),
+    ]),
+  })
+  .openapi("SelfTest");
