@@ -74,6 +74,7 @@ export const TABLE_OWNERS: Record<string, { sql: string; drizzle: string; owner:
   poll_cursors: { sql: "poll_cursors", drizzle: "pollCursors", owner: ["src/domain/intake/"] },
   photos: { sql: "photos", drizzle: "photos", owner: ["src/domain/photos/"] },
   photo_blobs: { sql: "photo_blobs", drizzle: "photoBlobs", owner: ["src/domain/photos/"] },
+  alerts: { sql: "alerts", drizzle: "alerts", owner: ["src/domain/alerts/"] },
   target_pauses: { sql: "target_pauses", drizzle: "targetPauses", owner: ["src/domain/target-pauses.ts"] },
   contractor_keys: {
     sql: "contractor_keys",

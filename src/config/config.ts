@@ -64,6 +64,21 @@ const envSchema = z.object({
   SILTA_PHOTO_S3_ACCESS_KEY_ID: z.string().min(1).optional(),
   SILTA_PHOTO_S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
   SILTA_PHOTO_S3_REGION: z.string().min(1).default("auto"),
+  /** Operational alerts by e-mail: an SMTP URL (`smtp://user:pass@host:587`, `smtps://…`), sender and recipients. */
+  SILTA_ALERT_SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, "an smtp:// or smtps:// URL")
+    .optional(),
+  SILTA_ALERT_EMAIL_FROM: z.string().min(3).default("silta@localhost"),
+  SILTA_ALERT_EMAIL_TO: commaSeparated.pipe(z.array(z.email()).min(1)).optional(),
+  /** Operational alerts as a signed webhook (chat relays take it), with its whsec_ secrets. */
+  SILTA_ALERT_WEBHOOK_URL: z.url().optional(),
+  SILTA_ALERT_WEBHOOK_SECRETS: secretList.optional(),
+  /** Unacknowledged dead letters above this many raise an alert. */
+  SILTA_ALERT_DEAD_LETTERS: z.coerce.number().int().min(0).default(10),
+  /** At most this many alert notices per hour (the rest wait). */
+  SILTA_ALERT_MAX_PER_HOUR: z.coerce.number().int().min(1).default(30),
+  SILTA_ALERT_CRON: cronExpression.default("15 * * * * *"),
   /** Where late-answer alarms are posted as signed webhooks; unset: alarms show in the console, the case page and metrics only. */
   SILTA_ALARM_WEBHOOK_URL: z.url().optional(),
   /** Secrets the alarm webhook is signed with (whsec_…, comma-separated); required with the URL. */
@@ -239,6 +254,14 @@ export interface SiltaConfig {
     maxBytes: number;
     s3?: { endpoint: string; bucket: string; accessKeyId: string; secretAccessKey: string; region: string };
   };
+  /** Operational alerts: channels, thresholds and schedule (SILTA_ALERT_*). */
+  alerts: {
+    email?: { smtpUrl: string; from: string; to: string[] };
+    webhook?: { url: string; secrets: string[] };
+    deadLetterThreshold: number;
+    maxNoticesPerHour: number;
+    cron: string;
+  };
   /** Late-answer alarms' signed webhook (SILTA_ALARM_WEBHOOK_URL and _SECRETS); absent: none. */
   alarmWebhook?: { url: string; secrets: string[] };
   /** Token buckets per client (SILTA_RATE_LIMIT_*). */
@@ -332,6 +355,10 @@ export function parseConfig(
         "SILTA_PHOTO_S3_ENDPOINT, _BUCKET, _ACCESS_KEY_ID and _SECRET_ACCESS_KEY go together: set all four (photos in the bucket) or none (photos in the database)",
       );
   }
+  if (parsed.success && Boolean(parsed.data.SILTA_ALERT_SMTP_URL) !== Boolean(parsed.data.SILTA_ALERT_EMAIL_TO))
+    problems.push("SILTA_ALERT_SMTP_URL and SILTA_ALERT_EMAIL_TO go together: set both (alerts by e-mail) or neither");
+  if (parsed.success && Boolean(parsed.data.SILTA_ALERT_WEBHOOK_URL) !== Boolean(parsed.data.SILTA_ALERT_WEBHOOK_SECRETS))
+    problems.push("SILTA_ALERT_WEBHOOK_URL and SILTA_ALERT_WEBHOOK_SECRETS go together: set both (alerts are signed) or neither");
   if (parsed.success && Boolean(parsed.data.SILTA_ALARM_WEBHOOK_URL) !== Boolean(parsed.data.SILTA_ALARM_WEBHOOK_SECRETS))
     problems.push("SILTA_ALARM_WEBHOOK_URL and SILTA_ALARM_WEBHOOK_SECRETS go together: set both (alarms are signed) or neither");
   if (parsed.success && parsed.data.SILTA_HTTP_TIMEOUT_MS * 2 > parsed.data.SILTA_LEASE_SECONDS * 1000) {
@@ -398,6 +425,17 @@ export function parseConfig(
     handlerTokens: e.SILTA_HANDLER_TOKENS ?? [],
     ...(e.SILTA_CASE_PAGE_FRAME_ANCESTORS ? { casePageFrameAncestors: e.SILTA_CASE_PAGE_FRAME_ANCESTORS } : {}),
     mediaHosts: e.SILTA_MEDIA_HOSTS ?? [...DEFAULT_MEDIA_HOSTS],
+    alerts: {
+      ...(e.SILTA_ALERT_SMTP_URL && e.SILTA_ALERT_EMAIL_TO
+        ? { email: { smtpUrl: e.SILTA_ALERT_SMTP_URL, from: e.SILTA_ALERT_EMAIL_FROM, to: e.SILTA_ALERT_EMAIL_TO } }
+        : {}),
+      ...(e.SILTA_ALERT_WEBHOOK_URL && e.SILTA_ALERT_WEBHOOK_SECRETS
+        ? { webhook: { url: e.SILTA_ALERT_WEBHOOK_URL, secrets: e.SILTA_ALERT_WEBHOOK_SECRETS } }
+        : {}),
+      deadLetterThreshold: e.SILTA_ALERT_DEAD_LETTERS,
+      maxNoticesPerHour: e.SILTA_ALERT_MAX_PER_HOUR,
+      cron: e.SILTA_ALERT_CRON,
+    },
     photos: {
       maxBytes: e.SILTA_PHOTO_MAX_BYTES,
       ...(e.SILTA_PHOTO_S3_ENDPOINT &&

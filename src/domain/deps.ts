@@ -1,6 +1,7 @@
 import type { Database } from "../db/client.ts";
 import type { Mappings } from "../mappings/mappings.ts";
 import type { AlarmChannel } from "../ports/alarm-channel.ts";
+import type { AlertChannel } from "../ports/alert-channel.ts";
 import type { CaseSystem } from "../ports/case-system.ts";
 import type { PhotoSanitizer, PhotoStore } from "../ports/photos.ts";
 import type { IntakeSource, SourceProfile } from "../ports/source-profile.ts";
@@ -130,6 +131,8 @@ export interface SiltaDeps {
    * public URLs. Absent: Silta takes no photos.
    */
   photos?: { store: PhotoStore; sanitizer?: PhotoSanitizer; maxBytes: number; publicBaseUrl: string };
+  /** Where operational alerts go (e-mail, signed webhook); absent or empty: the console only. */
+  alertChannels?: readonly AlertChannel[];
   /** Where late-answer alarms are sent (SILTA_ALARM_WEBHOOK_URL); absent: console, case page and metrics only. */
   alarms?: AlarmChannel;
 }

@@ -7,6 +7,7 @@
  */
 
 import { createAlarmWebhook } from "../../adapters/alarm-webhook/client.ts";
+import { createWebhookAlertChannel } from "../../adapters/alerts/webhook.ts";
 import { createS3PhotoStore } from "../../adapters/photos/s3-store.ts";
 import type { SiltaConfig } from "../config/config.ts";
 import type { Database } from "../db/client.ts";
@@ -25,6 +26,7 @@ import { createDatabasePhotoStore } from "../domain/photos/database-store.ts";
 import type { AppOptions } from "../http/app.ts";
 import { mediaPolicy, targetPolicy } from "../lib/outbound-guard.ts";
 import type { Mappings } from "../mappings/mappings.ts";
+import type { AlertChannel } from "../ports/alert-channel.ts";
 import type { CaseSystem } from "../ports/case-system.ts";
 import type { PhotoSanitizer } from "../ports/photos.ts";
 import type { WorkOrderSystem } from "../ports/work-order-system.ts";
@@ -45,6 +47,8 @@ export interface DepsPlatform {
    * absent: URL-level checks only (urlCheckedFetchFactory; the Worker cannot resolve names).
    */
   outboundFetch?: OutboundFetchFactory;
+  /** Alert channels only a runtime can build (e-mail over SMTP: Node only). */
+  alertChannels?: AlertChannel[];
   /** The photo check (sharp, Node only); absent: photo uploads are refused with a clear error. */
   photoSanitizer?: PhotoSanitizer;
   /** Absent: no metrics (noopMetrics). */
@@ -128,6 +132,22 @@ export function buildDeps(config: SiltaConfig, platform: DepsPlatform): SiltaDep
       maxBytes: config.photos.maxBytes,
       publicBaseUrl: config.publicUrl,
     },
+    alertChannels: [
+      ...(platform.alertChannels ?? []),
+      ...(config.alerts.webhook
+        ? [
+            createWebhookAlertChannel({
+              ...config.alerts.webhook,
+              timeoutMs: config.httpTimeoutMs,
+              fetch: (platform.outboundFetch ?? urlCheckedFetchFactory)(
+                "alert-webhook",
+                targetPolicy(config.alerts.webhook.url, false),
+                config.httpTimeoutMs,
+              ),
+            }),
+          ]
+        : []),
+    ],
     ...(config.alarmWebhook ? { alarms: alarmChannel(config.alarmWebhook, config.httpTimeoutMs, platform.outboundFetch) } : {}),
     // One breaker and budget per process (per invocation on the Worker), with the settings above.
     targetGuards: createTargetGuards(settings.breaker, settings.budget, breakerOverrides({ mappings })),

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import cron from "node-cron";
+import { createEmailAlertChannel } from "../../adapters/alerts/email.ts";
 import { createSharpSanitizer } from "../../adapters/photos/sharp-sanitizer.ts";
 import { ConfigError, type SiltaConfig } from "../config/config.ts";
 import type { Database } from "../db/client.ts";
@@ -9,6 +10,7 @@ import { describeFailure } from "../db/describe-database-error.ts";
 import { MIGRATIONS_FOLDER, migrateOnStart } from "../db/migrate-node.ts";
 import { openDatabase } from "../db/open-node.ts";
 import { waitForDatabase } from "../db/wait-for-database-node.ts";
+import { evaluateAlerts } from "../domain/alerts/evaluate-alerts.ts";
 import type { EngineSettings, Logger, Metrics, SiltaDeps, SourceState } from "../domain/deps.ts";
 import { reReadSource } from "../domain/intake/anti-entropy.ts";
 import { type PollSummary, pollCaseSystem } from "../domain/intake/poll.ts";
@@ -122,6 +124,10 @@ export async function startSiltaNode(config: SiltaConfig, overrides: StartOverri
     outboundFetch: guardedFetchFactory(),
     // Photos are decoded and cleaned here (sharp); the Worker has no sanitizer and refuses uploads.
     photoSanitizer: createSharpSanitizer(),
+    // E-mail goes through a real SMTP client, here only (the Worker posts the webhook alone).
+    ...(config.alerts.email
+      ? { alertChannels: [createEmailAlertChannel({ ...config.alerts.email, consoleUrl: config.publicUrl })] }
+      : {}),
     caseSystem,
     source,
     ...(overrides.targets ? { targets: overrides.targets } : {}),
@@ -184,6 +190,26 @@ export async function startSiltaNode(config: SiltaConfig, overrides: StartOverri
           },
           { name: "open311-anti-entropy", noOverlap: true },
         );
+  // Operational alerts: raised, recovered and sent (SILTA_ALERT_*), every minute by default.
+  const startedAt = new Date();
+  const alertTask =
+    overrides.schedule === false
+      ? null
+      : cron.schedule(
+          config.alerts.cron,
+          async () => {
+            try {
+              await evaluateAlerts(deps, {
+                deadLetterThreshold: config.alerts.deadLetterThreshold,
+                maxNoticesPerHour: config.alerts.maxNoticesPerHour,
+                intake: { staleMs: config.intakeStaleMs, since: startedAt },
+              });
+            } catch (error) {
+              log.error({ err: describeFailure(error) }, "evaluating alerts failed; the next run retries");
+            }
+          },
+          { name: "alerts", noOverlap: true },
+        );
   // Retention (GDPR): purge finished cases' personal data daily (SILTA_RETENTION_DAYS / _CRON).
   const retention = overrides.schedule === false ? null : startRetentionSchedule(deps, config.retention, log);
   log.info(
@@ -203,6 +229,7 @@ export async function startSiltaNode(config: SiltaConfig, overrides: StartOverri
     pollNow,
     async stop() {
       await reconcile?.stop();
+      await alertTask?.stop();
       await retention?.stop();
       await task?.stop();
       await antiEntropy?.stop();

@@ -1,10 +1,13 @@
 /**
  * What the Cloudflare Worker runs besides answering requests, each task on its own: one failing
  * (the Open311 source down, a target refusing) never keeps the others from running, and every
- * failure is logged through Silta's logger. No `node:` imports: this bundles for workerd.
+ * failure is logged through Silta's logger. No `node:`
+imports: this bundles for workerd.
  */
+
 import type { SiltaConfig } from "../config/config.ts";
 import { describeFailure } from "../db/describe-database-error.ts";
+import { evaluateAlerts } from "../domain/alerts/evaluate-alerts.ts";
 import type { SiltaDeps } from "../domain/deps.ts";
 import { applyPendingFieldEvents } from "../domain/field-status/apply-events.ts";
 import { reReadSource } from "../domain/intake/anti-entropy.ts";
@@ -82,6 +85,20 @@ export function workTasks(deps: SiltaDeps, budgetMs: number): Task[] {
   ];
 }
 
+/** The minute's alert evaluation (the Worker posts alerts to the webhook; e-mail is the Node service's). */
+export function alertTask(deps: SiltaDeps, config: SiltaConfig): Task {
+  return [
+    "evaluate alerts",
+    async () => {
+      const outcome = await evaluateAlerts(deps, {
+        deadLetterThreshold: config.alerts.deadLetterThreshold,
+        maxNoticesPerHour: config.alerts.maxNoticesPerHour,
+      });
+      return `${outcome.raised} raised, ${outcome.recovered} recovered, ${outcome.notified} sent`;
+    },
+  ];
+}
+
 /** What one cron trigger runs, each task isolated from the others' failures. */
 export function scheduledTasks(deps: SiltaDeps, config: SiltaConfig, cron: string): Task[] {
   if (cron === WORKER_CRONS.reconcile) {
@@ -123,6 +140,7 @@ export function scheduledTasks(deps: SiltaDeps, config: SiltaConfig, cron: strin
       },
     ],
     ...workTasks(deps, config.workerTimeBudgetMs),
+    alertTask(deps, config),
   ];
 }
 

@@ -82,6 +82,8 @@ const PLAIN_ROUTES: Record<string, PlainRoute> = {
   "GET /admin/failures/:jobId{[0-9]+}": { query: { done: "text", error: "text" } },
   "GET /admin/quarantine": { query: { done: "text", error: "text" } },
   "GET /admin/targets": { query: { done: "text", error: "text" } },
+  "GET /admin/alerts": { query: { done: "text", error: "text" } },
+  "POST /admin/alerts/:alertId{[0-9]+}/acknowledge": { form: { fields: {} } },
   "POST /admin/targets/:target/:action{pause|resume}": {
     form: { fields: { reason: "planned maintenance", hours: "1" }, numbers: ["hours"] },
   },

@@ -1,3 +1,4 @@
+export * from "./alerts.ts";
 export * from "./audit-events.ts";
 export * from "./cases.ts";
 export * from "./console-sessions.ts";

@@ -11,6 +11,7 @@ import { acknowledgeJob, replayJob, replayJobs, retryJobNow, skipJob } from "../
 import { readOverview } from "../../domain/admin/overview.ts";
 import { listQuarantinedCodes, mapQuarantinedCode } from "../../domain/admin/quarantine.ts";
 import { readTargetHealth } from "../../domain/admin/target-health.ts";
+import { acknowledgeAlert, listAlerts } from "../../domain/alerts/evaluate-alerts.ts";
 import type { SiltaDeps } from "../../domain/deps.ts";
 import { readIntakeHealth } from "../../domain/intake/intake-health.ts";
 import { countQuarantinedRecords, listQuarantinedRecords } from "../../domain/intake/intake-quarantine.ts";
@@ -22,6 +23,7 @@ import { errorResponse } from "../contractor-api/api-errors.ts";
 import { createHttpApp } from "../create-http-app.ts";
 import { INBOUND_LIMITS, limitedBody } from "../limits/inbound-limits.ts";
 import type { RateLimiter } from "../limits/rate-limit.ts";
+import { renderAlertsPage } from "./alerts-page.ts";
 import { renderAuditPage } from "./audit-page.ts";
 import { renderCaseSearchPage } from "./case-search-page.ts";
 import { renderCaseTimelinePage } from "./case-timeline-page.ts";
@@ -274,6 +276,18 @@ export function createConsoleApp(
             : await acknowledgeJob(deps, actor, jobId, { note: text(form.note) ?? "", until: parseLocalTime(text(form.until)) });
     const query = result.ok ? `done=${encodeURIComponent(result.result)}` : `error=${encodeURIComponent(result.message)}`;
     return c.redirect(`/admin/failures/${jobId}?${query}`, 303);
+  });
+
+  app.get("/alerts", async (c) =>
+    c.html(renderAlertsPage(await listAlerts(deps), c.get("csrf"), flash(c.req.query("done"), c.req.query("error")))),
+  );
+
+  app.post("/alerts/:alertId{[0-9]+}/acknowledge", async (c) => {
+    const id = Number(c.req.param("alertId"));
+    if (!Number.isSafeInteger(id) || id > MAX_ID) return badRequest(c, `an alert id is a number from 1 to ${MAX_ID}`);
+    const result = await acknowledgeAlert(deps, c.get("actor"), id);
+    const query = result.ok ? `done=${encodeURIComponent(result.result)}` : `error=${encodeURIComponent(result.message)}`;
+    return c.redirect(`/admin/alerts?${query}`, 303);
   });
 
   app.get("/targets", async (c) => {

@@ -45,7 +45,7 @@ export function consolePage(
 <header class="site-header"><strong>Silta</strong>
 ${
   csrf
-    ? html`<nav aria-label="Console" class="site-nav"><a href="/admin">Overview</a><a href="/admin/cases">Cases</a><a href="/admin/charts">Charts</a><a href="/admin/targets">Targets</a><a href="/admin/failures">Failures</a><a href="/admin/quarantine">Quarantine</a><a href="/admin/audit">Audit</a><a href="/api/admin/v1/docs">API</a></nav>
+    ? html`<nav aria-label="Console" class="site-nav"><a href="/admin">Overview</a><a href="/admin/cases">Cases</a><a href="/admin/charts">Charts</a><a href="/admin/targets">Targets</a><a href="/admin/alerts">Alerts</a><a href="/admin/failures">Failures</a><a href="/admin/quarantine">Quarantine</a><a href="/admin/audit">Audit</a><a href="/api/admin/v1/docs">API</a></nav>
 <form method="post" action="/admin/logout">${csrfField(csrf)}<button type="submit" class="hds-button hds-button--secondary hds-button--small">Log out</button></form>`
     : ""
 }
