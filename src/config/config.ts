@@ -64,12 +64,13 @@ const envSchema = z.object({
   SILTA_PHOTO_S3_ACCESS_KEY_ID: z.string().min(1).optional(),
   SILTA_PHOTO_S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
   SILTA_PHOTO_S3_REGION: z.string().min(1).default("auto"),
-  /** Operational alerts by e-mail: an SMTP URL (`smtp://user:pass@host:587`, `smtps://…`), sender and recipients. */
-  SILTA_ALERT_SMTP_URL: z
+  /** The SMTP server Silta sends e-mail through (alerts, fallback work orders): `smtp://user:pass@host:587`, `smtps://…`. */
+  SILTA_SMTP_URL: z
     .string()
     .regex(/^smtps?:\/\//, "an smtp:// or smtps:// URL")
     .optional(),
-  SILTA_ALERT_EMAIL_FROM: z.string().min(3).default("silta@localhost"),
+  SILTA_SMTP_FROM: z.email().default("silta@localhost.localdomain"),
+  /** Who gets operational alerts by e-mail (needs SILTA_SMTP_URL). */
   SILTA_ALERT_EMAIL_TO: commaSeparated.pipe(z.array(z.email()).min(1)).optional(),
   /** Operational alerts as a signed webhook (chat relays take it), with its whsec_ secrets. */
   SILTA_ALERT_WEBHOOK_URL: z.url().optional(),
@@ -254,6 +255,8 @@ export interface SiltaConfig {
     maxBytes: number;
     s3?: { endpoint: string; bucket: string; accessKeyId: string; secretAccessKey: string; region: string };
   };
+  /** The SMTP server e-mail goes through (SILTA_SMTP_URL, SILTA_SMTP_FROM); absent: no e-mail (no fallback channel). */
+  smtp?: { url: string; from: string };
   /** Operational alerts: channels, thresholds and schedule (SILTA_ALERT_*). */
   alerts: {
     email?: { smtpUrl: string; from: string; to: string[] };
@@ -355,8 +358,8 @@ export function parseConfig(
         "SILTA_PHOTO_S3_ENDPOINT, _BUCKET, _ACCESS_KEY_ID and _SECRET_ACCESS_KEY go together: set all four (photos in the bucket) or none (photos in the database)",
       );
   }
-  if (parsed.success && Boolean(parsed.data.SILTA_ALERT_SMTP_URL) !== Boolean(parsed.data.SILTA_ALERT_EMAIL_TO))
-    problems.push("SILTA_ALERT_SMTP_URL and SILTA_ALERT_EMAIL_TO go together: set both (alerts by e-mail) or neither");
+  if (parsed.success && parsed.data.SILTA_ALERT_EMAIL_TO && !parsed.data.SILTA_SMTP_URL)
+    problems.push("SILTA_ALERT_EMAIL_TO needs SILTA_SMTP_URL: the SMTP server the alerts are sent through");
   if (parsed.success && Boolean(parsed.data.SILTA_ALERT_WEBHOOK_URL) !== Boolean(parsed.data.SILTA_ALERT_WEBHOOK_SECRETS))
     problems.push("SILTA_ALERT_WEBHOOK_URL and SILTA_ALERT_WEBHOOK_SECRETS go together: set both (alerts are signed) or neither");
   if (parsed.success && Boolean(parsed.data.SILTA_ALARM_WEBHOOK_URL) !== Boolean(parsed.data.SILTA_ALARM_WEBHOOK_SECRETS))
@@ -425,9 +428,10 @@ export function parseConfig(
     handlerTokens: e.SILTA_HANDLER_TOKENS ?? [],
     ...(e.SILTA_CASE_PAGE_FRAME_ANCESTORS ? { casePageFrameAncestors: e.SILTA_CASE_PAGE_FRAME_ANCESTORS } : {}),
     mediaHosts: e.SILTA_MEDIA_HOSTS ?? [...DEFAULT_MEDIA_HOSTS],
+    ...(e.SILTA_SMTP_URL ? { smtp: { url: e.SILTA_SMTP_URL, from: e.SILTA_SMTP_FROM } } : {}),
     alerts: {
-      ...(e.SILTA_ALERT_SMTP_URL && e.SILTA_ALERT_EMAIL_TO
-        ? { email: { smtpUrl: e.SILTA_ALERT_SMTP_URL, from: e.SILTA_ALERT_EMAIL_FROM, to: e.SILTA_ALERT_EMAIL_TO } }
+      ...(e.SILTA_SMTP_URL && e.SILTA_ALERT_EMAIL_TO
+        ? { email: { smtpUrl: e.SILTA_SMTP_URL, from: e.SILTA_SMTP_FROM, to: e.SILTA_ALERT_EMAIL_TO } }
         : {}),
       ...(e.SILTA_ALERT_WEBHOOK_URL && e.SILTA_ALERT_WEBHOOK_SECRETS
         ? { webhook: { url: e.SILTA_ALERT_WEBHOOK_URL, secrets: e.SILTA_ALERT_WEBHOOK_SECRETS } }

@@ -3,6 +3,7 @@ import type { Mappings } from "../mappings/mappings.ts";
 import type { AlarmChannel } from "../ports/alarm-channel.ts";
 import type { AlertChannel } from "../ports/alert-channel.ts";
 import type { CaseSystem } from "../ports/case-system.ts";
+import type { FallbackMailer } from "../ports/fallback-mailer.ts";
 import type { PhotoSanitizer, PhotoStore } from "../ports/photos.ts";
 import type { IntakeSource, SourceProfile } from "../ports/source-profile.ts";
 import type { WorkOrderSystem } from "../ports/work-order-system.ts";
@@ -131,6 +132,8 @@ export interface SiltaDeps {
    * public URLs. Absent: Silta takes no photos.
    */
   photos?: { store: PhotoStore; sanitizer?: PhotoSanitizer; maxBytes: number; publicBaseUrl: string };
+  /** The fallback channel's e-mail (targets.yaml `policy.fallback`); absent: no fallback. Node only. */
+  fallbackMailer?: FallbackMailer;
   /** Where operational alerts go (e-mail, signed webhook); absent or empty: the console only. */
   alertChannels?: readonly AlertChannel[];
   /** Where late-answer alarms are sent (SILTA_ALARM_WEBHOOK_URL); absent: console, case page and metrics only. */

@@ -32,6 +32,8 @@ export interface TargetPolicy {
   honoursIdempotencyKey: boolean;
   /** Overrides of the engine's circuit breaker for this target. */
   breaker: { failureThreshold?: number | undefined; openMs?: number | undefined };
+  /** Work orders by e-mail while the target is paused or failing longer than `afterMinutes`; absent: none. */
+  fallback?: { email: string; afterMinutes: number } | undefined;
 }
 
 export interface TargetMapping {
@@ -148,6 +150,7 @@ export function loadMappings(read: MappingFileReader): Mappings {
       policy: {
         honoursIdempotencyKey: target.policy?.honoursIdempotencyKey ?? false,
         breaker: { ...target.policy?.breaker },
+        ...(target.policy?.fallback ? { fallback: target.policy.fallback } : {}),
       },
       inbound: new Map(Object.entries(table.inbound)),
       outbound: table.outbound,

@@ -62,6 +62,11 @@ export const targetsFileSchema = z.strictObject({
                 openMs: z.number().int().min(100).optional(),
               })
               .optional(),
+            /**
+             * When the target is paused or has failed for `afterMinutes`, its new work orders go by
+             * e-mail to `email` instead (and to the target too once it is back, looked up first).
+             */
+            fallback: z.strictObject({ email: z.email(), afterMinutes: z.number().min(0) }).optional(),
           })
           .optional(),
       }),

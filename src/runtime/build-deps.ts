@@ -28,6 +28,7 @@ import { mediaPolicy, targetPolicy } from "../lib/outbound-guard.ts";
 import type { Mappings } from "../mappings/mappings.ts";
 import type { AlertChannel } from "../ports/alert-channel.ts";
 import type { CaseSystem } from "../ports/case-system.ts";
+import type { FallbackMailer } from "../ports/fallback-mailer.ts";
 import type { PhotoSanitizer } from "../ports/photos.ts";
 import type { WorkOrderSystem } from "../ports/work-order-system.ts";
 import { createCaseSystem } from "./case-system.ts";
@@ -49,6 +50,8 @@ export interface DepsPlatform {
   outboundFetch?: OutboundFetchFactory;
   /** Alert channels only a runtime can build (e-mail over SMTP: Node only). */
   alertChannels?: AlertChannel[];
+  /** The fallback channel's e-mail (Node only). */
+  fallbackMailer?: FallbackMailer;
   /** The photo check (sharp, Node only); absent: photo uploads are refused with a clear error. */
   photoSanitizer?: PhotoSanitizer;
   /** Absent: no metrics (noopMetrics). */
@@ -132,6 +135,7 @@ export function buildDeps(config: SiltaConfig, platform: DepsPlatform): SiltaDep
       maxBytes: config.photos.maxBytes,
       publicBaseUrl: config.publicUrl,
     },
+    ...(platform.fallbackMailer ? { fallbackMailer: platform.fallbackMailer } : {}),
     alertChannels: [
       ...(platform.alertChannels ?? []),
       ...(config.alerts.webhook

@@ -3,6 +3,7 @@ import { readFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import cron from "node-cron";
 import { createEmailAlertChannel } from "../../adapters/alerts/email.ts";
+import { createFallbackMailer } from "../../adapters/alerts/fallback-mailer.ts";
 import { createSharpSanitizer } from "../../adapters/photos/sharp-sanitizer.ts";
 import { ConfigError, type SiltaConfig } from "../config/config.ts";
 import type { Database } from "../db/client.ts";
@@ -128,6 +129,7 @@ export async function startSiltaNode(config: SiltaConfig, overrides: StartOverri
     ...(config.alerts.email
       ? { alertChannels: [createEmailAlertChannel({ ...config.alerts.email, consoleUrl: config.publicUrl })] }
       : {}),
+    ...(config.smtp ? { fallbackMailer: createFallbackMailer({ smtpUrl: config.smtp.url, from: config.smtp.from }) } : {}),
     caseSystem,
     source,
     ...(overrides.targets ? { targets: overrides.targets } : {}),

@@ -48,7 +48,9 @@ export type LedgerOutcome =
   | "finding"
   | "breach"
   /** A late-answer warning: the SLA's breach is near. */
-  | "warning";
+  | "warning"
+  /** The work order went by e-mail (the fallback channel) while its target could not take it. */
+  | "fallback";
 
 /**
  * Append-only record of every sync operation and its outcome. Ids, codes and hashes only:

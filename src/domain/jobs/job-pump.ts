@@ -1,5 +1,6 @@
 import type { SiltaDeps } from "../deps.ts";
 import { endExpiredPausesNowAndThen } from "../target-pauses.ts";
+import { sendFallbacksNowAndThen } from "./fallback.ts";
 import { type JobContext, loadJobContexts, runJob, targetGuardsOf } from "./lifecycle.ts";
 import { claimDueJobs } from "./store.ts";
 import { createWakeTimer } from "./wake-timer.ts";
@@ -61,6 +62,7 @@ export function startJobPump(deps: SiltaDeps, idleMs: number): JobPump {
       }
       try {
         await endExpiredPausesNowAndThen(deps);
+        await sendFallbacksNowAndThen(deps);
         const now = deps.now().getTime();
         const saturated = [...inFlight].filter(([, n]) => n >= perTarget).map(([target]) => target);
         const jobs = await claimDueJobs(deps.database, deps.settings.workerId, free, deps.settings.leaseMs, {

@@ -10,6 +10,7 @@ import { type Link, parkLink } from "../links.ts";
 import { endExpiredPausesNowAndThen } from "../target-pauses.ts";
 import { fullJitterDelay } from "./backoff.ts";
 import { createCallGate, targetGuardsOf } from "./call-gate.ts";
+import { sendFallbacksNowAndThen } from "./fallback.ts";
 import { finishOrThrow } from "./handler.ts";
 import { JOB_HANDLERS } from "./handlers.ts";
 import { DeferJobError, LeaseLostError } from "./job-errors.ts";
@@ -262,6 +263,7 @@ export async function runDueJobs(
 ): Promise<DeliverySummary> {
   const guards = targetGuardsOf(deps);
   await endExpiredPausesNowAndThen(deps);
+  await sendFallbacksNowAndThen(deps);
   const jobs = await claimDueJobs(deps.database, deps.settings.workerId, limit, deps.settings.leaseMs, {
     excludeTargets: guards.blockedTargets(deps.now().getTime()),
     perTargetLimit: deps.settings.perTargetBatchLimit,
