@@ -27,6 +27,7 @@ interface SandboxFlags {
   reworkPercent: number;
   duplicatePercent: number;
   photoPercent: number;
+  failOver?: string;
   mappings: string;
   push?: boolean;
   verbose?: boolean;
@@ -72,6 +73,10 @@ export function registerSandboxCommand(program: Command): void {
       "share of completed work orders whose crew sends a photo; a stand-in handler approves about half",
       wholeNumber,
       30,
+    )
+    .option(
+      "--fail-over <target>",
+      "take this contractor down from the start: its work orders go by e-mail to a loopback SMTP server, then it comes back",
     )
     .option("--mappings <dir>", "the mappings folder", "mappings")
     .option(
@@ -133,6 +138,7 @@ export function registerSandboxCommand(program: Command): void {
         reworkFraction: flags.reworkPercent / 100,
         duplicateFraction: flags.duplicatePercent / 100,
         photoFraction: flags.photoPercent / 100,
+        ...(flags.failOver ? { failOver: flags.failOver } : {}),
         push: Boolean(flags.push),
         open311Profile: flags.open311Profile,
         runtime: flags.runtime,

@@ -9,9 +9,11 @@ import { parseConfig, targetEnvPrefix } from "../config/config.ts";
 import type { Database } from "../db/client.ts";
 import { migrateDatabase } from "../db/migrate-node.ts";
 import { openDatabase, parseDatabaseTarget } from "../db/open-node.ts";
+import { evaluateAlerts } from "../domain/alerts/evaluate-alerts.ts";
 import { issueContractorKey } from "../domain/contractor-gateway.ts";
 import { type Logger, type SiltaDeps, silentLogger } from "../domain/deps.ts";
 import { reReadSource } from "../domain/intake/anti-entropy.ts";
+import { sendFallbacks } from "../domain/jobs/fallback.ts";
 import { reviewPhoto } from "../domain/photos/review-photo.ts";
 import { raiseLateAnswerAlarms } from "../domain/reconcile/reconcile.ts";
 import { createRng } from "../lib/prng.ts";
@@ -21,6 +23,7 @@ import { buildDeps } from "../runtime/build-deps.ts";
 import { startSiltaNode } from "../runtime/node-silta.ts";
 import { WORKER_CRONS } from "../runtime/worker-tasks.ts";
 import { SANDBOX_DATA_DIR, type SandboxInfo } from "./info.ts";
+import { startLoopbackSmtp } from "./loopback-smtp.ts";
 import { readProgress, type SandboxProgress } from "./progress.ts";
 import type { RunningWorker } from "./worker-silta.ts";
 
@@ -50,6 +53,12 @@ export interface SandboxOptions {
   reworkFraction?: number;
   /** Share of routed cases the desk marks as duplicates of an earlier case of the same service and contractor. */
   duplicateFraction?: number;
+  /**
+   * A contractor-api target that is down from the start: its work orders go by e-mail (the
+   * fallback channel) to an SMTP server on loopback, alerts go there too, and once every waiting
+   * order has been e-mailed the contractor comes back. Node runtime only.
+   */
+  failOver?: string;
   /** Share of completed work orders whose crew sends a photo (Stara inline, contractors by upload); half are approved by a stand-in handler. */
   photoFraction?: number;
   /** The Helsinki simulator also pushes its cases to Silta's push intake (the poll still runs). */
@@ -116,7 +125,16 @@ export interface Sandbox {
   progress(): Promise<SandboxProgress>;
   /** Every URL, token, key and secret a person needs to try each surface (`--info-file`). */
   info(): Promise<SandboxInfo>;
+  /** With `failOver`: the loopback SMTP server's mail, and whether the target is back. */
+  failOver: { target: string; mailbox: SandboxMail[]; returned: boolean } | null;
   stop(): Promise<void>;
+}
+
+/** One message the sandbox's SMTP server took: its work-order reference header, if it is a fallback order. */
+export interface SandboxMail {
+  to: string;
+  reference: string | null;
+  subject: string;
 }
 
 const randomHex = (bytes: number) =>
@@ -131,7 +149,7 @@ async function ensureEmpty(database: Database, reset: boolean, label: string): P
     );
   }
   await database.rows(
-    sql`truncate reconciliation_findings, ledger_entries, inbox_events, outbox_jobs, links, cases, poll_cursors, contractor_keys, source_quarantine restart identity`,
+    sql`truncate reconciliation_findings, ledger_entries, inbox_events, outbox_jobs, links, cases, poll_cursors, contractor_keys, source_quarantine, photos, photo_blobs, alerts, target_pauses restart identity`,
   );
 }
 
@@ -249,6 +267,21 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     if (times.length > 0) pollLookbackMs = Date.now() - Math.min(...times) + 86_400_000;
   }
   const runtime = options.runtime ?? "node";
+  // Fail-over: a loopback SMTP server takes the fallback work orders and the alerts.
+  const failOverTarget = options.failOver ?? null;
+  if (failOverTarget && (runtime === "worker" || !contractors.has(failOverTarget)))
+    throw new Error(`--fail-over takes a contractor (${[...contractors.keys()].join(", ")}) on the node runtime`);
+  const mailbox: SandboxMail[] = [];
+  const smtp = failOverTarget ? await startLoopbackSmtp(mailbox) : null;
+  if (smtp) {
+    Object.assign(env, {
+      SILTA_SMTP_URL: `smtp://127.0.0.1:${smtp.port}`,
+      SILTA_SMTP_FROM: "silta@sandbox.example",
+      SILTA_ALERT_EMAIL_TO: "ops@sandbox.example",
+    });
+    const down = contractors.get(failOverTarget ?? "");
+    if (down) down.sim.knobs.outage = true;
+  }
   let worker: RunningWorker | null = null;
   let silta: SandboxSilta;
   if (runtime === "worker") {
@@ -297,9 +330,41 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       database,
       log,
       schedule: false,
-      settings: { retry: { baseMs: 200, capMs: 5_000, horizonMs: 10 * 60_000 }, ...(pollLookbackMs ? { pollLookbackMs } : {}) },
+      settings: {
+        retry: { baseMs: 200, capMs: 5_000, horizonMs: 10 * 60_000 },
+        // A target that comes back is probed again within seconds, not the production half-minute.
+        breaker: { failureThreshold: 5, openMs: 2_000 },
+        ...(pollLookbackMs ? { pollLookbackMs } : {}),
+      },
     });
   }
+  const failOver = failOverTarget ? { target: failOverTarget, mailbox, returned: false } : null;
+  if (failOver) {
+    // The fallback at once: the sandbox has no half hour to wait.
+    const policy = silta.deps.mappings.targets.get(failOver.target)?.policy;
+    if (policy) policy.fallback = { email: `duty@${failOver.target}.example`, afterMinutes: 0 };
+  }
+  /**
+   * Fail-over's rhythm: alerts evaluated each poll, waiting orders e-mailed; once every waiting
+   * order of the target went by e-mail (or 20 s passed), the contractor's system comes back.
+   */
+  const failOverStarted = performance.now();
+  const driveFailOver = async () => {
+    if (!failOver) return;
+    await sendFallbacks(silta.deps);
+    await evaluateAlerts(silta.deps, { deadLetterThreshold: 1_000, maxNoticesPerHour: 1_000 });
+    if (failOver.returned) return;
+    const [waiting] = await database.rows<{ unsent: number; sent: number }>(sql`
+      select count(*) filter (where not (payload ? 'fallbackAt'))::int as unsent, count(*) filter (where payload ? 'fallbackAt')::int as sent
+      from outbox_jobs where target = ${failOver.target} and kind = 'create_work_order' and state = 'pending'`);
+    const allSent = Number(waiting?.sent ?? 0) > 0 && Number(waiting?.unsent ?? 0) === 0;
+    if (allSent || performance.now() - failOverStarted > 20_000) {
+      const back = contractors.get(failOver.target);
+      if (back) back.sim.knobs.outage = false;
+      failOver.returned = true;
+      say(`${failOver.target} is back: its e-mailed work orders now go to its system, looked up first`);
+    }
+  };
 
   stara.sim.setWebhookTarget(`${silta.url}/webhooks/stara`, [staraInbound]);
   if (push) helsinki.sim.setPushTarget(`${silta.url}/intake/open311`, [pushSecret]);
@@ -471,6 +536,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       await reopenSome();
       await markSomeDuplicates();
       await reviewSomePhotos();
+      await driveFailOver();
       if (options.cancelFraction <= 0) return;
       const routed = await database.rows<{ id: string }>(sql`select id from cases where disposition = 'routed' order by id`);
       let cancelled = 0;
@@ -483,8 +549,10 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       if (cancelled > 0) await silta.pollNow();
     },
     progress: () => readProgress(database, { writeBack: silta.deps.source?.writeBack.enabled ?? true }),
+    failOver,
     async stop() {
       helsinki.sim.setPushTarget(null);
+      await smtp?.close();
       await silta.stop();
       await Promise.all([helsinki.close(), stara.close(), ...[...contractors.values()].map((c) => c.close())]);
       if (!options.database) await database.close();

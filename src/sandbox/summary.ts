@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import { evaluateAlerts } from "../domain/alerts/evaluate-alerts.ts";
 import { checkLedgerBalance } from "../domain/ledger.ts";
 import type { Sandbox } from "./sandbox.ts";
 import { isSettled } from "./settle.ts";
@@ -20,6 +21,13 @@ export interface SandboxSummary {
   duplicatesMerged: number;
   /** Photos from the field: received (checked and cleaned), approved by a handler, written back to the case. */
   photos: { received: number; approved: number; writtenBack: number };
+  /**
+   * With `--fail-over`: work orders e-mailed while the target was down (the ledger), e-mails the
+   * loopback SMTP server took, and orders the target holds twice for an e-mailed reference.
+   */
+  fallback?: { emailed: number; smtpReceived: number; duplicatesAfterReturn: number };
+  /** With `--fail-over`: operational alerts raised, delivered to the channels, and recovered. */
+  alerts?: { raised: number; delivered: number; recovered: number };
   /** Late-answer alarms raised (warnings and breaches of the answer promise), each once. */
   alarmsRaised: number;
   /** Which Open311 server the sandbox simulated (`--open311-profile`). */
@@ -126,6 +134,28 @@ export async function summarizeSandbox(
     for (const value of values) if (haystacks.some((h) => h.includes(value))) personalDataLeaks++;
   }
 
+  const failOver = sandbox.failOver;
+  let fallback: SandboxSummary["fallback"];
+  let alertCounts: SandboxSummary["alerts"];
+  if (failOver) {
+    // The minute's evaluation, once more now that the run is at rest: a target back by now has recovered.
+    await evaluateAlerts(sandbox.silta.deps, { deadLetterThreshold: 1_000, maxNoticesPerHour: 1_000 });
+    const emailedRefs = (
+      await database.rows<{ ref: string }>(
+        sql`select distinct idempotency_key as ref from ledger_entries where outcome = 'fallback'`,
+      )
+    ).map((r) => r.ref);
+    fallback = {
+      emailed: emailedRefs.length,
+      smtpReceived: new Set(failOver.mailbox.filter((m) => m.reference).map((m) => m.reference)).size,
+      duplicatesAfterReturn: emailedRefs.filter((ref) => (holdings.get(ref) ?? 0) > 1).length,
+    };
+    const [a] = await database.rows<{ raised: number; delivered: number; recovered: number }>(sql`
+      select count(*)::int as raised, count(notified_raised_at)::int as delivered,
+        count(*) filter (where state = 'recovered')::int as recovered from alerts`);
+    alertCounts = { raised: Number(a?.raised ?? 0), delivered: Number(a?.delivered ?? 0), recovered: Number(a?.recovered ?? 0) };
+  }
+
   const balance = await checkLedgerBalance(database);
   const progress = await sandbox.progress();
   const [counts] = await database.rows<{
@@ -170,6 +200,8 @@ export async function summarizeSandbox(
     reworkCycles: counts?.rework ?? 0,
     alarmsRaised: counts?.alarms ?? 0,
     duplicatesMerged: counts?.merged ?? 0,
+    ...(fallback ? { fallback } : {}),
+    ...(alertCounts ? { alerts: alertCounts } : {}),
     photos: {
       received: counts?.photos_received ?? 0,
       approved: counts?.photos_approved ?? 0,
@@ -200,6 +232,11 @@ export function sandboxPassed(summary: SandboxSummary, options: { requireSettled
     summary.ledgerBalanced &&
     summary.personalDataLeaks === 0 &&
     (summary.settled || options.requireSettled === false) &&
-    (!summary.drift || (summary.drift.detected === summary.drift.injected && summary.drift.repaired === summary.drift.repairable))
+    (!summary.drift ||
+      (summary.drift.detected === summary.drift.injected && summary.drift.repaired === summary.drift.repairable)) &&
+    (!summary.fallback ||
+      (summary.fallback.emailed > 0 &&
+        summary.fallback.emailed === summary.fallback.smtpReceived &&
+        summary.fallback.duplicatesAfterReturn === 0))
   );
 }

@@ -4,6 +4,7 @@ import { at } from "./columns.ts";
 
 export type AlertKind =
   | "target_down"
+  | "target_degraded"
   | "target_paused"
   | "dead_letters"
   | "intake_stalled"

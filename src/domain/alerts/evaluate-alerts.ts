@@ -35,6 +35,13 @@ async function currentConditions(deps: SiltaDeps, settings: AlertSettings): Prom
         level: "critical",
         message: `${t.name} is down: ${t.failing} of ${t.waiting} waiting deliveries failing (${t.lastError ?? "unknown"}); Silta keeps retrying. Check the target, or pause it in the console.`,
       });
+    if (t.state === "degraded")
+      found.push({
+        key: `target_degraded:${t.target}`,
+        kind: "target_degraded",
+        level: "warning",
+        message: `${t.name} is failing: ${t.failing} of ${t.waiting} waiting deliveries failing${t.lastError ? ` (${t.lastError})` : ""}, the oldest waiting ${t.oldestAgeSeconds} s; Silta keeps retrying.`,
+      });
     if (t.state === "paused")
       found.push({
         key: `target_paused:${t.target}`,
