@@ -120,6 +120,30 @@ describe("alerts", () => {
     await resumeTarget(deps, "admin:test", "contractor-west");
   });
 
+  it("dead letters over the threshold, open findings, late answers and a stalled intake are alerts, each recovering", async () => {
+    await f.deadLetterEast();
+    await f.database.rows(sql`insert into reconciliation_findings (kind, subject, suggested_action) values
+      ('missing_in_target', 'helsinki:x:stara', 'look'), ('sla_breach', 'helsinki:y:stara', 'escalate')`);
+    const watched = {
+      deadLetterThreshold: 0,
+      maxNoticesPerHour: 100,
+      intake: { staleMs: 1, since: new Date(Date.now() - 60_000) },
+    };
+    await evaluateAlerts(deps, watched);
+    const keys = (await f.database.db.select().from(alerts).where(eq(alerts.state, "open"))).map((a) => a.key);
+    expect(keys).toEqual(expect.arrayContaining(["dead_letters", "reconciliation_findings", "late_answers", "intake_stalled"]));
+    const sentKeys = hooks.flatMap((h) => h.alerts.filter((a) => a.event === "raised").map((a) => a.key));
+    for (const key of ["dead_letters", "reconciliation_findings", "late_answers", "intake_stalled"])
+      expect(sentKeys).toContain(key);
+
+    await f.database.rows(sql`update reconciliation_findings set state = 'resolved'`);
+    await f.database.rows(sql`update outbox_jobs set acknowledged_by = 'admin:test' where state = 'dead'`);
+    await evaluateAlerts(deps, { ...watched, intake: { staleMs: 3_600_000, since: new Date() } });
+    const recovered = hooks.flatMap((h) => h.alerts.filter((a) => a.event === "recovered").map((a) => a.key));
+    for (const key of ["dead_letters", "reconciliation_findings", "late_answers", "intake_stalled"])
+      expect(recovered).toContain(key);
+  });
+
   it("the console lists alerts and acknowledges an open one, audited", async () => {
     await pauseTarget(deps, "admin:test", "contractor-east", { reason: "ERP upgrade", until: null });
     await evaluateAlerts(deps, { deadLetterThreshold: 1000, maxNoticesPerHour: 30 });

@@ -40,7 +40,9 @@ export async function sendFallbacks(deps: SiltaDeps, limit = 50): Promise<number
     where j.kind = 'create_work_order' and j.state = 'pending' and l.state = 'pending'
       and not (j.payload ? ${FALLBACK_FLAG})
       and j.created_at < now() - t.after_minutes * interval '1 minute'
-      and (j.last_error_code is not null
+      -- The target is failing (some of its waiting orders failed: the breaker may hold the rest
+      -- back untried) or paused.
+      and (exists (select 1 from outbox_jobs f where f.target = j.target and f.state = 'pending' and f.last_error_code is not null)
         or j.target in (select target from target_pauses where until is null or until > now()))
     order by j.id
     limit ${limit}`);
