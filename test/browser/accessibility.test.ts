@@ -1,5 +1,6 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { evaluateAlerts } from "../../src/domain/alerts/evaluate-alerts.ts";
 import { LANGS } from "../../src/http/cases/case-labels.ts";
 import { type RunningServer, startHttpServer } from "../../src/runtime/node-serve.ts";
 import { ADMIN_TOKEN, createHttpFixture, type HttpFixture } from "../integration/http-admin-fixture.ts";
@@ -55,6 +56,8 @@ describe.runIf(runBrowserTests)("accessibility", () => {
     dead = await f.deadLetterEast();
     // Parks are Stara's; Stara is unreachable here: these fail, wait for retries, and Stara shows as down.
     await f.deliver(...[1, 2, 3].map(() => makeCase({ ...PLACES.centre, serviceCode: "174" })));
+    // Alerts for the page to list: Stara down, the dead letter.
+    await evaluateAlerts(f.deps, { deadLetterThreshold: 0, maxNoticesPerHour: 10 });
   }, 60_000);
 
   afterAll(async () => {
@@ -76,6 +79,7 @@ describe.runIf(runBrowserTests)("accessibility", () => {
         "case-timeline": `/admin/cases/${encodeURIComponent(dead.caseId)}`,
         charts: "/admin/charts?range=hour",
         targets: "/admin/targets",
+        alerts: "/admin/alerts",
         failures: "/admin/failures",
         "failure-detail": `/admin/failures/${dead.jobId}`,
         quarantine: "/admin/quarantine",
@@ -87,6 +91,7 @@ describe.runIf(runBrowserTests)("accessibility", () => {
         expect(await page.locator('footer a[href="/accessibility?lang=en"]').count(), path).toBe(1);
         // The charts' tables are part of the page too.
         if (name === "charts") for (const summary of await page.locator("details summary").all()) await summary.click();
+        if (name === "alerts") expect(await page.locator('#alerts tr[data-alert="target_down:stara"]').count()).toBe(1);
         await expectAccessible(page, `a11y-console-${name}`);
       }
       // The bulk replay's dry run, reached through its form.
