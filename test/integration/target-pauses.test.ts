@@ -62,7 +62,8 @@ describe("pause and resume per target", () => {
     });
 
     expect(await resumeTarget(deps, "admin:test", "contractor-east")).toMatchObject({ ok: true, result: "resumed" });
-    await runDueJobs(deps);
+    // One lane, so that the order they reach the target is the order they were claimed in.
+    await runDueJobs({ ...deps, settings: { ...deps.settings, concurrency: 1 } });
     expect(east.received).toEqual([
       "helsinki:P-1:contractor-east",
       "helsinki:P-2:contractor-east",
