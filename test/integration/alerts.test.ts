@@ -1,7 +1,6 @@
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { eq, sql } from "drizzle-orm";
-import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEmailAlertChannel } from "../../adapters/alerts/email.ts";
 import { createWebhookAlertChannel } from "../../adapters/alerts/webhook.ts";
@@ -11,6 +10,7 @@ import type { SiltaDeps } from "../../src/domain/deps.ts";
 import { pauseTarget, resumeTarget } from "../../src/domain/target-pauses.ts";
 import { generateWebhookSecret, verifyWebhookSignature } from "../../src/lib/webhook-signature.ts";
 import { makeCase, PLACES } from "../support/fakes.ts";
+import { startTestSmtp } from "../support/smtp.ts";
 import { createHttpFixture, type HttpFixture } from "./http-admin-fixture.ts";
 
 /**
@@ -20,31 +20,23 @@ import { createHttpFixture, type HttpFixture } from "./http-admin-fixture.ts";
  */
 let f: HttpFixture;
 let deps: SiltaDeps;
-const mails: { subject: string; text: string; to: string }[] = [];
+let smtp: Awaited<ReturnType<typeof startTestSmtp>>;
+/** The mail the SMTP server took: subject (unfolded), body and recipients. */
+const mails = {
+  get all() {
+    return smtp.mails.map((m) => ({
+      subject: /^Subject: (.*)$/m.exec(m.raw)?.[1] ?? "",
+      text: m.raw
+        .split(/\r?\n\r?\n/)
+        .slice(1)
+        .join("\n\n"),
+      to: m.to,
+    }));
+  },
+};
 const hooks: { type: string; alerts: { event: string; key: string }[] }[] = [];
 const secret = generateWebhookSecret();
 
-const smtp = new SMTPServer({
-  authOptional: true,
-  disabledCommands: ["STARTTLS"],
-  onData(stream, session, callback) {
-    let raw = "";
-    stream.on("data", (chunk) => {
-      raw += chunk;
-    });
-    stream.on("end", () => {
-      // Headers unfolded (a long subject continues on indented lines).
-      const unfolded = raw.replace(/\r?\n[ \t]+/g, " ");
-      const subject = /^Subject: (.*)$/m.exec(unfolded)?.[1] ?? "";
-      const body = raw
-        .split(/\r?\n\r?\n/)
-        .slice(1)
-        .join("\n\n");
-      mails.push({ subject, text: body, to: session.envelope.rcptTo.map((r) => r.address).join(",") });
-      callback();
-    });
-  },
-});
 const receiver = createServer((request: IncomingMessage, response) => {
   let body = "";
   request.on("data", (chunk) => {
@@ -58,22 +50,21 @@ const receiver = createServer((request: IncomingMessage, response) => {
 });
 
 beforeAll(async () => {
-  await new Promise<void>((resolve) => smtp.listen(0, "127.0.0.1", resolve));
+  smtp = await startTestSmtp();
   await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
   f = await createHttpFixture();
-  const smtpPort = (smtp.server.address() as AddressInfo).port;
   const hookPort = (receiver.address() as AddressInfo).port;
   deps = {
     ...f.deps,
     alertChannels: [
-      createEmailAlertChannel({ smtpUrl: `smtp://127.0.0.1:${smtpPort}`, from: "silta@hel.fi", to: ["ops@hel.fi"] }),
+      createEmailAlertChannel({ smtpUrl: smtp.url, from: "silta@hel.fi", to: ["ops@hel.fi"] }),
       createWebhookAlertChannel({ url: `http://127.0.0.1:${hookPort}/alerts`, secrets: [secret], retryBaseMs: 10 }),
     ],
   };
 });
 afterAll(async () => {
   await f?.dispose();
-  await new Promise<void>((resolve) => smtp.close(() => resolve()));
+  await smtp?.close();
   await new Promise((resolve) => receiver.close(resolve));
 });
 
@@ -85,38 +76,38 @@ describe("alerts", () => {
     await f.deliver(...[1, 2, 3].map(() => makeCase({ ...PLACES.centre, serviceCode: "174" })));
     const first = await evaluateAlerts(deps, settings);
     expect(first.raised).toBeGreaterThanOrEqual(1);
-    expect(mails).toHaveLength(1);
-    expect(mails[0]?.subject).toMatch(/^\[Silta critical\] Stara.* is down/);
-    expect(mails[0]?.text).toContain("RAISED (critical)");
-    expect(mails[0]?.text).toContain("target_down:stara");
-    expect(mails[0]?.to).toBe("ops@hel.fi");
+    expect(mails.all).toHaveLength(1);
+    expect(mails.all[0]?.subject).toMatch(/^\[Silta critical\] Stara.* is down/);
+    expect(mails.all[0]?.text).toContain("RAISED (critical)");
+    expect(mails.all[0]?.text).toContain("target_down:stara");
+    expect(mails.all[0]?.to).toBe("ops@hel.fi");
     expect(hooks[0]?.alerts.map((a) => `${a.event}:${a.key}`)).toContain("raised:target_down:stara");
 
     expect(await evaluateAlerts(deps, settings)).toMatchObject({ raised: 0, recovered: 0, notified: 0 });
-    expect(mails).toHaveLength(1);
+    expect(mails.all).toHaveLength(1);
 
     // Stara's deliveries are dropped (as if it came back and took them): the condition is gone.
     await f.database.rows(sql`update outbox_jobs set state = 'done', finished_at = now() where target = 'stara'`);
     const recovery = await evaluateAlerts(deps, settings);
     expect(recovery.recovered).toBe(1);
-    expect(mails.at(-1)?.subject).toMatch(/^\[Silta recovered\] target_down:stara/);
+    expect(mails.all.at(-1)?.subject).toMatch(/^\[Silta recovered\] target_down:stara/);
     expect(hooks.at(-1)?.alerts).toEqual([expect.objectContaining({ event: "recovered", key: "target_down:stara" })]);
     const [row] = await f.database.db.select().from(alerts).where(eq(alerts.key, "target_down:stara"));
     expect(row).toMatchObject({ state: "recovered" });
   });
 
   it("a pause is an alert too; the hourly budget holds the rest until it frees", async () => {
-    const before = mails.length;
+    const before = mails.all.length;
     await pauseTarget(deps, "admin:test", "contractor-west", { reason: "contract change", until: null });
     const held = await evaluateAlerts(deps, { deadLetterThreshold: 1000, maxNoticesPerHour: 1 });
     expect(held.raised).toBe(1);
     expect(held.notified).toBe(0);
-    expect(mails.length).toBe(before);
+    expect(mails.all.length).toBe(before);
     const sent = await evaluateAlerts(deps, { deadLetterThreshold: 1000, maxNoticesPerHour: 30 });
     expect(sent.notified).toBe(1);
     // The target's name is not ASCII here, so the subject is MIME-encoded: the body says it plainly.
-    expect(mails.at(-1)?.text).toContain("RAISED (info)");
-    expect(mails.at(-1)?.text).toContain("target_paused:contractor-west");
+    expect(mails.all.at(-1)?.text).toContain("RAISED (info)");
+    expect(mails.all.at(-1)?.text).toContain("target_paused:contractor-west");
     await resumeTarget(deps, "admin:test", "contractor-west");
   });
 

@@ -1,6 +1,4 @@
-import type { AddressInfo } from "node:net";
 import { eq, sql } from "drizzle-orm";
-import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createFallbackMailer } from "../../adapters/alerts/fallback-mailer.ts";
 import { ledgerEntries, links, outboxJobs } from "../../src/db/schema/index.ts";
@@ -11,6 +9,7 @@ import { checkLedgerBalance } from "../../src/domain/ledger.ts";
 import { pauseTarget, resumeTarget } from "../../src/domain/target-pauses.ts";
 import { drain } from "../support/deps.ts";
 import { makeCase, PLACES } from "../support/fakes.ts";
+import { type ReceivedMail, startTestSmtp } from "../support/smtp.ts";
 import { createHttpFixture, type HttpFixture } from "./http-admin-fixture.ts";
 
 /**
@@ -21,31 +20,18 @@ import { createHttpFixture, type HttpFixture } from "./http-admin-fixture.ts";
  */
 let f: HttpFixture;
 let deps: SiltaDeps;
-const mails: { raw: string; to: string }[] = [];
-const smtp = new SMTPServer({
-  authOptional: true,
-  disabledCommands: ["STARTTLS"],
-  onData(stream, session, callback) {
-    let raw = "";
-    stream.on("data", (chunk) => {
-      raw += chunk;
-    });
-    stream.on("end", () => {
-      mails.push({ raw: raw.replace(/\r?\n[ \t]+/g, " "), to: session.envelope.rcptTo.map((r) => r.address).join(",") });
-      callback();
-    });
-  },
-});
+let smtp: Awaited<ReturnType<typeof startTestSmtp>>;
+let mails: ReceivedMail[] = [];
 
 beforeAll(async () => {
-  await new Promise<void>((resolve) => smtp.listen(0, "127.0.0.1", resolve));
+  smtp = await startTestSmtp();
+  mails = smtp.mails;
   f = await createHttpFixture();
-  const port = (smtp.server.address() as AddressInfo).port;
-  deps = { ...f.deps, fallbackMailer: createFallbackMailer({ smtpUrl: `smtp://127.0.0.1:${port}`, from: "silta@hel.fi" }) };
+  deps = { ...f.deps, fallbackMailer: createFallbackMailer({ smtpUrl: smtp.url, from: "silta@hel.fi" }) };
 });
 afterAll(async () => {
   await f?.dispose();
-  await new Promise<void>((resolve) => smtp.close(() => resolve()));
+  await smtp?.close();
 });
 
 const settle = () => drain(deps, async (d) => ({ idle: wasIdle(await runWorkOnce(d)) }));

@@ -3,9 +3,9 @@ import { pollCursors } from "../../db/schema/index.ts";
 import type { CaseRecord } from "../../ports/case-system.ts";
 import type { SiltaDeps } from "../deps.ts";
 import { recordFindings } from "../reconcile/record-findings.ts";
-import { ingestCases } from "./ingest.ts";
+import { emptyIntakeSummary, ingestCases } from "./ingest.ts";
 import { OPEN311_ANTI_ENTROPY, type SourceCoverage } from "./intake-health.ts";
-import { addIntake, collectListProblems, emptyIntakeSummary, recordListProblems } from "./poll.ts";
+import { addIntake, collectListProblems, recordListProblems } from "./poll.ts";
 
 export interface AntiEntropyOptions {
   /** Re-read every case updated in the last this many days (default: the retention period). */

@@ -31,6 +31,22 @@ export interface IntakeSummary {
   quarantined: number;
 }
 
+/** A summary with every count at 0. */
+export function emptyIntakeSummary(): IntakeSummary {
+  return {
+    seen: 0,
+    new: 0,
+    updated: 0,
+    unchanged: 0,
+    routed: 0,
+    excluded: 0,
+    cancelled: 0,
+    reworked: 0,
+    merged: 0,
+    quarantined: 0,
+  };
+}
+
 /** The ledger's note for a case taken in: new or changed, and which fields were cleaned to be storable. */
 function intakeDetail(kind: "new" | "changed", record: CaseRecord): string {
   if (!record.cleanedFields?.length) return kind;
@@ -102,18 +118,7 @@ function caseColumns({ record, hash }: Hashed) {
  * costs a share of one read, so overlapping poll windows are cheap.
  */
 export async function ingestCases(deps: SiltaDeps, records: readonly CaseRecord[]): Promise<IntakeSummary> {
-  const summary: IntakeSummary = {
-    seen: records.length,
-    new: 0,
-    updated: 0,
-    unchanged: 0,
-    routed: 0,
-    excluded: 0,
-    cancelled: 0,
-    reworked: 0,
-    merged: 0,
-    quarantined: 0,
-  };
+  const summary: IntakeSummary = { ...emptyIntakeSummary(), seen: records.length };
   // The same case twice in one batch (overlapping windows): the later copy wins.
   const latest = new Map<string, CaseRecord>();
   for (const record of records) latest.set(record.serviceRequestId, record);

@@ -4,7 +4,7 @@ import { pollCursors } from "../../db/schema/index.ts";
 import type { CaseRecord, ListReport, RejectedCaseRow } from "../../ports/case-system.ts";
 import type { SiltaDeps } from "../deps.ts";
 import { recordFindings } from "../reconcile/record-findings.ts";
-import { type IntakeSummary, ingestCases } from "./ingest.ts";
+import { emptyIntakeSummary, type IntakeSummary, ingestCases } from "./ingest.ts";
 import { OPEN311_LAST_FAILURE, OPEN311_LAST_SUCCESS } from "./intake-health.ts";
 import { quarantineSourceRecords } from "./intake-quarantine.ts";
 
@@ -21,21 +21,6 @@ export interface PollSummary extends IntakeSummary {
   rejected: number;
   /** Windows still cut however they were read (each a `source_truncated` finding). */
   truncatedWindows: number;
-}
-
-export function emptyIntakeSummary(): IntakeSummary {
-  return {
-    seen: 0,
-    new: 0,
-    updated: 0,
-    unchanged: 0,
-    routed: 0,
-    excluded: 0,
-    cancelled: 0,
-    reworked: 0,
-    merged: 0,
-    quarantined: 0,
-  };
 }
 
 /** Adds one intake round's counts to a running total. */
