@@ -9,8 +9,13 @@ import postgres from "postgres";
  */
 export interface ServerCost {
   transactions: number;
-  /** null when the bench's role may not read the WAL (pg_walinspect needs a superuser). */
+  /**
+   * null when the WAL could not be read: the bench's role may not (pg_walinspect needs a
+   * superuser), or other work on the server recycled the run's WAL segments meanwhile.
+   */
   commitRecords: number | null;
+  /** Why `commitRecords` is null, when it is. */
+  commitRecordsUnavailable?: string;
   walBytes: number;
   walFlushes: number;
 }
@@ -24,7 +29,9 @@ export async function startServerAccount(url: string) {
   );
   const read = async () => {
     const [row] = await sql<{ lsn: string; xacts: string; flushes: string }[]>`
-      select pg_current_wal_lsn()::text as lsn,
+      -- The flushed position, not the inserted one: pg_walinspect refuses an end it cannot read yet
+      -- ("cannot accept future end LSN") when other work keeps writing WAL.
+      select pg_current_wal_flush_lsn()::text as lsn,
         (select xact_commit + xact_rollback from pg_stat_database where datname = current_database())::text as xacts,
         (select wal_sync from pg_stat_wal)::text as flushes`;
     if (!row) throw new Error("pg_stat_database returned nothing");
@@ -35,16 +42,26 @@ export async function startServerAccount(url: string) {
     async finish(): Promise<ServerCost> {
       const end = await read();
       const [wal] = await sql<{ bytes: string }[]>`select (${end.lsn}::pg_lsn - ${start.lsn}::pg_lsn)::text as bytes`;
-      const [commits] = walinspect
-        ? await sql<{ n: string }[]>`
+      // Other work on the server may have recycled the run's first WAL segments ("requested WAL
+      // segment … has already been removed"): then the commit count is unknown, not a crash.
+      let commitRecords: number | null = null;
+      let unavailable: string | undefined = walinspect ? undefined : "pg_walinspect needs a superuser";
+      if (walinspect) {
+        try {
+          const [commits] = await sql<{ n: string }[]>`
             select count::text as n from pg_get_wal_stats(${start.lsn}::pg_lsn, ${end.lsn}::pg_lsn, true)
-            where "resource_manager/record_type" = 'Transaction/COMMIT'`
-        : [];
+            where "resource_manager/record_type" = 'Transaction/COMMIT'`;
+          commitRecords = Number(commits?.n ?? 0);
+        } catch (error) {
+          unavailable = `the run's WAL could not be read (${error instanceof Error ? error.message : String(error)}); raise wal_keep_size to keep it`;
+        }
+      }
       await sql.end();
       return {
         // This connection's own reads of the counters are in the count: two, not worth subtracting.
         transactions: Number(end.xacts) - Number(start.xacts),
-        commitRecords: walinspect ? Number(commits?.n ?? 0) : null,
+        commitRecords,
+        ...(unavailable ? { commitRecordsUnavailable: unavailable } : {}),
         walBytes: Number(wal?.bytes ?? 0),
         walFlushes: Number(end.flushes) - Number(start.flushes),
       };

@@ -353,6 +353,8 @@ export async function runRoundTrip(options: RoundTripOptions): Promise<RoundTrip
     for (const c of children) await stopChild(c.child);
     globalThis.fetch = realFetch;
     const serverCost = await serverAccount?.finish();
+    if (serverCost?.commitRecordsUnavailable)
+      process.stderr.write(`  commits per round trip unknown: ${serverCost.commitRecordsUnavailable}\n`);
     serverAccount = null;
 
     const database = await openDatabase(parseDatabaseTarget(fresh.target));
