@@ -129,16 +129,7 @@ export async function ingestCases(deps: SiltaDeps, records: readonly CaseRecord[
   for (let i = 0; i < hashed.length; i += 1000) {
     const ids = hashed.slice(i, i + 1000).map((h) => h.record.serviceRequestId);
     const rows = await deps.database.db
-      .select({
-        id: cases.id,
-        hash: cases.snapshotHash,
-        disposition: cases.disposition,
-        status: cases.status,
-        deskStatus: cases.deskStatus,
-        duplicateOf: cases.duplicateOf,
-        // What the source said last time: only its own mark is taken back when it drops it (a handler's link stays).
-        sourceDuplicateOf: sql<string | null>`${cases.snapshot}->>'duplicateOf'`,
-      })
+      .select({ id: cases.id, hash: cases.snapshotHash, disposition: cases.disposition })
       .from(cases)
       .where(inArray(cases.id, ids));
     for (const row of rows) known.set(row.id, row);
