@@ -3,6 +3,7 @@ import type { Database, Tx } from "../db/client.ts";
 import { links } from "../db/schema/index.ts";
 import type { ErrorCode } from "../kernel/errors.ts";
 import { type CanonicalStatus, TERMINAL_STATUSES } from "../kernel/status.ts";
+import { FINISHED_STATUSES } from "./admin/sla.ts";
 
 /**
  * The only writer of `links`: a link is one case's work order at one target, and its state
@@ -45,10 +46,8 @@ export async function latestFinishedLinks(tx: Tx, caseId: string): Promise<Link[
   const all = await tx.select().from(links).where(eq(links.caseId, caseId)).orderBy(links.target, links.round).for("update");
   const latest = new Map<string, Link>();
   for (const link of all) if (link.state !== "rerouted") latest.set(link.target, link);
-  // A hand-back or a cancellation is no finished work: there is nothing to redo.
-  const redoable = (status: CanonicalStatus) =>
-    TERMINAL_STATUSES.has(status) && status !== "wrong_contractor" && status !== "cancelled";
-  return [...latest.values()].filter((link) => link.state === "forwarded" && redoable(link.fieldStatus));
+  // Finished work only: a hand-back or a cancellation leaves nothing to redo.
+  return [...latest.values()].filter((link) => link.state === "forwarded" && FINISHED_STATUSES.includes(link.fieldStatus));
 }
 
 /** The city withdrew the case: its open links are to be cancelled. Returns the links that changed. */

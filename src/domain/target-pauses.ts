@@ -1,6 +1,7 @@
 import { eq, sql } from "drizzle-orm";
 import type { Database, Tx } from "../db/client.ts";
 import { targetPauses } from "../db/schema/index.ts";
+import { atMostEvery } from "../lib/at-most-every.ts";
 import { type ActionResult, type Actor, boundedNote } from "./admin/actor.ts";
 import { writeAudit } from "./admin/audit.ts";
 import type { SiltaDeps } from "./deps.ts";
@@ -125,13 +126,8 @@ export async function endExpiredPauses(deps: SiltaDeps): Promise<string[]> {
   });
 }
 
-const lastSweep = new WeakMap<SiltaDeps, number>();
-
-/** `endExpiredPauses` at most every `everyMs` per deps: called from the work loops' rounds. */
-export async function endExpiredPausesNowAndThen(deps: SiltaDeps, everyMs = 30_000): Promise<void> {
-  const now = Date.now();
-  if (now - (lastSweep.get(deps) ?? 0) < everyMs) return;
-  lastSweep.set(deps, now);
+/** `endExpiredPauses` at most every 30 s per deps: called from the work loops' rounds. */
+export const endExpiredPausesNowAndThen = atMostEvery<SiltaDeps>(30_000, async (deps) => {
   const ended = await endExpiredPauses(deps);
   if (ended.length > 0) deps.log.info({ targets: ended }, "target pauses ended at their end time; their jobs go out now");
-}
+});

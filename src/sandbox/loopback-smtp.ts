@@ -1,9 +1,22 @@
 import type { AddressInfo } from "node:net";
 import { SMTPServer } from "smtp-server";
-import type { SandboxMail } from "./sandbox.ts";
 
-/** A real SMTP server on loopback that keeps what it is sent (the sandbox's duty desk and ops inbox). */
-export async function startLoopbackSmtp(mailbox: SandboxMail[]): Promise<{ port: number; close(): Promise<void> }> {
+/** One message the loopback SMTP server took. */
+export interface LoopbackMail {
+  to: string;
+  /** The whole message, headers unfolded (a long header continues on indented lines). */
+  raw: string;
+  subject: string;
+  /** Its work-order reference header, when it is a fallback work order. */
+  reference: string | null;
+}
+
+/**
+ * A real SMTP server on loopback that keeps what it is sent: the sandbox's duty desk and ops
+ * inbox, and the tests' mail server.
+ */
+export async function startLoopbackSmtp(): Promise<{ url: string; mails: LoopbackMail[]; close(): Promise<void> }> {
+  const mails: LoopbackMail[] = [];
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ["STARTTLS"],
@@ -14,11 +27,13 @@ export async function startLoopbackSmtp(mailbox: SandboxMail[]): Promise<{ port:
         raw += chunk;
       });
       stream.on("end", () => {
-        const headers = raw.split(/\r?\n\r?\n/)[0]?.replace(/\r?\n[ \t]+/g, " ") ?? "";
-        mailbox.push({
+        const unfolded = raw.replace(/\r?\n[ \t]+/g, " ");
+        const headers = unfolded.split(/\r?\n\r?\n/)[0] ?? "";
+        mails.push({
           to: session.envelope.rcptTo.map((r) => r.address).join(","),
-          reference: /^X-Silta-Reference: (.+)$/im.exec(headers)?.[1]?.trim() ?? null,
+          raw: unfolded,
           subject: /^Subject: (.+)$/im.exec(headers)?.[1]?.trim() ?? "",
+          reference: /^X-Silta-Reference: (.+)$/im.exec(headers)?.[1]?.trim() ?? null,
         });
         callback();
       });
@@ -26,7 +41,8 @@ export async function startLoopbackSmtp(mailbox: SandboxMail[]): Promise<{ port:
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
-    port: (server.server.address() as AddressInfo).port,
+    url: `smtp://127.0.0.1:${(server.server.address() as AddressInfo).port}`,
+    mails,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

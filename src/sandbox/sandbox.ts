@@ -23,7 +23,7 @@ import { buildDeps } from "../runtime/build-deps.ts";
 import { startSiltaNode } from "../runtime/node-silta.ts";
 import { WORKER_CRONS } from "../runtime/worker-tasks.ts";
 import { SANDBOX_DATA_DIR, type SandboxInfo } from "./info.ts";
-import { startLoopbackSmtp } from "./loopback-smtp.ts";
+import { type LoopbackMail, startLoopbackSmtp } from "./loopback-smtp.ts";
 import { readProgress, type SandboxProgress } from "./progress.ts";
 import type { RunningWorker } from "./worker-silta.ts";
 
@@ -126,15 +126,8 @@ export interface Sandbox {
   /** Every URL, token, key and secret a person needs to try each surface (`--info-file`). */
   info(): Promise<SandboxInfo>;
   /** With `failOver`: the loopback SMTP server's mail, and whether the target is back. */
-  failOver: { target: string; mailbox: SandboxMail[]; returned: boolean } | null;
+  failOver: { target: string; mailbox: LoopbackMail[]; returned: boolean } | null;
   stop(): Promise<void>;
-}
-
-/** One message the sandbox's SMTP server took: its work-order reference header, if it is a fallback order. */
-export interface SandboxMail {
-  to: string;
-  reference: string | null;
-  subject: string;
 }
 
 const randomHex = (bytes: number) =>
@@ -271,11 +264,11 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const failOverTarget = options.failOver ?? null;
   if (failOverTarget && (runtime === "worker" || !contractors.has(failOverTarget)))
     throw new Error(`--fail-over takes a contractor (${[...contractors.keys()].join(", ")}) on the node runtime`);
-  const mailbox: SandboxMail[] = [];
-  const smtp = failOverTarget ? await startLoopbackSmtp(mailbox) : null;
+  const smtp = failOverTarget ? await startLoopbackSmtp() : null;
+  const mailbox = smtp?.mails ?? [];
   if (smtp) {
     Object.assign(env, {
-      SILTA_SMTP_URL: `smtp://127.0.0.1:${smtp.port}`,
+      SILTA_SMTP_URL: smtp.url,
       SILTA_SMTP_FROM: "silta@sandbox.example",
       SILTA_ALERT_EMAIL_TO: "ops@sandbox.example",
     });

@@ -9,8 +9,8 @@ import { evaluateAlerts } from "../../src/domain/alerts/evaluate-alerts.ts";
 import type { SiltaDeps } from "../../src/domain/deps.ts";
 import { pauseTarget, resumeTarget } from "../../src/domain/target-pauses.ts";
 import { generateWebhookSecret, verifyWebhookSignature } from "../../src/lib/webhook-signature.ts";
+import { startLoopbackSmtp } from "../../src/sandbox/loopback-smtp.ts";
 import { makeCase, PLACES } from "../support/fakes.ts";
-import { startTestSmtp } from "../support/smtp.ts";
 import { createHttpFixture, type HttpFixture } from "./http-admin-fixture.ts";
 
 /**
@@ -20,12 +20,12 @@ import { createHttpFixture, type HttpFixture } from "./http-admin-fixture.ts";
  */
 let f: HttpFixture;
 let deps: SiltaDeps;
-let smtp: Awaited<ReturnType<typeof startTestSmtp>>;
-/** The mail the SMTP server took: subject (unfolded), body and recipients. */
+let smtp: Awaited<ReturnType<typeof startLoopbackSmtp>>;
+/** The mail the SMTP server took: subject, body and recipients. */
 const mails = {
   get all() {
     return smtp.mails.map((m) => ({
-      subject: /^Subject: (.*)$/m.exec(m.raw)?.[1] ?? "",
+      subject: m.subject,
       text: m.raw
         .split(/\r?\n\r?\n/)
         .slice(1)
@@ -50,7 +50,7 @@ const receiver = createServer((request: IncomingMessage, response) => {
 });
 
 beforeAll(async () => {
-  smtp = await startTestSmtp();
+  smtp = await startLoopbackSmtp();
   await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
   f = await createHttpFixture();
   const hookPort = (receiver.address() as AddressInfo).port;

@@ -7,9 +7,9 @@ import { sendFallbacks } from "../../src/domain/jobs/fallback.ts";
 import { runWorkOnce, wasIdle } from "../../src/domain/jobs/work-loop.ts";
 import { checkLedgerBalance } from "../../src/domain/ledger.ts";
 import { pauseTarget, resumeTarget } from "../../src/domain/target-pauses.ts";
+import { type LoopbackMail, startLoopbackSmtp } from "../../src/sandbox/loopback-smtp.ts";
 import { drain } from "../support/deps.ts";
 import { makeCase, PLACES } from "../support/fakes.ts";
-import { type ReceivedMail, startTestSmtp } from "../support/smtp.ts";
 import { createHttpFixture, type HttpFixture } from "./http-admin-fixture.ts";
 
 /**
@@ -20,11 +20,11 @@ import { createHttpFixture, type HttpFixture } from "./http-admin-fixture.ts";
  */
 let f: HttpFixture;
 let deps: SiltaDeps;
-let smtp: Awaited<ReturnType<typeof startTestSmtp>>;
-let mails: ReceivedMail[] = [];
+let smtp: Awaited<ReturnType<typeof startLoopbackSmtp>>;
+let mails: LoopbackMail[] = [];
 
 beforeAll(async () => {
-  smtp = await startTestSmtp();
+  smtp = await startLoopbackSmtp();
   mails = smtp.mails;
   f = await createHttpFixture();
   deps = { ...f.deps, fallbackMailer: createFallbackMailer({ smtpUrl: smtp.url, from: "silta@hel.fi" }) };

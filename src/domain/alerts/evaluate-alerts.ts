@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, sql } from "drizzle-orm";
+import { and, desc, eq, gte, inArray, sql } from "drizzle-orm";
 import { type AlertKind, type AlertLevel, alerts } from "../../db/schema/index.ts";
 import type { AlertNotice } from "../../ports/alert-channel.ts";
 import { writeAudit } from "../admin/audit.ts";
@@ -182,9 +182,17 @@ async function notify(deps: SiltaDeps, settings: AlertSettings): Promise<number>
   }
   if (!delivered) return 0;
   const now = new Date();
-  for (const a of pendingRaise) await deps.database.db.update(alerts).set({ notifiedRaisedAt: now }).where(eq(alerts.id, a.id));
-  for (const a of pendingRecover)
-    await deps.database.db.update(alerts).set({ notifiedRecoveredAt: now }).where(eq(alerts.id, a.id));
+  const ids = (rows: readonly { id: number }[]) => rows.map((a) => a.id);
+  if (pendingRaise.length > 0)
+    await deps.database.db
+      .update(alerts)
+      .set({ notifiedRaisedAt: now })
+      .where(inArray(alerts.id, ids(pendingRaise)));
+  if (pendingRecover.length > 0)
+    await deps.database.db
+      .update(alerts)
+      .set({ notifiedRecoveredAt: now })
+      .where(inArray(alerts.id, ids(pendingRecover)));
   return notices.length;
 }
 

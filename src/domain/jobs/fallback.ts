@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import { atMostEvery } from "../../lib/at-most-every.ts";
 import type { CaseRecord } from "../../ports/case-system.ts";
 import type { SiltaDeps } from "../deps.ts";
 import { appendLedger } from "../ledger.ts";
@@ -84,13 +85,7 @@ export async function sendFallbacks(deps: SiltaDeps, limit = 50): Promise<number
   return sent;
 }
 
-const lastSweep = new WeakMap<SiltaDeps, number>();
-
-/** `sendFallbacks` at most every `everyMs` per deps: called from the work loops' rounds. */
-export async function sendFallbacksNowAndThen(deps: SiltaDeps, everyMs = 15_000): Promise<void> {
-  if (!deps.fallbackMailer) return;
-  const now = Date.now();
-  if (now - (lastSweep.get(deps) ?? 0) < everyMs) return;
-  lastSweep.set(deps, now);
-  await sendFallbacks(deps);
-}
+/** `sendFallbacks` at most every 15 s per deps (none without a mailer): called from the work loops' rounds. */
+export const sendFallbacksNowAndThen = atMostEvery<SiltaDeps>(15_000, async (deps) => {
+  if (deps.fallbackMailer) await sendFallbacks(deps);
+});

@@ -7,7 +7,7 @@ import { checkClocks, checkUnsentWriteBacks } from "./check-clocks.ts";
 import { checkTargets } from "./check-targets.ts";
 import type { Finding } from "./finding.ts";
 import { countOpenLinks, LINKS_PER_PAGE, type OpenLink } from "./open-links.ts";
-import { recordFindings, resolveUnseen, type StoredFinding } from "./record-findings.ts";
+import { LATE_ANSWER, recordFindings, resolveUnseen, type StoredFinding } from "./record-findings.ts";
 import { repairFinding } from "./repair.ts";
 
 export interface ReconcileOptions {
@@ -59,7 +59,7 @@ const DAY_MS = 86_400_000;
  * runners that want alarms sooner than the full run's schedule.
  */
 export async function raiseLateAnswerAlarms(deps: SiltaDeps): Promise<{ raised: number; sent: number }> {
-  const late = (await checkClocks(deps)).filter((f) => f.kind === "sla_warning" || f.kind === "sla_breach");
+  const late = (await checkClocks(deps)).filter((f) => LATE_ANSWER.has(f.kind));
   if (late.length === 0) return { raised: 0, sent: 0 };
   return sendLateAnswerAlarms(deps, await recordFindings(deps.database, late, 0));
 }
@@ -74,7 +74,7 @@ async function sendLateAnswerAlarms(
   stored: readonly StoredFinding[],
 ): Promise<{ raised: number; sent: number }> {
   const raised: LateAnswerAlarm[] = stored
-    .filter((f) => f.opened && (f.kind === "sla_warning" || f.kind === "sla_breach"))
+    .filter((f) => f.opened && LATE_ANSWER.has(f.kind))
     .map((f) => ({
       level: f.kind === "sla_breach" ? ("breach" as const) : ("warning" as const),
       findingId: f.id,

@@ -19,7 +19,7 @@ export interface StoredFinding {
 }
 
 /** Late-answer alarms: their ledger rows are SLA rows (`sla_breach` operation, outcome breach or warning). */
-const LATE_ANSWER: ReadonlySet<FindingKind> = new Set(["sla_breach", "sla_warning"]);
+export const LATE_ANSWER: ReadonlySet<FindingKind> = new Set(["sla_breach", "sla_warning"]);
 
 /** Findings written per statement: keeps every statement's parameters well under PostgreSQL's limit. */
 const CHUNK = 500;

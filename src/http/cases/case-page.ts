@@ -1,5 +1,6 @@
 import { html, raw } from "hono/html";
 import type { CaseView } from "../../domain/admin/case-view.ts";
+import { FINISHED_STATUSES } from "../../domain/admin/sla.ts";
 import type { PhotoView } from "../../domain/photos/review-photo.ts";
 import { accessibilityLink } from "../accessibility-statement.ts";
 import { STYLESHEET_LINK } from "../assets/stylesheet.ts";
@@ -63,9 +64,6 @@ ${
 }</li>`,
   )}</ul><p><small>${l.t("photoHelp")}</small></p>`;
 }
-
-/** Field outcomes that end the work: the case can be sent back as not fixed. */
-const FINISHED_WORK: ReadonlySet<string> = new Set(["completed", "no_action", "scheduled_later", "interrupted"]);
 
 /** A short fingerprint of what the handler sees; the page reloads itself when the JSON twin's differs. */
 export function caseVersion(view: CaseView): string {
@@ -154,7 +152,7 @@ ${view.workOrders.map((w) => {
 })}</tbody></table></div>`
 }
 ${
-  view.workOrders.some((w) => FINISHED_WORK.has(w.fieldStatus))
+  view.workOrders.some((w) => FINISHED_STATUSES.includes(w.fieldStatus))
     ? html`<form method="post" action="/cases/${encodeURIComponent(view.serviceRequestId)}/rework${query(lang)}" id="rework">
 <p><small>${l.t("reworkHelp")}</small></p><button type="submit" class="hds-button hds-button--secondary hds-button--small">${l.t("reworkButton")}</button></form>`
     : ""
