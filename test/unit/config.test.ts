@@ -87,6 +87,19 @@ describe("parseConfig", () => {
     );
   });
 
+  it("sends alerts by e-mail only through a configured SMTP server, which fallback work orders use too", () => {
+    const smtp = { SILTA_SMTP_URL: "smtp://mail.hel.fi:587", SILTA_SMTP_FROM: "silta@hel.fi" };
+    const config = parseConfig({ ...COMPLETE, ...smtp, SILTA_ALERT_EMAIL_TO: "ops@hel.fi, duty@hel.fi" }, TARGETS);
+    expect(config.smtp).toEqual({ url: "smtp://mail.hel.fi:587", from: "silta@hel.fi" });
+    expect(config.alerts.email).toEqual({
+      smtpUrl: "smtp://mail.hel.fi:587",
+      from: "silta@hel.fi",
+      to: ["ops@hel.fi", "duty@hel.fi"],
+    });
+    expect(problems({ ...COMPLETE, SILTA_ALERT_EMAIL_TO: "ops@hel.fi" })).toMatch(/SILTA_ALERT_EMAIL_TO needs SILTA_SMTP_URL/);
+    expect(problems({ ...COMPLETE, SILTA_SMTP_URL: "http://mail.hel.fi" })).toMatch(/SILTA_SMTP_URL/);
+  });
+
   it("lists every problem at once, including missing target connections", () => {
     const { SILTA_TARGET_STARA_TOKEN: _token, SILTA_TARGET_CONTRACTOR_EAST_URL: _url, ...incomplete } = COMPLETE;
     const message = problems({ ...incomplete, SILTA_PORT: "-1" });

@@ -1,8 +1,13 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { toProtocolWorkOrder } from "../../adapters/contractor-api/protocol.ts";
 import { createStaraWorkOrderSystem } from "../../adapters/stara/client.ts";
 import { fitText, STARA_CREATE_LIMITS, toStaraCreateBody } from "../../adapters/stara/payload.ts";
 import { type RunningStaraSimulator, startStaraSimulator } from "../../adapters/stara/simulator/serve.ts";
+import { buildWorkOrderPayload } from "../../src/domain/work-order-payload.ts";
+import { loadMappingsFromDir } from "../../src/mappings/load-node.ts";
 import type { WorkOrderPayload } from "../../src/ports/work-order-system.ts";
+import { MAPPINGS_DIR } from "../support/deps.ts";
+import { makeCase } from "../support/fakes.ts";
 
 const TOKEN = "payload-test-token";
 
@@ -98,5 +103,33 @@ describe("a create with long texts against the Stara simulator", () => {
     expect(stored).toHaveLength(1);
     expect(stored[0]?.otsikko?.length).toBeLessThanOrEqual(200);
     expect(stored[0]?.otsikko?.endsWith("…")).toBe(true);
+  });
+});
+
+describe("a rework's link to the earlier work order", () => {
+  const base = { serviceRequestId: "2026-1", serviceCode: "171" };
+
+  it("goes to Stara as edellinen_viite and to contractors as previousWorkOrderId; a first order carries neither", () => {
+    const rework: WorkOrderPayload = {
+      ...base,
+      externalRef: "helsinki:2026-1:stara:r2",
+      previousExternalRef: "helsinki:2026-1:stara",
+    };
+    expect(toStaraCreateBody(rework).edellinen_viite).toBe("helsinki:2026-1:stara");
+    expect(toProtocolWorkOrder(rework).previousWorkOrderId).toBe("helsinki:2026-1:stara");
+    const first: WorkOrderPayload = { ...base, externalRef: "helsinki:2026-1:stara" };
+    expect(toStaraCreateBody(first)).not.toHaveProperty("edellinen_viite");
+    expect(toProtocolWorkOrder(first)).not.toHaveProperty("previousWorkOrderId");
+  });
+
+  it("is derived from the reference: round 3 names round 2, round 2 names the first order", () => {
+    const target = loadMappingsFromDir(MAPPINGS_DIR).targets.get("stara");
+    if (!target) throw new Error("stara");
+    const record = makeCase({ serviceRequestId: "2026-1" });
+    expect(buildWorkOrderPayload(record, target, "helsinki:2026-1:stara:r3").previousExternalRef).toBe(
+      "helsinki:2026-1:stara:r2",
+    );
+    expect(buildWorkOrderPayload(record, target, "helsinki:2026-1:stara:r2").previousExternalRef).toBe("helsinki:2026-1:stara");
+    expect(buildWorkOrderPayload(record, target, "helsinki:2026-1:stara")).not.toHaveProperty("previousExternalRef");
   });
 });
