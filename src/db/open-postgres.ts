@@ -6,30 +6,46 @@ import * as schema from "./schema/index.ts";
 type Sql = postgres.Sql | postgres.TransactionSql;
 
 const PREPARE_MAX_PARAMETERS = 32;
+/** Long statement texts prepared once seen twice, at most this many per client. */
+const PREPARE_LONG_TEXTS = 200;
 
 /**
  * drizzle runs every query unnamed (`prepare: false`), and postgres.js then sends each statement
  * that has parameters in two round trips: parse and describe, wait for the parameter types, then
  * bind and execute. Prepared, a statement is described once per connection and every later run
  * is one write and one round trip: socket writes to PostgreSQL were a quarter of Silta's CPU.
- * Only statements with few parameters: their texts repeat (the per-job queries), while lists and
- * multi-row inserts change text with every batch size and would fill postgres.js's per-connection
- * cache (and the server's) with long one-off statements; a batch amortises its extra round trip.
+ * Statements with few parameters are prepared at once: their texts repeat (the per-job queries).
+ * A longer one (the create outcome has 38 parameters) is prepared once its text has been seen
+ * before, while multi-row inserts and lists, whose text changes with every batch size, mostly
+ * stay one-off: at most PREPARE_LONG_TEXTS long texts are ever prepared, so postgres.js's
+ * per-connection cache (and the server's) cannot fill with them.
  */
-function preparedByDefault<T extends Sql>(sql: T): T {
+function preparedByDefault<T extends Sql>(sql: T, long = { prepared: new Set<string>(), seenOnce: new Set<string>() }): T {
+  /** Whether to prepare `query`: short parameter lists always, a long one from its second run. */
+  const prepare = (query: string, parameters: number): boolean => {
+    if (parameters <= PREPARE_MAX_PARAMETERS || long.prepared.has(query)) return true;
+    if (long.seenOnce.has(query) && long.prepared.size < PREPARE_LONG_TEXTS) {
+      long.prepared.add(query);
+      return true;
+    }
+    // One-off texts are forgotten in bulk: a batch-size variant seen again later is merely late.
+    if (long.seenOnce.size >= PREPARE_LONG_TEXTS * 5) long.seenOnce.clear();
+    long.seenOnce.add(query);
+    return false;
+  };
   return new Proxy(sql, {
     get(target, prop) {
       if (prop === "unsafe")
         return (query: string, params?: unknown[], options?: postgres.UnsafeQueryOptions) =>
           target.unsafe(query, params as postgres.ParameterOrJSON<never>[], {
             ...options,
-            prepare: (params?.length ?? 0) <= PREPARE_MAX_PARAMETERS,
+            prepare: prepare(query, params?.length ?? 0),
           });
       if (prop === "begin" || prop === "savepoint")
         return (...args: unknown[]) => {
           const fn = args.pop() as (tx: postgres.TransactionSql) => unknown;
           const method = Reflect.get(target, prop) as (...a: unknown[]) => unknown;
-          return method.call(target, ...args, (tx: postgres.TransactionSql) => fn(preparedByDefault(tx)));
+          return method.call(target, ...args, (tx: postgres.TransactionSql) => fn(preparedByDefault(tx, long)));
         };
       const value: unknown = Reflect.get(target, prop);
       return typeof value === "function" ? value.bind(target) : value;

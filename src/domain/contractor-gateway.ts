@@ -6,6 +6,7 @@ import type { Mappings } from "../mappings/mappings.ts";
 import type { CaseRecord } from "../ports/case-system.ts";
 import type { ContractorFeedItem, ContractorGateway, ContractorWorkOrderView } from "../ports/contractor-gateway.ts";
 import { recordDisclosure } from "./admin/audit.ts";
+import { cachedContractorKey, rememberContractorKey } from "./contractor-key-cache.ts";
 import { recordOwnedFieldEvent } from "./field-status/apply-events.ts";
 import { buildWorkOrderPayload, DEFAULT_MEDIA_FILTER, type MediaFilter } from "./work-order-payload.ts";
 
@@ -82,11 +83,18 @@ export function createContractorGateway(
 
   return {
     async authenticate(apiKey) {
-      const [row] = await db
-        .select({ target: contractorKeys.target })
-        .from(contractorKeys)
-        .where(and(eq(contractorKeys.keyHash, sha256Hex(apiKey)), isNull(contractorKeys.revokedAt)));
-      return row && mappings.targets.get(row.target)?.kind === "contractor-api" ? { targetId: row.target } : null;
+      const keyHash = sha256Hex(apiKey);
+      let target = cachedContractorKey(database, keyHash);
+      if (target === undefined) {
+        const [row] = await db
+          .select({ target: contractorKeys.target })
+          .from(contractorKeys)
+          .where(and(eq(contractorKeys.keyHash, keyHash), isNull(contractorKeys.revokedAt)));
+        if (!row) return null;
+        target = row.target;
+        rememberContractorKey(database, keyHash, target);
+      }
+      return mappings.targets.get(target)?.kind === "contractor-api" ? { targetId: target } : null;
     },
 
     async listFeed(targetId, cursor, limit) {

@@ -43,6 +43,8 @@ describe("architecture rules", () => {
         text: 'import { sql } from "drizzle-orm";\nimport { SiltaError } from "../kernel/errors.ts";',
       },
       { path: "src/db/open-node.ts", text: 'import { mkdirSync } from "node:fs";' },
+      // node:crypto is one the Worker has too (nodejs_compat).
+      { path: "src/lib/hash.ts", text: 'import { createHash } from "node:crypto";' },
       { path: "src/runtime/node-silta.ts", text: 'import { createServer } from "node:http";' },
       {
         path: "adapters/open311/simulator/serve.ts",

@@ -3,6 +3,7 @@ import type { Database } from "../../db/client.ts";
 import { contractorKeys } from "../../db/schema/index.ts";
 import { sha256Hex } from "../../lib/hash.ts";
 import type { Mappings } from "../../mappings/mappings.ts";
+import { forgetContractorKeys } from "../contractor-key-cache.ts";
 import type { ActionResult, Actor } from "./actor.ts";
 import { writeAudit } from "./audit.ts";
 
@@ -74,7 +75,10 @@ export async function rotateContractorKey(
   });
 }
 
-/** Revokes one of a contractor's keys at once; audited in the same transaction. */
+/**
+ * Revokes one of a contractor's keys; audited in the same transaction. It stops working at once in
+ * this process and within CONTRACTOR_KEY_CACHE_MS in every other (contractor-key-cache.ts).
+ */
 export async function revokeContractorKey(
   database: Database,
   actor: Actor,
@@ -82,7 +86,7 @@ export async function revokeContractorKey(
   keyId: number,
 ): Promise<ActionResult> {
   const subject = `contractor:${target}`;
-  return database.db.transaction(async (tx) => {
+  const result = await database.db.transaction(async (tx) => {
     const rows = await tx
       .update(contractorKeys)
       .set({ revokedAt: sql`now()` })
@@ -100,4 +104,6 @@ export async function revokeContractorKey(
       ? { ok, subject, result: "revoked", message: `key ${keyId} no longer works` }
       : { ok, subject, result: "not_found", message: `${target} has no active key ${keyId}` };
   });
+  forgetContractorKeys(database);
+  return result;
 }

@@ -11,6 +11,7 @@ import { applyFieldStatus, applyFieldStatuses, insertLinks, markRerouted, parkLi
 import { routeCase } from "../routing.ts";
 import { scrubOptional } from "../scrub.ts";
 import { externalRefFor } from "../work-order-payload.ts";
+import { type InboundEvent, storeInboundEvents } from "./inbox-writer.ts";
 import { findStatusOverride } from "./status-overrides.ts";
 
 export interface RecordedEvents {
@@ -29,30 +30,18 @@ export async function recordFieldEvents(
   events: readonly FieldEvent[],
   bodyHash: string,
 ): Promise<RecordedEvents> {
-  if (events.length === 0) return { accepted: 0, duplicates: 0 };
-  const inserted = await database.db
-    .insert(inboxEvents)
-    .values(
-      events.map((event) => ({
-        source,
-        eventId: event.eventId,
-        bodyHash,
-        externalRef: event.externalRef,
-        workOrderId: event.workOrderId,
-        statusCode: event.statusCode,
-        occurredAt: new Date(event.occurredAt),
-        note: scrubOptional(event.note),
-      })),
-    )
-    .onConflictDoNothing({ target: [inboxEvents.source, inboxEvents.eventId] })
-    .returning({ id: inboxEvents.id });
-  return { accepted: inserted.length, duplicates: events.length - inserted.length };
+  const outcomes = await storeInboundEvents(
+    database,
+    events.map((event) => inboundEvent(source, event, bodyHash, false)),
+  );
+  const accepted = outcomes.filter((o) => o.accepted).length;
+  return { accepted, duplicates: events.length - accepted };
 }
 
 /**
  * `recordFieldEvents` for one event from a contractor that must own the work order (the
- * contractor API): the ownership check and the insert are one statement, so one round trip per
- * event. `owned` false: no such work order for this contractor, nothing stored.
+ * contractor API): the ownership check and the insert are one statement. `owned` false: no such
+ * work order for this contractor, nothing stored.
  */
 export async function recordOwnedFieldEvent(
   database: Database,
@@ -60,19 +49,22 @@ export async function recordOwnedFieldEvent(
   event: FieldEvent,
   bodyHash: string,
 ): Promise<{ owned: boolean; accepted: boolean }> {
-  const [row] = await database.rows<{ owned: boolean; accepted: number }>(sql`
-    with owned as (
-      select 1 from links where external_ref = ${event.externalRef} and target = ${source} limit 1
-    ), inserted as (
-      insert into inbox_events (source, event_id, body_hash, external_ref, work_order_id, status_code, occurred_at, note)
-      select ${source}, ${event.eventId}, ${bodyHash}, ${event.externalRef}, ${event.workOrderId},
-        ${event.statusCode}, ${new Date(event.occurredAt).toISOString()}::timestamptz, ${scrubOptional(event.note)}
-      where exists (select 1 from owned)
-      on conflict (source, event_id) do nothing
-      returning id
-    )
-    select exists (select 1 from owned) as owned, (select count(*) from inserted)::int as accepted`);
-  return { owned: row?.owned === true, accepted: Number(row?.accepted ?? 0) === 1 };
+  const [outcome] = await storeInboundEvents(database, [inboundEvent(source, event, bodyHash, true)]);
+  return { owned: outcome?.owned === true, accepted: outcome?.accepted === true };
+}
+
+function inboundEvent(source: string, event: FieldEvent, bodyHash: string, requireOwner: boolean): InboundEvent {
+  return {
+    source,
+    eventId: event.eventId,
+    bodyHash,
+    externalRef: event.externalRef,
+    workOrderId: event.workOrderId,
+    statusCode: event.statusCode,
+    occurredAt: new Date(event.occurredAt).toISOString(),
+    note: scrubOptional(event.note) ?? null,
+    requireOwner,
+  };
 }
 
 type InboxRow = typeof inboxEvents.$inferSelect;
