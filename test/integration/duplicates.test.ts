@@ -2,6 +2,8 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cases, links } from "../../src/db/schema/index.ts";
 import { ingestCases } from "../../src/domain/intake/ingest.ts";
+import { loadJobContexts } from "../../src/domain/jobs/lifecycle.ts";
+import type { OutboxJob } from "../../src/domain/jobs/store.ts";
 import { checkLedgerBalance } from "../../src/domain/ledger.ts";
 import type { CaseRecord } from "../../src/ports/case-system.ts";
 import { laterThan, makeCase, PLACES } from "../support/fakes.ts";
@@ -70,6 +72,20 @@ describe("duplicates", () => {
     expect(page).toContain('id="duplicate-of"');
     expect(page).toMatch(/data-target="contractor-east" data-phase="delivered"/);
     expect((await checkLedgerBalance(f.database)).balanced).toBe(true);
+  });
+
+  it("the claim's context read carries a link's duplicates, so a write-back does not ask again", async () => {
+    const { parent } = await deliveredParent();
+    const first = makeCase({ ...PLACES.east, duplicateOf: parent.serviceRequestId });
+    const second = makeCase({ ...PLACES.east, duplicateOf: parent.serviceRequestId });
+    await ingestCases(f.deps, [second, first]);
+    const [link] = await linksOf(parent.serviceRequestId);
+    const job = { id: -1, linkId: link?.id ?? 0 } as OutboxJob;
+    const contexts = await loadJobContexts(f.deps, [job]);
+    expect(contexts.get(-1)?.duplicates).toEqual([first.serviceRequestId, second.serviceRequestId].sort());
+    const lone = await deliveredParent();
+    const [loneLink] = await linksOf(lone.parent.serviceRequestId);
+    expect((await loadJobContexts(f.deps, [{ ...job, linkId: loneLink?.id ?? 0 }])).get(-1)?.duplicates).toEqual([]);
   });
 
   it("a routed case marked a duplicate later has its own order withdrawn, then shares the parent's status", async () => {

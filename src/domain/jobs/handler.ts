@@ -18,6 +18,8 @@ export interface JobRun {
   gate: CallGate;
   /** The case snapshot when the claim loaded it with the link (creates). */
   snapshot: CaseRecord | null;
+  /** The case's duplicates when the claim loaded them with the link (write-backs); null: read them. */
+  duplicates: string[] | null;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { eq, inArray } from "drizzle-orm";
+import { eq, inArray, sql } from "drizzle-orm";
 import { describeFailure } from "../../db/describe-database-error.ts";
 import { cases, links } from "../../db/schema/index.ts";
 import { SiltaError, toSiltaError } from "../../kernel/errors.ts";
@@ -34,6 +34,8 @@ export interface DeliverySummary {
 export interface JobContext {
   link: Link;
   snapshot: CaseRecord;
+  /** Cases marked duplicates of the link's case, which share its write-backs (ids in order). */
+  duplicates: string[];
 }
 
 /**
@@ -45,14 +47,19 @@ export async function loadJobContexts(deps: SiltaDeps, jobs: readonly OutboxJob[
   const contexts = new Map<number, JobContext>();
   if (jobs.length === 0) return contexts;
   const rows = await deps.database.db
-    .select({ link: links, snapshot: cases.snapshot })
+    .select({
+      link: links,
+      snapshot: cases.snapshot,
+      // As JSON text: both drivers read it the same way, whatever the case ids hold.
+      duplicates: sql<string>`coalesce((select json_agg(d.id order by d.id) from ${cases} d where d.duplicate_of = ${links.caseId})::text, '[]')`,
+    })
     .from(links)
     .innerJoin(cases, eq(cases.id, links.caseId))
     .where(inArray(links.id, [...new Set(jobs.map((job) => job.linkId))]));
   const byLink = new Map(rows.map((row) => [row.link.id, row]));
   for (const job of jobs) {
     const row = byLink.get(job.linkId);
-    if (row) contexts.set(job.id, row);
+    if (row) contexts.set(job.id, { link: row.link, snapshot: row.snapshot, duplicates: JSON.parse(row.duplicates) as string[] });
   }
   return contexts;
 }
@@ -227,7 +234,14 @@ async function attemptJob(
   };
   try {
     link = preloaded?.link ?? (await loadLink(deps, job));
-    await JOB_HANDLERS[job.kind]({ deps, job, link, gate, snapshot: preloaded?.snapshot ?? null });
+    await JOB_HANDLERS[job.kind]({
+      deps,
+      job,
+      link,
+      gate,
+      snapshot: preloaded?.snapshot ?? null,
+      duplicates: preloaded?.duplicates ?? null,
+    });
     settle(true, null);
     return "done";
   } catch (thrown) {

@@ -78,7 +78,7 @@ export async function writeBack(run: JobRun): Promise<void> {
   await withQuickRetry(() => deps.caseSystem.postStatusUpdate(update(link.caseId, updateId)));
   // Duplicates share this work order: each gets the same status under an update id of its own,
   // so a retried job repeats none of them at the case system.
-  const duplicates = await duplicatesOf(deps, link.caseId);
+  const duplicates = run.duplicates ?? (await duplicatesOf(deps, link.caseId));
   for (const duplicate of duplicates)
     await withQuickRetry(() => deps.caseSystem.postStatusUpdate(update(duplicate, duplicateUpdateId(updateId, duplicate))));
   deps.crashPoint?.("before_write_back_commit");
