@@ -16,6 +16,7 @@ import type { HeaderMap } from "../../src/ports/work-order-system.ts";
 import type { paths } from "./openapi.d.ts";
 import { hasPagingSignals, readPagingSignals, withPage } from "./paging.ts";
 import { type CaseListReject, parseCaseList } from "./parse.ts";
+import { createCaseParseMemo } from "./parse-memo.ts";
 import { type CapKnowledge, type TruncatedWindow, updatedMs, walkUpdateWindows } from "./poll-windows.ts";
 import { readPushedCases } from "./push.ts";
 
@@ -150,11 +151,17 @@ export function createOpen311CaseSystem(options: Open311CaseSystemOptions): Case
   const baseUrl = options.baseUrl.replace(/\/+$/, "");
   const origin = new URL(baseUrl).origin;
 
+  /** List rows read before: a row listed again unchanged is not parsed again (parse-memo.ts). */
+  const parseMemo = createCaseParseMemo();
+  /** Shaped copies of remembered records, so that an unchanged row stays the same object. */
+  const shaped = new WeakMap<CaseRecord, CaseRecord>();
   /** A record as the profile reads it: a server without Helsinki's detailed status has no desk or works state. */
-  const shape = (record: CaseRecord): CaseRecord =>
-    profile.detailedStatus === "none" && record.detailedStatusRaw !== null
-      ? { ...record, deskStatus: null, worksStatus: null, detailedStatusRaw: null }
-      : record;
+  const shape = (record: CaseRecord): CaseRecord => {
+    if (profile.detailedStatus !== "none" || record.detailedStatusRaw === null) return record;
+    let copy = shaped.get(record);
+    if (!copy) shaped.set(record, (copy = { ...record, deskStatus: null, worksStatus: null, detailedStatusRaw: null }));
+    return copy;
+  };
 
   /** One GET of a list page: refused or unreadable answers throw. */
   async function getListPage(what: string, url: string) {
@@ -202,7 +209,7 @@ export function createOpen311CaseSystem(options: Open311CaseSystemOptions): Case
     let url = first.toString();
     for (let page = 1; ; page++) {
       const answer = await getListPage(what, url);
-      const list = parseCaseList(answer.body);
+      const list = parseCaseList(answer.body, parseMemo.parse);
       if (!list.ok) throw new SiltaError("case_system_unavailable", `${what}: ${list.reason}`);
       let fresh = 0;
       for (const record of list.records) {

@@ -305,13 +305,14 @@ function duplicateOf(parent: string | null | undefined, self: string): { duplica
  * Parses a list response (a top-level JSON array). Good rows become records, bad rows become
  * rejects with their reason; a body that is not an array at all is not a list, and the caller
  * must treat it as a failed call rather than as "no cases" (which would silently skip a window).
+ * `parseRow` may answer from memory (parse-memo.ts).
  */
-export function parseCaseList(body: unknown): CaseListParseResult {
+export function parseCaseList(body: unknown, parseRow: (raw: unknown) => CaseParseResult = parseCaseRecord): CaseListParseResult {
   if (!Array.isArray(body)) return { ok: false, reason: "response body is not a JSON array" };
   const records: CaseRecord[] = [];
   const rejects: CaseListReject[] = [];
   body.forEach((row, index) => {
-    const result = parseCaseRecord(row);
+    const result = parseRow(row);
     if (result.ok) records.push(result.record);
     else rejects.push({ index, reason: result.reason, serviceRequestId: result.serviceRequestId, raw: row });
   });

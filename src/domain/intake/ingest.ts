@@ -2,7 +2,6 @@ import { inArray, sql } from "drizzle-orm";
 import type { Tx } from "../../db/client.ts";
 import { describeDatabaseError } from "../../db/describe-database-error.ts";
 import { cases } from "../../db/schema/index.ts";
-import { canonicalJson, sha256Hex } from "../../lib/hash.ts";
 import type { CaseRecord } from "../../ports/case-system.ts";
 import type { SiltaDeps } from "../deps.ts";
 import { linkDuplicate, unlinkDuplicate } from "../duplicates.ts";
@@ -14,6 +13,7 @@ import { openReworkCycles } from "../rework.ts";
 import { routeCase } from "../routing.ts";
 import { externalRefFor } from "../work-order-payload.ts";
 import { quarantineSourceRecords, releaseQuarantined } from "./intake-quarantine.ts";
+import { contentHash, rememberStored, storedHashesOf } from "./stored-hashes.ts";
 
 export interface IntakeSummary {
   seen: number;
@@ -123,7 +123,14 @@ export async function ingestCases(deps: SiltaDeps, records: readonly CaseRecord[
   const latest = new Map<string, CaseRecord>();
   for (const record of records) latest.set(record.serviceRequestId, record);
   summary.unchanged += records.length - latest.size;
-  const hashed: Hashed[] = [...latest.values()].map((record) => ({ record, hash: sha256Hex(canonicalJson(record)) }));
+  // What this process stored a moment ago is unchanged without asking the database (stored-hashes.ts).
+  const memo = storedHashesOf(deps);
+  const hashed: Hashed[] = [];
+  for (const record of latest.values()) {
+    const hash = contentHash(record);
+    if (memo.get(record.serviceRequestId) === hash) summary.unchanged++;
+    else hashed.push({ record, hash });
+  }
 
   const known = new Map<string, { hash: string; disposition: string }>();
   for (let i = 0; i < hashed.length; i += 1000) {
@@ -140,8 +147,10 @@ export async function ingestCases(deps: SiltaDeps, records: readonly CaseRecord[
   for (const item of hashed) {
     const existing = known.get(item.record.serviceRequestId);
     if (!existing) fresh.push(item);
-    else if (existing.hash === item.hash) summary.unchanged++;
-    else changed.push(item);
+    else if (existing.hash === item.hash) {
+      summary.unchanged++;
+      rememberStored(memo, item.record.serviceRequestId, item.hash);
+    } else changed.push(item);
   }
   // One order for every process, so that two pollers writing the same cases cannot deadlock.
   const byId = (a: Hashed, b: Hashed) => (a.record.serviceRequestId < b.record.serviceRequestId ? -1 : 1);
@@ -173,6 +182,7 @@ async function ingestNewCases(deps: SiltaDeps, batch: Hashed[], summary: IntakeS
   const records = new Map(batch.map((item) => [item.record.serviceRequestId, item.record]));
   // Counted only once the transaction commits: a batch the database refuses is written again case by case.
   const counts = { new: 0, unchanged: 0, routed: 0, excluded: 0 };
+  let stored: { id: string; hash: string }[] = [];
   await deps.database.db.transaction(async (tx) => {
     // A case the source marks as a duplicate of one Silta has shares that case's work order.
     const roots = await duplicateRoots(tx, batch);
@@ -254,7 +264,11 @@ async function ingestNewCases(deps: SiltaDeps, batch: Hashed[], summary: IntakeS
       }
     }
     await appendLedger(tx, ledger);
+    stored = inserted;
   });
+  // Remembered only once committed: a refused batch is written again case by case.
+  const memo = storedHashesOf(deps);
+  for (const row of stored) rememberStored(memo, row.id, row.hash);
   for (const key of Object.keys(counts) as (keyof typeof counts)[]) summary[key] += counts[key];
 }
 
@@ -289,6 +303,7 @@ async function duplicateRoots(tx: Tx, batch: readonly Hashed[]): Promise<Map<str
 async function ingestChangedCases(deps: SiltaDeps, batch: Hashed[], summary: IntakeSummary): Promise<void> {
   // Counted only once the transaction commits: a batch the database refuses is written again case by case.
   const counts = { unchanged: 0, updated: 0, cancelled: 0, reworked: 0, merged: 0 };
+  let present: Hashed[] = [];
   await deps.database.db.transaction(async (tx) => {
     const current = await tx
       .select({
@@ -316,6 +331,8 @@ async function ingestChangedCases(deps: SiltaDeps, batch: Hashed[], summary: Int
       return row !== undefined && row.hash !== item.hash;
     });
     counts.unchanged += batch.length - changed.length;
+    // After this transaction every case still there holds the hash of this batch's copy.
+    present = batch.filter((item) => stored.has(item.record.serviceRequestId));
     if (changed.length === 0) return;
     const rows = changed.map((item) => {
       const c = caseColumns(item);
@@ -385,6 +402,8 @@ async function ingestChangedCases(deps: SiltaDeps, batch: Hashed[], summary: Int
         ).length;
     }
   });
+  const memo = storedHashesOf(deps);
+  for (const { record, hash } of present) rememberStored(memo, record.serviceRequestId, hash);
   for (const key of Object.keys(counts) as (keyof typeof counts)[]) summary[key] += counts[key];
 }
 
