@@ -10,9 +10,11 @@ import { cpus } from "node:os";
 import { fileURLToPath } from "node:url";
 import { migrateDatabase } from "../src/db/migrate-node.ts";
 import { openDatabase, parseDatabaseTarget } from "../src/db/open-node.ts";
-import { BENCH_HELP, parseBenchArgs } from "./lib/args.ts";
+import { BENCH_HELP, type BenchArgs, parseBenchArgs } from "./lib/args.ts";
 import { ceilingBound, measureCommitCeiling, measureHttpCeiling } from "./lib/ceilings.ts";
+import { measureAutocannon, measurePgbench, type OutsideCeilings } from "./lib/outside-ceilings.ts";
 import { type RoundTripResult, runRoundTrip, WARMUP_MS } from "./lib/round-trip.ts";
+import { printTargets, type TargetRow, targetRows } from "./lib/targets.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const args = parseBenchArgs(process.argv.slice(2));
@@ -161,6 +163,41 @@ for (const db of args.dbs) {
   });
 }
 
+/**
+ * Issue 23's targets: each figure from the requested runs where they measured it, else from a run
+ * made for it here (two processes; one pushed at 200 cases/s), and the outside ceilings.
+ */
+async function collectTargets(
+  a: BenchArgs,
+): Promise<{ rows: TargetRow[]; outside: OutsideCeilings; extraRuns: RoundTripResult[] } | null> {
+  const serverUrl = a.dbs.find((db) => /^postgres(ql)?:\/\//.test(db));
+  if (!serverUrl) return null;
+  const server = reports.find((r) => r.kind === "postgres");
+  const pglite = reports.find((r) => r.kind === "pglite");
+  const common = { db: serverUrl, cases: a.cases, seed: a.seed, log };
+  const extraRuns: RoundTripResult[] = [];
+  const extra = async (what: string, options: { workers: number; rate: number; push: boolean }) => {
+    log(`targets: ${what}…`);
+    const run = await runRoundTrip({ ...common, ...options });
+    log(`  ${run.roundTripsPerSecond} round trips/s, intake→work order p99 ${run.hops.intakeToWorkOrder.p99} ms`);
+    extraRuns.push(run);
+    return run;
+  };
+  const server1 = server?.runs.find((r) => r.workers === 1) ?? null;
+  const server2 =
+    server?.runs.find((r) => r.workers === 2) ??
+    (await extra(`2 Silta processes, ${a.cases} cases at ${a.rate}/s`, { workers: 2, rate: a.rate, push: a.push }));
+  const pushed200 =
+    server?.runs.find((r) => r.workers === 1 && r.intake === "push" && r.arrivalRate === 200) ??
+    (await extra(`1 Silta process, ${a.cases} cases pushed at 200/s`, { workers: 1, rate: 200, push: true }));
+  log("targets: outside ceilings (pgbench, autocannon)…");
+  const outside: OutsideCeilings = { pgbench: await measurePgbench(serverUrl), autocannon: await measureAutocannon() };
+  const rows = targetRows({ server1, server2, pushed200, pglite: pglite?.runs[0] ?? null, outside });
+  return { rows, outside, extraRuns };
+}
+
+const targets = args.targets ? await collectTargets(args) : null;
+
 const result = {
   machine: { cores: cpus().length, node: process.version },
   cases: args.cases,
@@ -168,6 +205,7 @@ const result = {
   seed: args.seed,
   intake: args.push ? "push" : "poll",
   databases: reports,
+  targets,
 };
 if (args.json) {
   process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -225,4 +263,13 @@ if (args.json) {
       );
     }
   }
+}
+// With --json the table goes to stderr, so that stdout stays one JSON object.
+if (targets) {
+  if (args.json) {
+    const write = console.log;
+    console.log = (...items: unknown[]) => process.stderr.write(`${items.join(" ")}\n`);
+    printTargets(targets.rows);
+    console.log = write;
+  } else printTargets(targets.rows);
 }

@@ -159,7 +159,10 @@ export function createOpen311CaseSystem(options: Open311CaseSystemOptions): Case
   const shape = (record: CaseRecord): CaseRecord => {
     if (profile.detailedStatus !== "none" || record.detailedStatusRaw === null) return record;
     let copy = shaped.get(record);
-    if (!copy) shaped.set(record, (copy = { ...record, deskStatus: null, worksStatus: null, detailedStatusRaw: null }));
+    if (!copy) {
+      copy = { ...record, deskStatus: null, worksStatus: null, detailedStatusRaw: null };
+      shaped.set(record, copy);
+    }
     return copy;
   };
 

@@ -85,6 +85,16 @@ export interface RoundTripResult {
   rowsPerCase: number;
   bytesPerCase: number;
   httpCallsPerCase: number;
+  /** HTTP calls per round trip by kind, and the protocol's minimum (see `httpBreakdown`). */
+  httpCalls: {
+    polls: number;
+    writeBacks: number;
+    targetCreatesAndCancels: number;
+    targetLookups: number;
+    inboundFieldEvents: number;
+    protocolMinimum: number;
+    minimumParts: { creates: number; fieldEvents: number; writeBacksKept: number };
+  };
   /** What one completed round trip cost, the run's totals divided by its round trips. */
   perRoundTrip: RoundTripCost;
 }
@@ -100,16 +110,19 @@ export interface RoundTripCost {
   walBytes: number | null;
 }
 
-/** Serves a Hono-like app on loopback and counts the requests it answers. */
+/** Serves a Hono-like app on loopback and counts the requests it answers, in all and by method. */
 async function countingServer(app: { fetch: (r: Request) => Response | Promise<Response> }) {
   let requests = 0;
+  const byMethod = { GET: 0, POST: 0, other: 0 };
   const server = await startHttpServer({
     fetch: (request: Request) => {
       requests++;
+      if (request.method === "GET" || request.method === "POST") byMethod[request.method]++;
+      else byMethod.other++;
       return app.fetch(request);
     },
   });
-  return { server, count: () => requests };
+  return { server, count: () => requests, byMethod };
 }
 
 async function freshDatabase(db: string, label: string): Promise<{ target: string; dispose: () => Promise<void> }> {
@@ -221,14 +234,18 @@ export async function runRoundTrip(options: RoundTripOptions): Promise<RoundTrip
   });
   const servers: RunningServer[] = [];
   const counters: (() => number)[] = [];
-  const serve = async (app: { fetch: (r: Request) => Response | Promise<Response> }) => {
-    const { server, count } = await countingServer(app);
+  /** Requests by method at the Open311 server and at the targets' servers. */
+  const methods = { open311: { GET: 0, POST: 0, other: 0 }, targets: [] as { GET: number; POST: number; other: number }[] };
+  const serve = async (app: { fetch: (r: Request) => Response | Promise<Response> }, role: "open311" | "target") => {
+    const { server, count, byMethod } = await countingServer(app);
     servers.push(server);
     counters.push(count);
+    if (role === "open311") methods.open311 = byMethod;
+    else methods.targets.push(byMethod);
     return server.url;
   };
   const env: Record<string, string> = {
-    SILTA_OPEN311_URL: await serve(helsinki.app),
+    SILTA_OPEN311_URL: await serve(helsinki.app, "open311"),
     SILTA_OPEN311_API_KEY: helsinki.apiKey,
     SILTA_MAPPINGS_DIR: `${ROOT}/mappings`,
     SILTA_POLL_CRON: process.env.BENCH_POLL_CRON ?? "* * * * * *",
@@ -248,7 +265,7 @@ export async function runRoundTrip(options: RoundTripOptions): Promise<RoundTrip
     const prefix = targetEnvPrefix(t.id);
     env[`${prefix}ALLOW_PRIVATE`] = "true"; // the simulators listen on loopback
     if (t.kind === "stara") {
-      env[`${prefix}URL`] = await serve(stara.app);
+      env[`${prefix}URL`] = await serve(stara.app, "target");
       env[`${prefix}TOKEN`] = stara.token;
       env[`${prefix}WEBHOOK_SECRETS`] = staraSecret;
     } else {
@@ -261,7 +278,7 @@ export async function runRoundTrip(options: RoundTripOptions): Promise<RoundTrip
       sim.knobs.terminalWeights = { COMPLETED: 85, SCHEDULED_LATER: 5, NO_ACTION: 5, INTERRUPTED: 5, WRONG_CONTRACTOR: 0 };
       if (t.id === options.deadTarget) sim.knobs.outage = true;
       contractorSims.set(t.id, sim);
-      env[`${prefix}URL`] = `${await serve(sim.app)}/silta`;
+      env[`${prefix}URL`] = `${await serve(sim.app, "target")}/silta`;
       env[`${prefix}WEBHOOK_SECRETS`] = secret;
     }
   }
@@ -367,6 +384,27 @@ export async function runRoundTrip(options: RoundTripOptions): Promise<RoundTrip
         options.deadTarget ?? options.excludeFromHops ?? null,
       );
       const simRequests = counters.reduce((sum, count) => sum + count(), 0);
+      /**
+       * A round trip's HTTP calls by kind, and the protocol's minimum: one create, every field
+       * event the target chooses to send (Silta cannot refuse them), and one write-back per
+       * status the case system keeps (its updates, each once). Everything else (the polls, the
+       * target look-ups, a repeated write-back) is Silta's own overhead.
+       */
+      const httpBreakdown = () => {
+        const targetPosts = methods.targets.reduce((sum, m) => sum + m.POST, 0);
+        const targetGets = methods.targets.reduce((sum, m) => sum + m.GET + m.other, 0);
+        const keptUpdates = helsinki.store.updates.size;
+        const minimum = fieldWork + siltaInbound + keptUpdates;
+        return {
+          polls: per(methods.open311.GET),
+          writeBacks: per(methods.open311.POST + methods.open311.other),
+          targetCreatesAndCancels: per(targetPosts),
+          targetLookups: per(targetGets),
+          inboundFieldEvents: per(siltaInbound),
+          protocolMinimum: per(minimum),
+          minimumParts: { creates: per(fieldWork), fieldEvents: per(siltaInbound), writeBacksKept: per(keptUpdates) },
+        };
+      };
       const seconds = (finishedAt - started) / 1000;
       const per = (n: number, digits = 1) => Math.round((n / Math.max(1, completed)) * 10 ** digits) / 10 ** digits;
       return {
@@ -385,6 +423,7 @@ export async function runRoundTrip(options: RoundTripOptions): Promise<RoundTrip
         rowsPerCase: figures.rowsPerCase,
         bytesPerCase: figures.bytesPerCase,
         httpCallsPerCase: Math.round(((simRequests + siltaInbound) / options.cases) * 10) / 10,
+        httpCalls: httpBreakdown(),
         perRoundTrip: {
           cpuMs: {
             machine: per(cpuSplit.machineMs),

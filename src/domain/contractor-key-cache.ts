@@ -23,7 +23,10 @@ export function cachedContractorKey(database: Database, keyHash: string, now = D
 /** Remembers a key hash the database found valid. */
 export function rememberContractorKey(database: Database, keyHash: string, target: string, now = Date.now()): void {
   let cache = caches.get(database);
-  if (!cache) caches.set(database, (cache = new Map()));
+  if (!cache) {
+    cache = new Map();
+    caches.set(database, cache);
+  }
   if (cache.size >= MAX_CACHED_KEYS) cache.clear();
   cache.set(keyHash, { target, until: now + CONTRACTOR_KEY_CACHE_MS });
 }

@@ -79,7 +79,10 @@ export function storeInboundEvents(database: Database, events: InboundEvent[]): 
     write = createCoalescer(async (requests: InboundEvent[][]) => {
       const outcomes = await insertBatch(database, requests.flat());
       let at = 0;
-      return requests.map((r) => outcomes.slice(at, (at += r.length)));
+      return requests.map((r) => {
+        at += r.length;
+        return outcomes.slice(at - r.length, at);
+      });
     });
     writers.set(database, write);
   }

@@ -16,7 +16,10 @@ const memos = new WeakMap<object, Map<string, string>>();
 /** The memo of one Silta instance (its deps object). */
 export function storedHashesOf(owner: object): Map<string, string> {
   let memo = memos.get(owner);
-  if (!memo) memos.set(owner, (memo = new Map()));
+  if (!memo) {
+    memo = new Map();
+    memos.set(owner, memo);
+  }
   return memo;
 }
 
@@ -35,6 +38,9 @@ const hashes = new WeakMap<CaseRecord, string>();
  */
 export function contentHash(record: CaseRecord): string {
   let hash = hashes.get(record);
-  if (hash === undefined) hashes.set(record, (hash = sha256Hex(canonicalJson(record))));
+  if (hash === undefined) {
+    hash = sha256Hex(canonicalJson(record));
+    hashes.set(record, hash);
+  }
   return hash;
 }
