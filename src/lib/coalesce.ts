@@ -18,7 +18,7 @@ export function createCoalescer<I, O>(flush: (items: I[]) => Promise<O[]>, maxBa
     try {
       const out = await flush(batch.map((w) => w.item));
       if (out.length !== batch.length) throw new Error(`coalesce: flush answered ${out.length} of ${batch.length} items`);
-      batch.forEach((w, i) => w.resolve(out[i] as O));
+      for (const [i, w] of batch.entries()) w.resolve(out[i] as O);
     } catch (error) {
       if (batch.length === 1) batch[0]?.reject(error);
       else for (const w of batch) await settle([w]);
