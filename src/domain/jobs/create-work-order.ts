@@ -9,6 +9,7 @@ import { buildWorkOrderPayload } from "../work-order-payload.ts";
 import { FENCED, fenceCall, finishOrThrow, type JobRun, snapshotOf, targetSystem } from "./handler.ts";
 import { LeaseLostError } from "./job-errors.ts";
 import { cancelJobFor, writeBackJobFor } from "./keys.ts";
+import { commitOutcome } from "./outcome-commits.ts";
 import { withQuickRetry } from "./quick-retry.ts";
 import { LOOKUP_FIRST_FLAG } from "./redrive.ts";
 import { enqueueOrRearmFromSql, finishJobDoneSql } from "./store.ts";
@@ -107,11 +108,13 @@ async function commitCreated(
 ): Promise<void> {
   const { deps, job, link } = run;
   const { started, payloadHash, via } = facts;
-  // One statement, so one round trip and the shortest hold of the audit chain's lock: the job
-  // finishes only if this worker still holds it, and everything else happens only if it did.
+  // One statement, committed with whatever other outcomes are waiting (outcome-commits.ts): the
+  // job finishes only if this worker still holds it, and everything else happens only if it did.
   // Lock order as everywhere: this job, then the link, then the link's write-back job.
   const audit = auditAppendCall(disclosureAudit(deliveryDisclosure(deps, link, "create", via))); // S7
-  const [result] = await deps.database.rows<{ finished: number }>(sql`
+  const [result] = await commitOutcome<{ finished: number }>(
+    deps.database,
+    sql`
     with finished as (
       ${finishJobDoneSql(job.id, deps.settings.workerId)}
     ), linked as (
@@ -141,6 +144,7 @@ async function commitCreated(
     ), audited as (
       select ${audit} as seq from finished
     )
-    select (select count(*) from finished)::int as finished, (select max(seq) from audited) as audited`);
+    select (select count(*) from finished)::int as finished, (select max(seq) from audited) as audited`,
+  );
   if (!result || Number(result.finished) === 0) throw new LeaseLostError(job.id);
 }

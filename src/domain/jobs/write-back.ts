@@ -6,6 +6,7 @@ import { lockForWriteBackSql, recordWrittenBackSql } from "../links.ts";
 import { finishOrThrow, type JobRun } from "./handler.ts";
 import { LeaseLostError } from "./job-errors.ts";
 import { writeBackJobFor } from "./keys.ts";
+import { commitOutcome } from "./outcome-commits.ts";
 import { withQuickRetry } from "./quick-retry.ts";
 import { enqueueOrRearmJob } from "./store.ts";
 
@@ -104,7 +105,8 @@ export function duplicateUpdateId(updateId: string, duplicate: string): string {
 }
 
 /**
- * Records a posted write-back in one statement (one round trip): the link's written-back status,
+ * Records a posted write-back in one statement, committed with other waiting outcomes
+ * (outcome-commits.ts): the link's written-back status,
  * the ledger entry, and the job, which finishes, or re-arms itself when the field status moved
  * while this one was on the wire. Nothing is written unless this worker still holds the job.
  * Link first, then the job: applying a field event locks them in this order too, and the
@@ -117,7 +119,9 @@ async function commitWrittenBack(
 ): Promise<void> {
   const { deps, job, link } = run;
   const { status, updateId, works, started } = facts;
-  const [result] = await deps.database.rows<{ finished: number }>(sql`
+  const [result] = await commitOutcome<{ finished: number }>(
+    deps.database,
+    sql`
     with link_row as (
       ${lockForWriteBackSql(link.id, status)}
     ), owned as (
@@ -159,6 +163,7 @@ async function commitWrittenBack(
         sql`from finished`,
       )}
     )
-    select (select count(*) from finished)::int as finished`);
+    select (select count(*) from finished)::int as finished`,
+  );
   if (!result || Number(result.finished) === 0) throw new LeaseLostError(job.id);
 }
