@@ -214,7 +214,7 @@ export const revokeContractorKeyRoute = createRoute({
   path: "/contractors/{target}/keys/{keyId}",
   operationId: "revokeContractorKey",
   tags: ["contractors"],
-  summary: "Revoke one of a contractor's API keys",
+  summary: "Revoke one of a contractor's API keys (at once here, within 5 s in other Silta processes)",
   security,
   request: { params: KeyParamsSchema },
   responses: { 200: json(ActionResultSchema, "Revoked."), ...adminErrors, ...notFound },
