@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { recordFieldEvents } from "../../src/domain/field-status/apply-events.ts";
 import { type InboundEvent, storeInboundEvents } from "../../src/domain/field-status/inbox-writer.ts";
 import { ingestCases } from "../../src/domain/intake/ingest.ts";
 import { runWorkOnce } from "../../src/domain/jobs/work-loop.ts";
@@ -71,6 +72,28 @@ describe("inbound events stored together (group commit)", () => {
       { source: "stara", event_id: "s1", body_hash: "h" },
       { source: "stara", event_id: "s2", body_hash: "h" },
     ]);
+  });
+
+  it("stores a note with a lone surrogate and U+0000, cleaned, instead of refusing the batch", async () => {
+    const note = "Kansi rikki \ud800 ja \u0000 loppu";
+    const answer = await recordFieldEvents(
+      database,
+      "stara",
+      [
+        {
+          eventId: "surrogate-1",
+          externalRef: "helsinki:x:stara",
+          workOrderId: "W-1",
+          statusCode: "TYÖN_ALLA",
+          occurredAt: "2026-11-22T10:00:00Z",
+          note,
+        },
+      ],
+      "h",
+    );
+    expect(answer).toEqual({ accepted: 1, duplicates: 0 });
+    const [row] = await database.rows<{ note: string }>(sql`select note from inbox_events where event_id = 'surrogate-1'`);
+    expect(row?.note).toBe("Kansi rikki \ufffd ja  loppu");
   });
 
   it("fails only the request that cannot be stored; the others sharing its batch are stored", async () => {

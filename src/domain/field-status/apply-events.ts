@@ -2,6 +2,7 @@ import { eq, inArray, sql } from "drizzle-orm";
 import type { Database, Tx } from "../../db/client.ts";
 import { cases, type InboxState, inboxEvents, links } from "../../db/schema/index.ts";
 import { type CanonicalStatus, judgeTransition } from "../../kernel/status.ts";
+import { storableText } from "../../lib/storable-text.ts";
 import type { FieldEvent } from "../../ports/work-order-system.ts";
 import type { SiltaDeps } from "../deps.ts";
 import { createJobFor, writeBackJobFor } from "../jobs/keys.ts";
@@ -53,16 +54,22 @@ export async function recordOwnedFieldEvent(
   return { owned: outcome?.owned === true, accepted: outcome?.accepted === true };
 }
 
+/**
+ * An event as the inbox stores it. Its texts are made storable (src/lib/storable-text.ts): they
+ * travel as JSON, where a lone surrogate or U+0000 would make PostgreSQL refuse the whole batch,
+ * and the sender would retry the refused event until it gave up.
+ */
 function inboundEvent(source: string, event: FieldEvent, bodyHash: string, requireOwner: boolean): InboundEvent {
+  const note = scrubOptional(event.note);
   return {
     source,
-    eventId: event.eventId,
+    eventId: storableText(event.eventId),
     bodyHash,
-    externalRef: event.externalRef,
-    workOrderId: event.workOrderId,
-    statusCode: event.statusCode,
+    externalRef: storableText(event.externalRef),
+    workOrderId: event.workOrderId === null ? null : storableText(event.workOrderId),
+    statusCode: storableText(event.statusCode),
     occurredAt: new Date(event.occurredAt).toISOString(),
-    note: scrubOptional(event.note) ?? null,
+    note: note === null ? null : storableText(note),
     requireOwner,
   };
 }
