@@ -1,6 +1,6 @@
 import { sha256Hex } from "../../src/lib/hash.ts";
 import type { CaseRecord } from "../../src/ports/case-system.ts";
-import { type CaseParseResult, parseCaseRecord } from "./parse.ts";
+import { type CaseParseResult, listedRowId, parseCaseRecord } from "./parse.ts";
 
 /**
  * Remembers the last rows read, by case id and a hash of the row as the server sent it, so that
@@ -27,7 +27,8 @@ export function createCaseParseMemo(maxEntries = PARSE_MEMO_ENTRIES): CaseParseM
   return {
     counts,
     parse(raw) {
-      const id = rowId(raw);
+      // A row without a readable id is parsed each time, to be refused with its reason.
+      const id = listedRowId(raw);
       if (id === null) return parseCaseRecord(raw);
       const fingerprint = sha256Hex(JSON.stringify(raw));
       const known = entries.get(id);
@@ -45,11 +46,4 @@ export function createCaseParseMemo(maxEntries = PARSE_MEMO_ENTRIES): CaseParseM
       return result;
     },
   };
-}
-
-/** The row's id as a memo key, or null for a row that is not a keyed object (parsed each time, to be refused). */
-function rowId(raw: unknown): string | null {
-  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return null;
-  const id = (raw as { service_request_id?: unknown }).service_request_id;
-  return typeof id === "string" || typeof id === "number" ? String(id) : null;
 }

@@ -240,6 +240,11 @@ export function splitDetailedStatus(raw: string | null): { deskStatus: string | 
   };
 }
 
+/** A listed row's id as parseCaseRecord reads it, or null for a row that is not an object with one. */
+export function listedRowId(raw: unknown): string | null {
+  return isPlainObject(raw) ? readableId(raw) : null;
+}
+
 function readableId(raw: Record<string, unknown>): string | null {
   const id = raw.service_request_id;
   if (typeof id === "string" && id.trim() !== "") return id.trim();

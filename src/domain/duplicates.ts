@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { type AnyColumn, and, eq, inArray, type SQL, sql } from "drizzle-orm";
 import type { Tx } from "../db/client.ts";
 import { cases, links } from "../db/schema/index.ts";
 import { TERMINAL_STATUSES } from "../kernel/status.ts";
@@ -121,10 +121,18 @@ export async function unlinkDuplicate(tx: Tx, deps: SiltaDeps, caseId: string, w
   return true;
 }
 
+/**
+ * The duplicates of a case (a value or a column), in id order, as JSON text: both drivers read it
+ * alike, whatever the ids hold. The claim's context read embeds it (jobs/lifecycle.ts).
+ */
+export function duplicateIdsJson(caseId: AnyColumn | string): SQL<string> {
+  return sql<string>`coalesce((select json_agg(d.id order by d.id) from ${cases} d where d.duplicate_of = ${caseId})::text, '[]')`;
+}
+
 /** The duplicates that share a case's work order, for the write-back's fan-out. */
 export async function duplicatesOf(deps: SiltaDeps, caseId: string): Promise<string[]> {
-  const rows = await deps.database.rows<{ id: string }>(sql`select id from cases where duplicate_of = ${caseId} order by id`);
-  return rows.map((row) => row.id);
+  const [row] = await deps.database.rows<{ ids: string }>(sql`select ${duplicateIdsJson(caseId)} as ids`);
+  return JSON.parse(row?.ids ?? "[]") as string[];
 }
 
 /** A handler links or unlinks a case on its page; audited either way. */

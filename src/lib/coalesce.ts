@@ -1,4 +1,23 @@
 /**
+ * One coalescer per owner (a database handle): items share batches only with items of the same
+ * owner, and an owner's queue goes when the owner does.
+ */
+export function createCoalescerPerOwner<K extends object, I, O>(
+  flush: (owner: K, items: I[]) => Promise<O[]>,
+  maxBatch?: number,
+): (owner: K, item: I) => Promise<O> {
+  const coalescers = new WeakMap<K, (item: I) => Promise<O>>();
+  return (owner, item) => {
+    let add = coalescers.get(owner);
+    if (!add) {
+      add = createCoalescer((items: I[]) => flush(owner, items), maxBatch);
+      coalescers.set(owner, add);
+    }
+    return add(item);
+  };
+}
+
+/**
  * Group commit without a timer: `add(item)` flushes at once when nothing is being flushed, and
  * items that arrive while a flush runs wait for it and go together in the next one. A lone item
  * never waits; under load, batches grow by themselves, so many callers share one statement and

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createCoalescer } from "../../src/lib/coalesce.ts";
+import { createCoalescer, createCoalescerPerOwner } from "../../src/lib/coalesce.ts";
 
 /** A flush the test releases by hand, recording each batch it was given. */
 function manualFlush(fail: (item: number) => boolean = () => false) {
@@ -67,5 +67,23 @@ describe("createCoalescer", () => {
     const second = add(2);
     await m.releaseAll();
     expect(await second).toBe(20);
+  });
+
+  it("per owner: items of different owners never share a batch", async () => {
+    const batches: string[][] = [];
+    const release: (() => void)[] = [];
+    const add = createCoalescerPerOwner((owner: { name: string }, items: number[]) => {
+      batches.push(items.map((i) => `${owner.name}${i}`));
+      return new Promise<number[]>((resolve) => release.push(() => resolve(items)));
+    });
+    const a = { name: "a" };
+    const b = { name: "b" };
+    const answers = [add(a, 1), add(b, 1), add(a, 2), add(b, 2), add(a, 3)];
+    while (release.length > 0) {
+      release.shift()?.();
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(await Promise.all(answers)).toEqual([1, 1, 2, 2, 3]);
+    expect(batches).toEqual([["a1"], ["b1"], ["a2", "a3"], ["b2"]]);
   });
 });

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "../../db/client.ts";
-import { createCoalescer } from "../../lib/coalesce.ts";
+import { createCoalescerPerOwner } from "../../lib/coalesce.ts";
 
 /** One inbound field event to store in the inbox, as the sender gave it (the note already scrubbed). */
 export interface InboundEvent {
@@ -66,25 +66,20 @@ async function insertBatch(database: Database, events: InboundEvent[]): Promise<
   return answers.map((a) => ({ owned: a.owned === true, accepted: a.accepted === true }));
 }
 
-const writers = new WeakMap<Database, (events: InboundEvent[]) => Promise<InboundOutcome[]>>();
+/** Requests (each its list of events) stored together, one statement per batch of requests. */
+const writeRequests = createCoalescerPerOwner(async (database: Database, requests: InboundEvent[][]) => {
+  const outcomes = await insertBatch(database, requests.flat());
+  let at = 0;
+  return requests.map((r) => {
+    at += r.length;
+    return outcomes.slice(at - r.length, at);
+  });
+});
 
 /**
  * Stores one request's inbound events, sharing the statement with every request that arrives
  * meanwhile. A request's events are stored together or not at all.
  */
 export function storeInboundEvents(database: Database, events: InboundEvent[]): Promise<InboundOutcome[]> {
-  if (events.length === 0) return Promise.resolve([]);
-  let write = writers.get(database);
-  if (!write) {
-    write = createCoalescer(async (requests: InboundEvent[][]) => {
-      const outcomes = await insertBatch(database, requests.flat());
-      let at = 0;
-      return requests.map((r) => {
-        at += r.length;
-        return outcomes.slice(at - r.length, at);
-      });
-    });
-    writers.set(database, write);
-  }
-  return write(events);
+  return events.length === 0 ? Promise.resolve([]) : writeRequests(database, events);
 }

@@ -1,10 +1,11 @@
-import { eq, inArray, sql } from "drizzle-orm";
+import { eq, inArray } from "drizzle-orm";
 import { describeFailure } from "../../db/describe-database-error.ts";
 import { cases, links } from "../../db/schema/index.ts";
 import { SiltaError, toSiltaError } from "../../kernel/errors.ts";
 import type { CaseRecord } from "../../ports/case-system.ts";
 import { deliveryDisclosure, recordDisclosure } from "../admin/audit.ts";
 import type { SiltaDeps } from "../deps.ts";
+import { duplicateIdsJson } from "../duplicates.ts";
 import { appendLedger, parkEntry } from "../ledger.ts";
 import { type Link, parkLink } from "../links.ts";
 import { endExpiredPausesNowAndThen } from "../target-pauses.ts";
@@ -50,8 +51,7 @@ export async function loadJobContexts(deps: SiltaDeps, jobs: readonly OutboxJob[
     .select({
       link: links,
       snapshot: cases.snapshot,
-      // As JSON text: both drivers read it the same way, whatever the case ids hold.
-      duplicates: sql<string>`coalesce((select json_agg(d.id order by d.id) from ${cases} d where d.duplicate_of = ${links.caseId})::text, '[]')`,
+      duplicates: duplicateIdsJson(links.caseId),
     })
     .from(links)
     .innerJoin(cases, eq(cases.id, links.caseId))

@@ -1,6 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { Database } from "../../db/client.ts";
-import { createCoalescer } from "../../lib/coalesce.ts";
+import { createCoalescerPerOwner } from "../../lib/coalesce.ts";
 
 /**
  * How long a shared outcome transaction waits for a lock before giving up. Outcomes committed
@@ -27,14 +27,9 @@ async function commitTogether(database: Database, statements: SQL[]): Promise<Re
   });
 }
 
-const groups = new WeakMap<Database, (statement: SQL) => Promise<Record<string, unknown>[]>>();
+const commitGrouped = createCoalescerPerOwner(commitTogether, 50);
 
 /** Runs one outcome statement, committed with whatever other outcomes are waiting; returns its rows. */
 export async function commitOutcome<T extends Record<string, unknown>>(database: Database, statement: SQL): Promise<T[]> {
-  let commit = groups.get(database);
-  if (!commit) {
-    commit = createCoalescer((statements: SQL[]) => commitTogether(database, statements), 50);
-    groups.set(database, commit);
-  }
-  return (await commit(statement)) as T[];
+  return (await commitGrouped(database, statement)) as T[];
 }
