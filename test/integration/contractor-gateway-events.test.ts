@@ -5,6 +5,7 @@ import { ingestCases } from "../../src/domain/intake/ingest.ts";
 import { runWorkOnce } from "../../src/domain/jobs/work-loop.ts";
 import type { FieldEvent } from "../../src/ports/work-order-system.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
+import { deliveredEastCase } from "../support/delivered-case.ts";
 import { makeDeps } from "../support/deps.ts";
 import { FakeCaseSystem, FakeWorkOrderSystem, makeCase, PLACES } from "../support/fakes.ts";
 
@@ -18,15 +19,8 @@ const inbox = async () => (await database.rows<{ n: number }>(sql`select count(*
 
 describe("contractor API events through the gateway", () => {
   it("stores an owned event once, scrubs its note, and stores nothing for another's order", async () => {
-    const deps = makeDeps(database, new FakeCaseSystem(), [
-      new FakeWorkOrderSystem("contractor-east"),
-      new FakeWorkOrderSystem("contractor-west"),
-    ]);
-    const record = makeCase(PLACES.east);
-    await ingestCases(deps, [record]);
-    await runWorkOnce(deps);
+    const { deps, ref } = await deliveredEastCase(database);
     const gateway = createContractorGateway(database, deps.mappings);
-    const ref = `helsinki:${record.serviceRequestId}:contractor-east`;
     const event: FieldEvent = {
       eventId: "e-1",
       externalRef: ref,

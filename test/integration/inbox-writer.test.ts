@@ -2,11 +2,8 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { recordFieldEvents } from "../../src/domain/field-status/apply-events.ts";
 import { type InboundEvent, storeInboundEvents } from "../../src/domain/field-status/inbox-writer.ts";
-import { ingestCases } from "../../src/domain/intake/ingest.ts";
-import { runWorkOnce } from "../../src/domain/jobs/work-loop.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
-import { makeDeps } from "../support/deps.ts";
-import { FakeCaseSystem, FakeWorkOrderSystem, makeCase, PLACES } from "../support/fakes.ts";
+import { deliveredEastCase } from "../support/delivered-case.ts";
 
 let database: TestDatabase;
 beforeAll(async () => {
@@ -29,14 +26,7 @@ const event = (over: Partial<InboundEvent>): InboundEvent => ({
 
 describe("inbound events stored together (group commit)", () => {
   it("answers each request as if it had been stored alone: owned, redelivered, duplicated within the batch", async () => {
-    const deps = makeDeps(database, new FakeCaseSystem(), [
-      new FakeWorkOrderSystem("contractor-east"),
-      new FakeWorkOrderSystem("contractor-west"),
-    ]);
-    const record = makeCase(PLACES.east);
-    await ingestCases(deps, [record]);
-    await runWorkOnce(deps);
-    const ref = `helsinki:${record.serviceRequestId}:contractor-east`;
+    const { ref } = await deliveredEastCase(database);
     await storeInboundEvents(database, [event({ eventId: "early", externalRef: ref })]);
 
     // Started together: the first goes alone, the rest wait for it and share one statement.
