@@ -80,12 +80,14 @@ export async function cancelAfterWithdrawal(tx: Tx, linkId: number): Promise<voi
 }
 
 /**
- * The `update` that marks a link forwarded to `workOrderId` when `onlyIf` (a condition on the
- * statement's other CTEs) holds; returns `desired`. A webhook may already have moved the field
- * status past `sent`: it never moves back.
+ * The `update` that records the work order `workOrderId` of a link when `onlyIf` (a condition on
+ * the statement's other CTEs) holds; returns `desired`. The contractor's webhook can overtake the
+ * create's answer, so events may already have moved the link: its field status never moves back,
+ * and only a pending link becomes forwarded (a hand-back applied meanwhile left it re-routed or
+ * parked, and it stays so).
  */
 export function forwardLinkSql(linkId: number, workOrderId: string, onlyIf: SQL): SQL {
-  return sql`update links set state = 'forwarded', work_order_id = ${workOrderId},
+  return sql`update links set state = case when state = 'pending' then 'forwarded' else state end, work_order_id = ${workOrderId},
         field_status = case when field_status = 'pending' then 'sent' else field_status end,
         field_status_at = coalesce(field_status_at, now()), updated_at = now()
       where id = ${linkId} and ${onlyIf}

@@ -79,3 +79,25 @@ export function formatProgress(p: SandboxProgress, seconds: number): string {
     `failed ${p.failed}`,
   ].join(" · ");
 }
+
+/**
+ * The links of cases not at rest, each with its inbox events and jobs: what a failed settle
+ * shows, so that a stuck link says where it stopped (no personal data: ids, states and codes).
+ */
+export async function describeUnsettled(database: Database, limit = 5): Promise<unknown[]> {
+  return database.rows(sql`
+    select l.id, l.case_id, l.target, l.round, l.state, l.desired, l.field_status, l.written_back_status,
+      l.work_order_id is not null as has_work_order,
+      (select coalesce(jsonb_agg(jsonb_build_object('status', e.status_code, 'state', e.state, 'reason', e.reason) order by e.id), '[]')
+         from inbox_events e where e.external_ref = l.external_ref and e.source = l.target) as events,
+      (select coalesce(jsonb_agg(jsonb_build_object('kind', j.kind, 'state', j.state, 'attempts', j.attempts, 'error', j.last_error_code) order by j.id), '[]')
+         from outbox_jobs j where j.link_id = l.id) as jobs
+    from links l
+    where l.case_id in (
+      select case_id from links group by case_id
+      having not bool_and(state in ('parked', 'cancelled', 'rerouted')
+        or (state = 'forwarded' and field_status in ('completed', 'scheduled_later', 'no_action', 'interrupted', 'cancelled')
+            and written_back_status = field_status))
+      limit ${limit})
+    order by l.case_id, l.id`);
+}

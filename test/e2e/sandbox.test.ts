@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inboxEvents, links } from "../../src/db/schema/index.ts";
 import { generateWebhookSecret, signWebhook } from "../../src/lib/webhook-signature.ts";
 import { type Sandbox, startSandbox } from "../../src/sandbox/sandbox.ts";
+import { describeUnsettled } from "../../src/sandbox/progress.ts";
 import { runUntilSettled } from "../../src/sandbox/settle.ts";
 import { summarizeSandbox } from "../../src/sandbox/summary.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
@@ -16,6 +17,8 @@ import { MAPPINGS_DIR } from "../support/deps.ts";
 let sandbox: Sandbox;
 let database: TestDatabase;
 let settled = false;
+/** The cases still moving when settling ended, for the failure message. */
+let unsettled = "";
 
 beforeAll(async () => {
   database = await createTestDatabase();
@@ -31,6 +34,7 @@ beforeAll(async () => {
     reworkFraction: 0.5,
   });
   settled = await runUntilSettled(sandbox, { timeoutMs: 60_000, pollIntervalMs: 300 });
+  if (!settled) unsettled = JSON.stringify(await describeUnsettled(sandbox.database));
 }, 90_000);
 
 afterAll(async () => {
@@ -40,7 +44,7 @@ afterAll(async () => {
 
 describe("sandbox round trip", () => {
   it("settles with nothing lost, nothing duplicated, the ledger balanced and no personal data at the targets", async () => {
-    expect(settled).toBe(true);
+    expect(settled, unsettled).toBe(true);
     const summary = await summarizeSandbox(sandbox, { seed: 11, settled, seconds: 0 });
     expect(summary).toMatchObject({ cases: 40, lost: 0, duplicateWorkOrders: 0, ledgerBalanced: true, personalDataLeaks: 0 });
     expect(summary.routed + summary.excluded).toBe(40);

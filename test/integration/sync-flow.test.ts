@@ -2,7 +2,7 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { cases, inboxEvents, ledgerEntries, links, outboxJobs } from "../../src/db/schema/index.ts";
 import type { SiltaDeps } from "../../src/domain/deps.ts";
-import { recordFieldEvents } from "../../src/domain/field-status/apply-events.ts";
+import { applyPendingFieldEvents, recordFieldEvents } from "../../src/domain/field-status/apply-events.ts";
 import { ingestCases } from "../../src/domain/intake/ingest.ts";
 import { runWorkOnce, wasIdle } from "../../src/domain/jobs/work-loop.ts";
 import { checkLedgerBalance } from "../../src/domain/ledger.ts";
@@ -249,6 +249,29 @@ describe("field status", () => {
       ["stara", "forwarded"],
     ]);
     expect(targets.stara.orders.size).toBe(1);
+    expect((await checkLedgerBalance(database)).balanced).toBe(true);
+  });
+
+  it("a hand-back applied before the create's outcome commits stays re-routed (the outcome only moves a pending link)", async () => {
+    // The contractor's webhook can overtake the answer to the create: its events are applied
+    // while the create job still waits to commit its outcome.
+    const create = targets.east.createWorkOrder.bind(targets.east);
+    targets.east.createWorkOrder = async (payload, key) => {
+      const order = await create(payload, key);
+      await recordFieldEvents(database, "contractor-east", [event(key, "WRONG_CONTRACTOR", "2026-11-20T10:00:00+02:00")], "h");
+      expect(await applyPendingFieldEvents(deps)).toMatchObject({ applied: 1 });
+      return order;
+    };
+    const record = makeCase({ ...PLACES.east });
+    await ingestCases(deps, [record]);
+    await settle();
+    const all = await database.db.select().from(links).where(eq(links.caseId, record.serviceRequestId));
+    expect(all.map((l) => [l.target, l.state]).sort()).toEqual([
+      ["contractor-east", "rerouted"],
+      ["stara", "forwarded"],
+    ]);
+    // The work order the contractor made is still on record, for the reconciliation.
+    expect(all.find((l) => l.target === "contractor-east")?.workOrderId).toBe("WO-1");
     expect((await checkLedgerBalance(database)).balanced).toBe(true);
   });
 });

@@ -11,6 +11,7 @@ import {
 import { SiltaError } from "../../src/kernel/errors.ts";
 import { generateWebhookSecret, signWebhook } from "../../src/lib/webhook-signature.ts";
 import { type Sandbox, startSandbox } from "../../src/sandbox/sandbox.ts";
+import { describeUnsettled } from "../../src/sandbox/progress.ts";
 import { runUntilSettled } from "../../src/sandbox/settle.ts";
 import { summarizeSandbox } from "../../src/sandbox/summary.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
@@ -97,6 +98,7 @@ beforeAll(async () => {
   progressAtSettle = JSON.stringify({
     waited: Date.now() - settleStarted,
     progress: await sandbox.progress(),
+    unsettled: await describeUnsettled(sandbox.database),
     jobs: await sandbox.database.rows(
       sql`select target, kind, state, attempts, last_error_code, last_error, run_at from outbox_jobs where state not in ('done', 'skipped')`,
     ),
