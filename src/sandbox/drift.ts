@@ -67,7 +67,11 @@ export async function injectAndRepairDrift(
   const contractorFast = new Map([...contractors].map(([id, c]) => [id, { ...c.sim.knobs.progress }]));
   for (const c of contractors.values()) c.sim.knobs.progress = { ...slow };
 
-  sandbox.addCases(options.count * 2 + 4);
+  // Records taken in: stored cases and quarantined ones (accounted for, with a reason).
+  const takenIn = sql`((select count(*) from cases) + (select count(*) from source_quarantine))::int`;
+  const [before] = await database.rows<{ n: number }>(sql`select ${takenIn} as n`);
+  const added = options.count * 2 + 4;
+  sandbox.addCases(added);
   let fresh: FreshLink[] = [];
   const waitUntil = performance.now() + 20_000;
   while (performance.now() < waitUntil) {
@@ -75,10 +79,12 @@ export async function injectAndRepairDrift(
     fresh = await database.rows<FreshLink>(sql`
       select id::int as id, target, external_ref, work_order_id from links
       where id > ${after} and state = 'forwarded' and desired = 'open' and field_status in ('sent', 'received') order by id`);
-    const [pending] = await database.rows<{ n: number }>(
-      sql`select count(*)::int as n from outbox_jobs where state in ('pending', 'running') and kind = 'create_work_order'`,
-    );
-    if (fresh.length >= options.count || (fresh.length > 0 && pending?.n === 0)) break;
+    const [intake] = await database.rows<{ cases: number; creates: number }>(sql`select
+      ${takenIn} as cases,
+      (select count(*)::int from outbox_jobs where state in ('pending', 'running') and kind = 'create_work_order') as creates`);
+    // Fewer than asked only once the whole batch is in and delivered: a poll may take it in parts.
+    const batchDelivered = (intake?.cases ?? 0) >= (before?.n ?? 0) + added && intake?.creates === 0;
+    if (fresh.length >= options.count || (fresh.length > 0 && batchDelivered)) break;
     await sleep(200);
   }
 

@@ -10,8 +10,8 @@ import {
 } from "../../adapters/stara/simulator/hostile.ts";
 import { SiltaError } from "../../src/kernel/errors.ts";
 import { generateWebhookSecret, signWebhook } from "../../src/lib/webhook-signature.ts";
-import { type Sandbox, startSandbox } from "../../src/sandbox/sandbox.ts";
 import { describeUnsettled } from "../../src/sandbox/progress.ts";
+import { type Sandbox, startSandbox } from "../../src/sandbox/sandbox.ts";
 import { runUntilSettled } from "../../src/sandbox/settle.ts";
 import { summarizeSandbox } from "../../src/sandbox/summary.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
