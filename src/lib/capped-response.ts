@@ -4,46 +4,76 @@ import { SiltaError } from "../kernel/errors.ts";
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 
 /**
- * Reads a response's body as a stream, at most `maxBytes` of it, and returns an equivalent
- * Response holding the bytes read. Past the cap the stream is cancelled (the connection is
- * released, memory stays flat) and the answer is a `target_bad_response` (transient: a healthy
- * answer next time is accepted). A declared Content-Length over the cap is refused before reading.
+ * An answer as any HTTP client hands it over: its head, and its body as a chunk source. `read`
+ * resolves null at the end; `cancel` abandons the rest and releases the connection.
  */
-export async function readCappedResponse(response: Response, maxBytes: number, what: string): Promise<Response> {
-  const init = { status: response.status, statusText: response.statusText, headers: response.headers };
-  if (NULL_BODY_STATUSES.has(response.status) || response.body === null) {
-    await response.body?.cancel().catch(() => {});
+export interface AnswerParts {
+  status: number;
+  statusText?: string;
+  headers: Headers;
+  body: { read(): Promise<Uint8Array | null>; cancel(): Promise<void> } | null;
+}
+
+/**
+ * Reads an answer's body, at most `maxBytes` of it, into a Response holding the bytes read. Past
+ * the cap the body is cancelled (the connection is released, memory stays flat) and the answer
+ * is a `target_bad_response` (transient: a healthy answer next time is accepted). A declared
+ * Content-Length over the cap is refused before reading.
+ */
+export async function cappedAnswer(answer: AnswerParts, maxBytes: number, what: string): Promise<Response> {
+  const { status, body } = answer;
+  const init = { status, statusText: answer.statusText ?? "", headers: answer.headers };
+  if (NULL_BODY_STATUSES.has(status) || body === null) {
+    await body?.cancel().catch(() => {});
     return new Response(null, init);
   }
   const oversized = () =>
-    new SiltaError("target_bad_response", `${what} answered HTTP ${response.status} with a body over ${maxBytes} bytes`, {
-      httpStatus: response.status,
+    new SiltaError("target_bad_response", `${what} answered HTTP ${status} with a body over ${maxBytes} bytes`, {
+      httpStatus: status,
     });
-  const declared = Number(response.headers.get("content-length") ?? "");
+  const declared = Number(answer.headers.get("content-length") ?? "");
   if (Number.isFinite(declared) && declared > maxBytes) {
-    await response.body.cancel().catch(() => {});
+    await body.cancel().catch(() => {});
     throw oversized();
   }
-  const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
+  for (let chunk = await body.read(); chunk !== null; chunk = await body.read()) {
+    total += chunk.byteLength;
     if (total > maxBytes) {
-      await reader.cancel().catch(() => {});
+      await body.cancel().catch(() => {});
       throw oversized();
     }
-    chunks.push(value);
+    chunks.push(chunk);
   }
-  const body = new Uint8Array(total);
+  const bytes = new Uint8Array(total);
   let offset = 0;
   for (const chunk of chunks) {
-    body.set(chunk, offset);
+    bytes.set(chunk, offset);
     offset += chunk.byteLength;
   }
-  return new Response(body, init);
+  return new Response(bytes, init);
+}
+
+/** `cappedAnswer` for a fetch Response: its body read as a stream. */
+export async function readCappedResponse(response: Response, maxBytes: number, what: string): Promise<Response> {
+  const reader = response.body?.getReader() ?? null;
+  return cappedAnswer(
+    {
+      status: response.status,
+      statusText: response.statusText,
+      headers: response.headers,
+      body: reader && {
+        read: async () => {
+          const { done, value } = await reader.read();
+          return done ? null : value;
+        },
+        cancel: () => reader.cancel(),
+      },
+    },
+    maxBytes,
+    what,
+  );
 }
 
 /**
