@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkLedgerBalance } from "../../src/domain/ledger.ts";
 import { reconcileOpenLinks } from "../../src/domain/reconcile/reconcile.ts";
 import { type DriftSummary, injectAndRepairDrift } from "../../src/sandbox/drift.ts";
+import { describeUnsettled } from "../../src/sandbox/progress.ts";
 import { type Sandbox, startSandbox } from "../../src/sandbox/sandbox.ts";
 import { runUntilSettled } from "../../src/sandbox/settle.ts";
 import { sandboxPassed, summarizeSandbox } from "../../src/sandbox/summary.ts";
@@ -18,6 +19,8 @@ let sandbox: Sandbox;
 let database: TestDatabase;
 let settled = false;
 let drift: DriftSummary;
+/** The cases still moving when settling ended, for the failure message. */
+let unsettled = "";
 
 beforeAll(async () => {
   database = await createTestDatabase();
@@ -38,6 +41,7 @@ beforeAll(async () => {
     slowCrewMs: { minDelayMs: 2_000, maxDelayMs: 3_000 },
   });
   settled = settled && (await runUntilSettled(sandbox, { timeoutMs: 30_000, pollIntervalMs: 300 }));
+  if (!settled) unsettled = JSON.stringify(await describeUnsettled(sandbox.database));
 }, 150_000);
 
 afterAll(async () => {
@@ -63,7 +67,7 @@ describe("sandbox with injected drift", () => {
       seconds: 0,
       drift: { injected: drift.injected, detected: drift.detected, repaired: drift.repaired, open: drift.open, repairable: 6 },
     });
-    expect(summary).toMatchObject({ lost: 0, duplicateWorkOrders: 0, ledgerBalanced: true, settled: true });
+    expect(summary, unsettled).toMatchObject({ lost: 0, duplicateWorkOrders: 0, ledgerBalanced: true, settled: true });
     expect(sandboxPassed(summary)).toBe(true);
   });
 
