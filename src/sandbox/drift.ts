@@ -67,53 +67,56 @@ export async function injectAndRepairDrift(
   const contractorFast = new Map([...contractors].map(([id, c]) => [id, { ...c.sim.knobs.progress }]));
   for (const c of contractors.values()) c.sim.knobs.progress = { ...slow };
 
+  /** Drops the work order, or finishes it silently; false when the simulator no longer has it open. */
+  const inject = (link: FreshLink, drop: boolean): boolean => {
+    if (link.target === "stara") {
+      if (!link.work_order_id) return false;
+      if (drop) return stara.sim.dropWorkOrder(link.work_order_id);
+      stara.sim.setStatusSilently(link.work_order_id, "VALMIS");
+      return true;
+    }
+    const sim = contractors.get(link.target)?.sim;
+    if (!sim) return false;
+    return drop ? sim.dropWorkOrder(link.external_ref) : sim.setStatusSilently(link.external_ref, "COMPLETED");
+  };
+
   // Records taken in: stored cases and quarantined ones (accounted for, with a reason).
   const takenIn = sql`((select count(*) from cases) + (select count(*) from source_quarantine))::int`;
   const [before] = await database.rows<{ n: number }>(sql`select ${takenIn} as n`);
   const added = options.count * 2 + 4;
   sandbox.addCases(added);
-  let fresh: FreshLink[] = [];
+  const items: InjectedDrift[] = [];
+  const tried = new Set<number>();
   const waitUntil = performance.now() + 20_000;
-  while (performance.now() < waitUntil) {
+  // Each link is drifted as soon as it is seen delivered and unfinished: on a busy machine the
+  // first links of the batch can finish before the last are delivered, so waiting for the whole
+  // batch could leave too few unfinished ones.
+  while (items.length < options.count && performance.now() < waitUntil) {
     await sandbox.poll();
-    fresh = await database.rows<FreshLink>(sql`
+    const fresh = await database.rows<FreshLink>(sql`
       select id::int as id, target, external_ref, work_order_id from links
       where id > ${after} and state = 'forwarded' and desired = 'open' and field_status in ('sent', 'received') order by id`);
+    for (const link of fresh) {
+      if (items.length >= options.count || tried.has(link.id)) continue;
+      tried.add(link.id);
+      const drop = items.length % 2 === 0;
+      if (!inject(link, drop)) continue;
+      items.push({
+        kind: drop ? "dropped_work_order" : "silent_status_change",
+        target: link.target,
+        externalRef: link.external_ref,
+        expected: drop ? "missing_in_target" : "status_differs",
+        detected: false,
+        repairable: false,
+        repaired: false,
+      });
+    }
     const [intake] = await database.rows<{ cases: number; creates: number }>(sql`select
       ${takenIn} as cases,
       (select count(*)::int from outbox_jobs where state in ('pending', 'running') and kind = 'create_work_order') as creates`);
-    // Fewer than asked only once the whole batch is in and delivered: a poll may take it in parts.
-    const batchDelivered = (intake?.cases ?? 0) >= (before?.n ?? 0) + added && intake?.creates === 0;
-    if (fresh.length >= options.count || (fresh.length > 0 && batchDelivered)) break;
+    // The whole batch is in and delivered: no further link will come to drift.
+    if ((intake?.cases ?? 0) >= (before?.n ?? 0) + added && intake?.creates === 0 && fresh.every((l) => tried.has(l.id))) break;
     await sleep(200);
-  }
-
-  const items: InjectedDrift[] = [];
-  for (const [index, link] of fresh.slice(0, options.count).entries()) {
-    const drop = index % 2 === 0;
-    let done = false;
-    if (link.target === "stara") {
-      if (link.work_order_id) {
-        if (drop) done = stara.sim.dropWorkOrder(link.work_order_id);
-        else {
-          stara.sim.setStatusSilently(link.work_order_id, "VALMIS");
-          done = true;
-        }
-      }
-    } else {
-      const sim = contractors.get(link.target)?.sim;
-      if (sim) done = drop ? sim.dropWorkOrder(link.external_ref) : sim.setStatusSilently(link.external_ref, "COMPLETED");
-    }
-    if (!done) continue;
-    items.push({
-      kind: drop ? "dropped_work_order" : "silent_status_change",
-      target: link.target,
-      externalRef: link.external_ref,
-      expected: drop ? "missing_in_target" : "status_differs",
-      detected: false,
-      repairable: false,
-      repaired: false,
-    });
   }
   stara.sim.setKnobs({ progress: fast });
   for (const [id, c] of contractors) c.sim.knobs.progress = contractorFast.get(id) ?? c.sim.knobs.progress;
