@@ -1,5 +1,7 @@
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
+import { pipeline, type Readable } from "node:stream";
+import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
 import { Agent, buildConnector, type Dispatcher, request as undiciRequest } from "undici";
 import { SiltaError } from "../kernel/errors.ts";
 import { cappedAnswer } from "../lib/capped-response.ts";
@@ -107,7 +109,7 @@ export function createGuardedFetch(options: GuardedFetchOptions): GuardedFetch {
         // The Location is not followed and not echoed: it is the attacker's text.
         throw failureFromResponse(answer.statusCode, new Headers(), `${what} redirected`);
       }
-      const chunks = answer.body[Symbol.asyncIterator]();
+      const chunks = decoded(answer.body, answer.headers["content-encoding"], what)[Symbol.asyncIterator]();
       return await cappedAnswer(
         {
           status: answer.statusCode,
@@ -131,6 +133,31 @@ export function createGuardedFetch(options: GuardedFetchOptions): GuardedFetch {
     }
   };
   return Object.assign(guarded, { close: () => agent.close() });
+}
+
+/** Decoders for the content codings fetch reads; the cap then counts decoded bytes (no zip bombs). */
+const DECODERS: Record<string, () => NodeJS.ReadWriteStream> = {
+  gzip: createGunzip,
+  "x-gzip": createGunzip,
+  deflate: createInflate,
+  br: createBrotliDecompress,
+};
+
+/**
+ * The body as sent, decoded. Silta asks for no coding (no Accept-Encoding), but a server may
+ * compress anyway, and fetch, which Silta used before, decoded it: so does this.
+ */
+function decoded(body: Dispatcher.ResponseData["body"], coding: string | string[] | undefined, what: string): Readable {
+  const name = (Array.isArray(coding) ? coding.join(",") : (coding ?? "")).trim().toLowerCase();
+  if (name === "" || name === "identity") return body;
+  const decoder = DECODERS[name];
+  if (!decoder) {
+    discard(body);
+    throw new SiltaError("target_bad_response", `${what} answered in a content coding Silta cannot read`);
+  }
+  const stream = decoder();
+  // An error on either side ends the decoded stream with it, where the reader sees it.
+  return pipeline(body, stream, () => {}) as unknown as Readable;
 }
 
 /** Abandons an answer's body unread: the connection is closed, not drained (it may be huge). */

@@ -1,5 +1,6 @@
 import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { gzipSync } from "node:zlib";
 import fc from "fast-check";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createContractorApiWorkOrderSystem } from "../../adapters/contractor-api/client.ts";
@@ -73,6 +74,13 @@ beforeAll(async () => {
       res.write("{");
       const timer = setInterval(() => res.write(" "), 50);
       res.on("close", () => clearInterval(timer));
+    } else if (req.url === "/gzip") {
+      // Compressed though nobody asked (no Accept-Encoding): some servers do.
+      res.writeHead(200, { "content-type": "application/json", "content-encoding": "gzip" }).end(gzipSync('{"ok":"gzip"}'));
+    } else if (req.url === "/gzip-bomb") {
+      res.writeHead(200, { "content-encoding": "gzip" }).end(gzipSync(Buffer.alloc(8 * 1024 * 1024, 0x20)));
+    } else if (req.url === "/lzw") {
+      res.writeHead(200, { "content-encoding": "compress" }).end("\x1f\x9d");
     } else if (req.url?.startsWith("/silta/webhooks")) {
       req.resume();
       req.on("end", () => res.writeHead(202, { "content-type": "application/json" }).end("{}"));
@@ -206,6 +214,17 @@ describe("guarded fetch (S5)", () => {
     // The server stopped well short of the 64 MiB it had to send: the body was not drained.
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(hugeBytesWritten).toBeLessThan(HUGE_TOTAL / 2);
+  });
+
+  it("reads a gzip answer as fetch did, counts the cap in decoded bytes, and refuses a coding it cannot read", async () => {
+    const { url, fetch } = testServer();
+    expect(await (await fetch(new Request(`${url}/gzip`))).json()).toEqual({ ok: "gzip" });
+    const bomb = await siltaFailure(fetch(new Request(`${url}/gzip-bomb`)));
+    expect(bomb.code).toBe("target_bad_response");
+    expect(bomb.message).toContain("over 65536 bytes");
+    const lzw = await siltaFailure(fetch(new Request(`${url}/lzw`)));
+    expect(lzw.code).toBe("target_bad_response");
+    expect(lzw.message).toContain("content coding");
   });
 
   it("aborts a slow answer at the time cap, classified as a timeout", async () => {
