@@ -1,4 +1,4 @@
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 
 export interface SandboxProgress {
@@ -24,21 +24,26 @@ export interface SandboxProgress {
 }
 
 /**
+ * Whether every link of a case (grouped by `case_id`, table alias `l`) is at rest. With write-back
+ * off (a server without servicerequestupdates), a finished link is at rest as it is.
+ */
+function caseAtRestSql(options: { writeBack?: boolean }): SQL {
+  const writtenBack = options.writeBack === false ? sql`true` : sql`l.written_back_status = l.field_status`;
+  return sql`bool_and(
+    l.state in ('parked', 'cancelled', 'rerouted')
+    or (l.state = 'forwarded' and l.field_status in ('completed', 'scheduled_later', 'no_action', 'interrupted', 'cancelled')
+        and ${writtenBack}))`;
+}
+
+/**
  * Where the sandbox stands, from Silta's own tables. A case is settled when every link of it is
  * at rest: parked, cancelled, re-routed, or at a terminal field status already written back (or
  * one that is not written back at all, or any when write-back is off), with no job or event pending.
  */
 export async function readProgress(database: Database, options: { writeBack?: boolean } = {}): Promise<SandboxProgress> {
-  // With write-back off (a server without servicerequestupdates), a finished link is at rest as it is.
-  const writtenBack = options.writeBack === false ? sql`true` : sql`l.written_back_status = l.field_status`;
   const [row] = await database.rows<Record<keyof SandboxProgress, number>>(sql`
     with link_rest as (
-      select l.case_id,
-        bool_and(
-          l.state in ('parked', 'cancelled', 'rerouted')
-          or (l.state = 'forwarded' and l.field_status in ('completed', 'scheduled_later', 'no_action', 'interrupted', 'cancelled')
-              and ${writtenBack})
-        ) as at_rest
+      select l.case_id, ${caseAtRestSql(options)} as at_rest
       from links l group by l.case_id
     )
     select
@@ -84,7 +89,10 @@ export function formatProgress(p: SandboxProgress, seconds: number): string {
  * The links of cases not at rest, each with its inbox events and jobs: what a failed settle
  * shows, so that a stuck link says where it stopped (no personal data: ids, states and codes).
  */
-export async function describeUnsettled(database: Database, limit = 5): Promise<unknown[]> {
+export async function describeUnsettled(
+  database: Database,
+  options: { writeBack?: boolean; limit?: number } = {},
+): Promise<unknown[]> {
   return database.rows(sql`
     select l.id, l.case_id, l.target, l.round, l.state, l.desired, l.field_status, l.written_back_status,
       l.work_order_id is not null as has_work_order,
@@ -94,10 +102,8 @@ export async function describeUnsettled(database: Database, limit = 5): Promise<
          from outbox_jobs j where j.link_id = l.id) as jobs
     from links l
     where l.case_id in (
-      select case_id from links group by case_id
-      having not bool_and(state in ('parked', 'cancelled', 'rerouted')
-        or (state = 'forwarded' and field_status in ('completed', 'scheduled_later', 'no_action', 'interrupted', 'cancelled')
-            and written_back_status = field_status))
-      limit ${limit})
+      select l.case_id from links l group by l.case_id
+      having not ${caseAtRestSql(options)}
+      limit ${options.limit ?? 5})
     order by l.case_id, l.id`);
 }

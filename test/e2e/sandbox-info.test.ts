@@ -7,6 +7,7 @@ import { promisify } from "node:util";
 import { sql } from "drizzle-orm";
 import { afterAll, describe, expect, it } from "vitest";
 import type { SandboxInfo } from "../../src/sandbox/info.ts";
+import { describeUnsettled } from "../../src/sandbox/progress.ts";
 import { type Sandbox, startSandbox } from "../../src/sandbox/sandbox.ts";
 import { sandboxPassed, summarizeSandbox } from "../../src/sandbox/summary.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
@@ -127,6 +128,10 @@ describe("a sandbox stopped mid-way", () => {
     const summary = await summarizeSandbox(sandbox, { seed: 4, settled: true, seconds: 1 });
     expect(summary.settled).toBe(false);
     expect(summary.unsettledCases).toBeGreaterThan(0);
+    // The failure diagnosis names the same cases, each link with where it stopped.
+    const stuck = (await describeUnsettled(database, { limit: 100 })) as { case_id: string; field_status: string }[];
+    expect(new Set(stuck.map((l) => l.case_id)).size).toBe(summary.unsettledCases);
+    expect(stuck.every((l) => !["completed", "no_action"].includes(l.field_status))).toBe(true);
     expect(sandboxPassed(summary)).toBe(false);
     expect(sandboxPassed(summary, { requireSettled: false })).toBe(true);
 
