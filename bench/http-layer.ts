@@ -12,7 +12,7 @@
  *   undici.request and node:http.request, against a bare node:http server; this process's CPU per
  *   call.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import http from "node:http";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -21,6 +21,8 @@ import createClient from "openapi-fetch";
 import { Agent, fetch as undiciFetch, request as undiciRequest } from "undici";
 import { cappedFetch } from "../src/lib/capped-response.ts";
 import { createGuardedFetch } from "../src/runtime/outbound-fetch-node.ts";
+import { startChildServer } from "./lib/child-server.ts";
+import { percentile } from "./lib/stats.ts";
 
 const HELP = `Usage: npm run bench:http-layer -- [--requests N] [--rounds R] [--connections C] [--json]
 
@@ -92,11 +94,7 @@ const HEADERS = {
 const SERVER = fileURLToPath(new URL("./lib/http-layer-server.ts", import.meta.url));
 
 async function startServer(stack: "hono" | "node"): Promise<{ url: string; child: ChildProcess; cpu: () => Promise<number> }> {
-  const child = spawn(process.execPath, [SERVER, stack], { stdio: ["ignore", "pipe", "inherit", "ipc"] });
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout?.once("data", (chunk: Buffer) => resolve(chunk.toString().trim()));
-    child.once("exit", (code) => reject(new Error(`the ${stack} server exited with ${code}`)));
-  });
+  const { url, child } = await startChildServer(SERVER, [stack], { ipc: true });
   const cpu = () =>
     new Promise<number>((resolve) => {
       child.once("message", (micros) => resolve(Number(micros)));
@@ -228,10 +226,8 @@ async function madeCost(call: Call, count: number): Promise<number> {
   return (used.user + used.system) / count;
 }
 
-const median = (xs: number[]) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
-};
+/** The median of a figure's rounds (nearest rank, to 0.1). */
+const median = (xs: number[]) => percentile(xs, 50) ?? Number.NaN;
 
 const served: Record<"hono" | "node", number[]> = { hono: [], node: [] };
 const made: Record<string, number[]> = {};
@@ -258,10 +254,9 @@ try {
   target.child.kill("SIGTERM");
 }
 
-const round1 = (n: number) => Math.round(n * 10) / 10;
 const servedHono = median(served.hono);
 const servedNode = median(served.node);
-const madeFigures = Object.fromEntries(Object.entries(made).map(([name, xs]) => [name, round1(median(xs))]));
+const madeFigures = Object.fromEntries(Object.entries(made).map(([name, xs]) => [name, median(xs)]));
 const madeSilta = madeFigures["Silta's (openapi-fetch, guarded undici)"] ?? Number.NaN;
 const madeLeanest = Math.min(...Object.values(madeFigures));
 const savingMs = (SERVED * Math.max(0, servedHono - servedNode) + MADE * (madeSilta - madeLeanest)) / 1000;
@@ -269,7 +264,7 @@ const report = {
   requests: REQUESTS,
   rounds: ROUNDS,
   connections: CONNECTIONS,
-  servedMicrosPerCall: { "hono on @hono/node-server (Silta's)": round1(servedHono), "node:http": round1(servedNode) },
+  servedMicrosPerCall: { "hono on @hono/node-server (Silta's)": servedHono, "node:http": servedNode },
   madeMicrosPerCall: madeFigures,
   callsPerRoundTrip: { served: SERVED, made: MADE },
   leanerLayerSavesMsPerRoundTrip: Math.round(savingMs * 100) / 100,

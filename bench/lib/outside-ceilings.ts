@@ -1,10 +1,11 @@
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync, globSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import postgres from "postgres";
+import { startChildServer } from "./child-server.ts";
 
 /**
  * Ceilings measured by tools from outside the project, in the same run as Silta: what the
@@ -60,12 +61,10 @@ export async function measurePgbench(databaseUrl: string): Promise<OutsideCeilin
 /** autocannon (10 connections, 5 s) against a minimal Hono server in a process of its own: requests per second. */
 export async function measureAutocannon(): Promise<OutsideCeilings["autocannon"]> {
   if (!existsSync(MINIMAL_SERVER)) return { error: `${MINIMAL_SERVER} missing` };
-  const child = spawn(process.execPath, [MINIMAL_SERVER], { stdio: ["ignore", "pipe", "inherit"] });
+  let server: Awaited<ReturnType<typeof startChildServer>> | undefined;
   try {
-    const url = await new Promise<string>((resolve, reject) => {
-      child.stdout.once("data", (chunk: Buffer) => resolve(chunk.toString().trim()));
-      child.once("exit", (code) => reject(new Error(`minimal server exited with ${code}`)));
-    });
+    server = await startChildServer(MINIMAL_SERVER);
+    const { url } = server;
     const result = await autocannon({ url: `${url}/ping`, connections: AUTOCANNON_CONNECTIONS, duration: SECONDS });
     if (result.non2xx > 0 || result.errors > 0)
       return { error: `autocannon saw ${result.non2xx} non-2xx answers and ${result.errors} errors` };
@@ -73,6 +72,6 @@ export async function measureAutocannon(): Promise<OutsideCeilings["autocannon"]
   } catch (error) {
     return { error: error instanceof Error ? error.message : String(error) };
   } finally {
-    child.kill("SIGTERM");
+    server?.child.kill("SIGTERM");
   }
 }
